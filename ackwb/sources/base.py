@@ -1,0 +1,100 @@
+"""The I/O seam: what steps may ask of the outside world, as small protocols.
+
+Every source returns raw data in the exact shape the real system produces (Kubernetes
+objects as the API returns them, OpenAPI response bodies with their wire names,
+command stdout as text), so that live mode, snapshots and the demo world all run the
+same parsers. Implementations: ``ackwb.sources.world`` (a stored world) and, later,
+live clients. Sources raise ``ackwb.errors.SourceError`` subclasses and nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ackwb.sources.commands import Command
+
+
+class KubeSource(Protocol):
+    """Read-only Kubernetes API access. ``resource`` is the plural lower-case name
+    (pods, services, endpointslices, ingresses, ingressclasses, nodes)."""
+
+    def get(self, resource: str, name: str, namespace: str | None = None) -> dict[str, Any] | None:
+        """The object, or None when it does not exist."""
+        ...
+
+    def list(
+        self,
+        resource: str,
+        namespace: str | None = None,
+        label_selector: str = "",
+        field_selector: str = "",
+    ) -> list[dict[str, Any]]:
+        """The matching objects; selectors use the Kubernetes syntax and are honoured."""
+        ...
+
+
+class CloudSource(Protocol):
+    """Read-only Alibaba Cloud OpenAPI access."""
+
+    region: str
+
+    def call(self, product: str, action: str, params: dict[str, Any]) -> dict[str, Any]:
+        """One OpenAPI call; returns the response body with its wire (JSON) names.
+
+        ``product`` is alidns, pvtz, slb, nlb, ecs, vpc or cs; ``params`` uses wire
+        names too (``Address``, ``LoadBalancerId.1``). ``RegionId`` is added by the
+        source where the action needs it. Paging is the caller's business.
+        """
+        ...
+
+
+@dataclass(frozen=True)
+class DnsRecord:
+    """One resource record of an answer, CNAMEs of the chain included."""
+
+    name: str  # absolute, with the trailing dot
+    type: str  # A, AAAA, CNAME
+    ttl: int
+    value: str
+
+
+class DnsSource(Protocol):
+    def resolve(self, name: str, rdtype: str = "A") -> list[DnsRecord]:
+        """Resolve through the client's resolver. Raises ``InputError`` for NXDOMAIN."""
+        ...
+
+    def resolve_in_cluster(self, name: str, rdtype: str = "A") -> list[DnsRecord]:
+        """Resolve through the cluster DNS (kube-dns), as a node or Pod would."""
+        ...
+
+
+@dataclass(frozen=True)
+class CommandOutput:
+    stdout: str
+    exit_status: int = 0
+    stderr: str = ""
+
+
+class NodeSource(Protocol):
+    def run(self, node: str, command: Command) -> CommandOutput:
+        """Run an allow-listed read command on a node, addressed by its internal IP."""
+        ...
+
+
+class PodExecSource(Protocol):
+    def run(self, namespace: str, pod: str, container: str, command: Command) -> CommandOutput:
+        """Run an allow-listed read command inside a Pod's container."""
+        ...
+
+
+@dataclass(frozen=True)
+class Sources:
+    """The bundle a step receives. ``description`` says in one line what world it is."""
+
+    kube: KubeSource
+    cloud: CloudSource
+    dns: DnsSource
+    node: NodeSource
+    pod_exec: PodExecSource
+    description: str

@@ -1,0 +1,81 @@
+"""The allow-list of read-only commands ackwb runs on nodes and inside Pods.
+
+Commands are argv tuples, never shell strings: a host name taken from a cluster object
+travels as one argument and is never interpolated into a shell. Sources refuse any
+``Command`` not built here.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+
+NGINX_CONF = "/etc/nginx/nginx.conf"
+BACKENDS_URL = "http://127.0.0.1:10246/configuration/backends"
+PROXY_MODE_URL = "http://127.0.0.1:10249/proxyMode"
+
+
+@dataclass(frozen=True)
+class Command:
+    """One allow-listed command: ``name`` says what it reads, ``argv`` how."""
+
+    name: str
+    argv: tuple[str, ...]
+
+    def shell(self) -> str:
+        """The command quoted for a POSIX shell (how SSH transmits it)."""
+        return shlex.join(self.argv)
+
+    def __str__(self) -> str:
+        return self.shell()
+
+
+def proxy_mode() -> Command:
+    """kube-proxy's mode: prints ``ipvs``, ``iptables`` or ``nftables``."""
+    return Command("proxy-mode", ("curl", "-s", "--max-time", "5", PROXY_MODE_URL))
+
+
+def ipvsadm_list() -> Command:
+    return Command("ipvsadm", ("ipvsadm", "-Ln"))
+
+
+def iptables_save_nat() -> Command:
+    return Command("iptables-save", ("iptables-save", "-t", "nat"))
+
+
+def nft_kube_proxy() -> Command:
+    return Command("nft", ("nft", "-j", "list", "table", "ip", "kube-proxy"))
+
+
+def ip_addresses() -> Command:
+    return Command("ip-addr", ("ip", "-o", "addr"))
+
+
+def nginx_server_block(host: str) -> Command:
+    """Print only the rendered server block of ``host``, between its markers."""
+    program = (
+        '$0 == "## start server " h { on = 1 } '
+        "on { print } "
+        '$0 == "## end server " h { exit }'
+    )
+    return Command("nginx-server-block", ("awk", "-v", f"h={host}", program, NGINX_CONF))
+
+
+def nginx_backends() -> Command:
+    """The controller's dynamic backends JSON (what the Lua balancer really uses)."""
+    return Command("nginx-backends", ("/dbg", "backends", "all"))
+
+
+def nginx_backends_curl() -> Command:
+    """Fallback for controllers whose image has no ``/dbg``."""
+    return Command("nginx-backends", ("curl", "-s", "--max-time", "5", BACKENDS_URL))
+
+
+ALLOWED = frozenset(
+    {"proxy-mode", "ipvsadm", "iptables-save", "nft", "ip-addr", "nginx-server-block", "nginx-backends"}
+)
+
+
+def host_of(command: Command) -> str:
+    """The host argument of an ``nginx-server-block`` command."""
+    return command.argv[2].removeprefix("h=")
