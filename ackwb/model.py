@@ -129,6 +129,8 @@ class StepResult(Presentable):
     edges: list[Edge] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
+    dead_end: str = ""  # why the path cannot be followed past this step ("" = it can)
+    prev: StepResult | None = field(default=None, repr=False)  # the result this step started from
 
     @property
     def table(self) -> pandas.DataFrame:
@@ -137,6 +139,13 @@ class StepResult(Presentable):
     @property
     def verdict(self) -> Verdict:
         return worst_verdict(h.verdict for h in self.hops)
+
+    def earlier(self, step: str) -> StepResult | None:
+        """The result of an earlier step in this chain, e.g. ``earlier("ingress")``."""
+        current = self.prev
+        while current is not None and current.step != step:
+            current = current.prev
+        return current
 
     @property
     def errors(self) -> list[Finding]:

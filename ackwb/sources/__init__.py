@@ -2,6 +2,7 @@
 
 from ackwb.sources.base import (
     CloudSource,
+    ClusterSettings,
     CommandOutput,
     DnsRecord,
     DnsSource,
@@ -14,6 +15,7 @@ from ackwb.sources.commands import Command
 
 __all__ = [
     "CloudSource",
+    "ClusterSettings",
     "Command",
     "CommandOutput",
     "DnsRecord",

@@ -89,6 +89,18 @@ class PodExecSource(Protocol):
 
 
 @dataclass(frozen=True)
+class ClusterSettings:
+    """Facts about the cluster that steps need and cannot discover cheaply."""
+
+    region: str = "cn-hangzhou"
+    cluster_id: str = ""
+    cluster_domain: str = "cluster.local"
+    ingress_namespace: str = "kube-system"
+    ingress_selector: str = "app=ingress-nginx"
+    ingress_container: str = "nginx-ingress-controller"
+
+
+@dataclass(frozen=True)
 class Sources:
     """The bundle a step receives. ``description`` says in one line what world it is."""
 
@@ -98,3 +110,4 @@ class Sources:
     node: NodeSource
     pod_exec: PodExecSource
     description: str
+    settings: ClusterSettings = ClusterSettings()

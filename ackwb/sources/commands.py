@@ -53,10 +53,12 @@ def ip_addresses() -> Command:
 
 def nginx_server_block(host: str) -> Command:
     """Print only the rendered server block of ``host``, between its markers."""
+    # ingress-nginx indents the markers, so each line is compared with its blanks trimmed.
     program = (
-        '$0 == "## start server " h { on = 1 } '
+        r'{ line = $0; sub(/^[ \t]+/, "", line); sub(/[ \t\r]+$/, "", line) } '
+        'line == "## start server " h { on = 1 } '
         "on { print } "
-        '$0 == "## end server " h { exit }'
+        'on && line == "## end server " h { exit }'
     )
     return Command("nginx-server-block", ("awk", "-v", f"h={host}", program, NGINX_CONF))
 

@@ -1,0 +1,133 @@
+"""The ``ackwb`` command: trace a domain in the terminal, export an HTML report, list domains.
+
+Exit status: 0 the request gets through, 1 the path is broken (the findings say where),
+2 bad input or an error ackwb could not work around. Heavy libraries (pandas,
+Graphviz, papermill) are imported only by the commands that need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ackwb.errors import AckwbError
+from ackwb.model import Severity, Trace
+from ackwb.workbook import Workbook
+
+EXIT_OK, EXIT_BROKEN, EXIT_ERROR = 0, 1, 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except AckwbError as error:
+        print(f"ackwb: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("ackwb: interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ackwb", description="Follow a request from a domain to a Pod on ACK."
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    trace = commands.add_parser("trace", help="print the hops of a domain's path and the findings")
+    _world_options(trace)
+    _client_options(trace)
+    trace.add_argument("domain", help="the domain a client requests, e.g. app1.qas.abc.com")
+    trace.set_defaults(run=_trace)
+
+    report = commands.add_parser("report", help="export an HTML report of a domain's path")
+    _world_options(report)
+    _client_options(report)
+    report.add_argument("domain")
+    report.add_argument("-o", "--output", type=Path, help="the HTML file to write (default: DOMAIN.html)")
+    report.set_defaults(run=_report)
+
+    domains = commands.add_parser("domains", help="list the hosts the world's Ingresses serve")
+    _world_options(domains)
+    domains.set_defaults(run=_domains)
+    return parser
+
+
+def _world_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--scenario", default="healthy", help="demo world scenario (default: healthy)")
+    group.add_argument("--world", type=Path, help="a world directory (snapshot) instead of the demo")
+
+
+def _client_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--client-ip", help="the client's public IP (decides ACL verdicts)")
+    parser.add_argument(
+        "--port", type=int, default=80, help="the listener port the client uses (default: 80)"
+    )
+    parser.add_argument("--path", default="/", help="the request path (default: /)")
+
+
+def _workbook(args: argparse.Namespace) -> Workbook:
+    wb = Workbook.from_world(args.world) if args.world else Workbook.demo(args.scenario)
+    print(f"ackwb: using the {wb.description}", file=sys.stderr)
+    return wb
+
+
+def _trace(args: argparse.Namespace) -> int:
+    from ackwb.render.text import findings_text, hop_table
+    from ackwb.trace import dead_end
+
+    trace = _workbook(args).trace(args.domain, args.client_ip, args.port, args.path)
+    reason = dead_end(trace)
+    if len(trace.steps) == 1 and reason:  # nothing past DNS: one line says it all
+        print(f"ackwb: {reason}", file=sys.stderr)
+        return EXIT_BROKEN
+    print(_heading(trace))
+    print(hop_table(trace.rows))
+    if trace.findings:
+        print()
+        print(findings_text(trace.findings))
+    broken = reason or any(f.severity is Severity.ERROR for f in trace.findings)
+    print()
+    print(f"path broken: {reason}" if reason else ("path has errors" if broken else "path ok"))
+    return EXIT_BROKEN if broken else EXIT_OK
+
+
+def _heading(trace: Trace) -> str:
+    who = trace.client.ip or "any internet client"
+    return f"{trace.domain}: client {who}, port {trace.client.port}, path {trace.client.path}\n"
+
+
+def _report(args: argparse.Namespace) -> int:
+    from ackwb.render.report import export_report
+    from ackwb.trace import dead_end
+
+    trace = _workbook(args).trace(args.domain, args.client_ip, args.port, args.path)
+    if len(trace.steps) == 1 and dead_end(trace):
+        print(f"ackwb: {dead_end(trace)}", file=sys.stderr)
+        return EXIT_BROKEN
+    output = args.output or Path(f"{trace.domain}.html")
+    print(f"ackwb: executing the report notebook for {trace.domain} ...", file=sys.stderr)
+    written = export_report(
+        trace.domain,
+        output,
+        world=str(args.world) if args.world else None,
+        scenario=args.scenario,
+        client_ip=args.client_ip,
+        port=args.port,
+        path=args.path,
+    )
+    print(f"ackwb: wrote {written}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _domains(args: argparse.Namespace) -> int:
+    for host in _workbook(args).domains():
+        print(host)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,242 @@
+"""Turn hops and edges into Graphviz DOT text that reads like the article's figure.
+
+The output is deterministic: the same hops and edges, in any order, give the same text
+byte for byte, so diagrams can be checked against golden files and diffs stay readable.
+Hops are grouped into one cluster per layer, left to right (client/DNS → load balancer
+→ node → ingress controller → Service → kube-proxy → Pod, then the egress path), and
+each ``Path`` has its own colour. Labels are HTML-like labels with every piece of text
+escaped, so names with ``<``, ``&`` or Chinese characters survive. Only the standard
+library is used here; running ``dot`` is ``ackwb.render.diagram``'s job.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from ackwb.model import Edge, Hop, Path, Verdict
+
+# Listed first: a family with CJK glyphs; the browser falls back to sans-serif without it.
+FONT = "Noto Sans CJK SC,sans-serif"
+DETAIL_MAX_CHARS = 64
+LEGEND_ID = "ackwb:legend"
+
+# Layer id, cluster title, hop kinds; in the left-to-right order of the path.
+LAYERS: tuple[tuple[str, str, frozenset[str]], ...] = (
+    ("client", "client / DNS", frozenset({"client", "dns", "record", "domain"})),
+    ("lb", "load balancer", frozenset({"lb", "slb", "clb", "nlb", "listener", "acl", "server_group"})),
+    ("node", "node ENI / ECS", frozenset({"backend", "eni", "ecs", "instance", "node"})),
+    ("ingress", "ingress controller", frozenset({"controller", "ingress", "server", "location", "upstream"})),
+    ("service", "Service VIP", frozenset({"service", "clusterip", "endpoints", "endpointslice"})),
+    ("proxy", "kube-proxy", frozenset({"ipvs", "kube_proxy", "kube-proxy", "iptables", "nftables"})),
+    ("pod", "Pod", frozenset({"pod"})),
+    ("egress", "egress: Pod → internet", frozenset({"route", "vswitch", "nat", "snat", "eip", "internet"})),
+)
+OTHER_LAYER = ("other", "other")
+LAYER_ORDER = [layer_id for layer_id, _, _ in LAYERS] + [OTHER_LAYER[0]]
+LAYER_TITLES = {layer_id: title for layer_id, title, _ in LAYERS} | {OTHER_LAYER[0]: OTHER_LAYER[1]}
+
+# Line colour, box fill, line style per path.
+PATH_STYLE: dict[Path, tuple[str, str, str]] = {
+    Path.REQUEST: ("#1f3a93", "#eef2fb", "solid"),
+    Path.IN_CLUSTER: ("#6b86a8", "#f2f5f9", "dashed"),
+    Path.EGRESS: ("#d6336c", "#fdeef4", "solid"),
+}
+PATH_LEGEND = {
+    Path.REQUEST: "request path",
+    Path.IN_CLUSTER: "in-cluster path",
+    Path.EGRESS: "egress path",
+}
+BLOCKED_STYLE = ("#c0392b", "#fde2e0")
+UNKNOWN_STYLE = ("#8c8c8c", "#f2f2f2")
+VERDICT_RANK = {Verdict.OK: 0, Verdict.UNKNOWN: 1, Verdict.BLOCKED: 2}
+SHAPES = {"acl": "note"}
+
+
+def to_dot(hops: list[Hop], edges: list[Edge], title: str = "") -> str:
+    """DOT text for these hops and edges; input order does not matter."""
+    by_id = _unique_hops(hops)
+    unique_edges = sorted(set(edges), key=_edge_key)
+    for edge in unique_edges:  # an edge may name a hop no step described: draw it, honestly grey
+        for end in (edge.src, edge.dst):
+            if end not in by_id:
+                by_id[end] = Hop(
+                    id=end,
+                    kind="",
+                    label=end,
+                    path=edge.path,
+                    verdict=Verdict.UNKNOWN,
+                    details=(("note", "not traced"),),
+                )
+
+    lines = [
+        "digraph ackwb {",
+        f'  graph [rankdir=LR, newrank=true, fontname="{FONT}", fontsize=16, labelloc=t, labeljust=l,'
+        ' nodesep=0.3, ranksep=0.45, bgcolor="white"'
+        + (f", label={_html_label_text(title, bold=True)}" if title else "")
+        + "];",
+        f'  node [fontname="{FONT}", fontsize=11, shape=box, style="rounded,filled", margin="0.12,0.06"];',
+        f'  edge [fontname="{FONT}", fontsize=9, arrowsize=0.7];',
+    ]
+    layers: dict[str, list[Hop]] = {}
+    for hop in by_id.values():
+        layers.setdefault(layer_of(hop), []).append(hop)
+    for layer_id in LAYER_ORDER:
+        members = sorted(layers.get(layer_id, []), key=lambda h: h.id)
+        if not members:
+            continue
+        colour = PATH_STYLE[Path.EGRESS][0] if layer_id == "egress" else "#b8c2cc"
+        lines.append(f"  subgraph {_quote('cluster_' + layer_id)} {{")
+        lines.append(
+            f'    graph [label={_html_label_text(LAYER_TITLES[layer_id])}, style="rounded,dashed",'
+            f' color="{colour}", fontcolor="#555555", fontsize=11];'
+        )
+        lines.extend(f"    {_node(hop)}" for hop in members)
+        lines.append("  }")
+    lines.extend(f"  {_edge(edge)}" for edge in unique_edges)
+    legend = _legend(by_id.values(), unique_edges)
+    if legend:
+        lines.append(f"  {legend}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def layer_of(hop: Hop) -> str:
+    """The cluster a hop is drawn in; egress-path hops other than the Pod go to the egress layer."""
+    kind = hop.kind.lower()
+    if hop.path is Path.EGRESS and kind != "pod":
+        return "egress"
+    for layer_id, _, kinds in LAYERS:
+        if kind in kinds:
+            return layer_id
+    return OTHER_LAYER[0]
+
+
+def _unique_hops(hops: Iterable[Hop]) -> dict[str, Hop]:
+    """One hop per id; if two disagree, the worst verdict wins, then the richer one (order-free)."""
+    chosen: dict[str, Hop] = {}
+    for hop in hops:
+        current = chosen.get(hop.id)
+        if current is None or _hop_weight(hop) > _hop_weight(current):
+            chosen[hop.id] = hop
+    return chosen
+
+
+def _hop_weight(hop: Hop) -> tuple[int, int, str]:
+    return (VERDICT_RANK[hop.verdict], len(hop.details), repr(hop))
+
+
+def _edge_key(edge: Edge) -> tuple[str, str, str, str]:
+    return (edge.src, edge.dst, edge.path.value, edge.label)
+
+
+def _node(hop: Hop) -> str:
+    line_colour, fill, _ = PATH_STYLE[hop.path]
+    style, penwidth, marker = "rounded,filled", "1.2", ""
+    if hop.verdict is Verdict.BLOCKED:
+        (line_colour, fill), penwidth, marker = BLOCKED_STYLE, "2.5", "BLOCKED"
+    elif hop.verdict is Verdict.UNKNOWN:
+        (line_colour, fill), style, marker = UNKNOWN_STYLE, "rounded,filled,dashed", "UNKNOWN"
+    shape = SHAPES.get(hop.kind.lower(), "box")
+    if shape != "box":
+        style = style.replace("rounded,", "")
+    attrs = [
+        f"id={_quote('hop-' + hop.id)}",
+        f"class={_quote(hop.path.value + ' ' + hop.verdict.value)}",
+        f"label={_hop_label(hop, marker, line_colour)}",
+        f"shape={shape}",
+        f'style="{style}"',
+        f'color="{line_colour}"',
+        f'fillcolor="{fill}"',
+        f"penwidth={penwidth}",
+    ]
+    return f"{_quote(hop.id)} [{', '.join(attrs)}];"
+
+
+def _hop_label(hop: Hop, marker: str, marker_colour: str) -> str:
+    rows = []
+    if hop.kind:
+        rows.append(_cell(_escape(hop.kind.upper()), size=8, colour="#666666"))
+    rows.extend(_cell(f"<B>{_escape(line)}</B>") for line in (hop.label or hop.id).splitlines() or [""])
+    for key, value in hop.details:
+        for number, part in enumerate(str(value).splitlines() or [""]):
+            text = f"{key}: {part}" if number == 0 else f"  {part}"
+            rows.append(_cell(_escape(_shorten(text)), size=9))
+    if marker:
+        rows.append(_cell(f"<B>{marker}</B>", size=9, colour=marker_colour))
+    return '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">' + "".join(rows) + "</TABLE>>"
+
+
+def _cell(content: str, size: int | None = None, colour: str | None = None) -> str:
+    if size or colour:
+        font = "<FONT" + (f' POINT-SIZE="{size}"' if size else "") + (f' COLOR="{colour}"' if colour else "")
+        content = f"{font}>{content}</FONT>"
+    return f'<TR><TD ALIGN="LEFT" BALIGN="LEFT">{content}</TD></TR>'
+
+
+def _edge(edge: Edge) -> str:
+    colour, _, style = PATH_STYLE[edge.path]
+    label = edge.label or ("in-cluster path" if edge.path is Path.IN_CLUSTER else "")
+    attrs = [
+        f"class={_quote(edge.path.value)}",
+        f'color="{colour}"',
+        f'fontcolor="{colour}"',
+        f"style={style}",
+        f"penwidth={'1.4' if edge.path is Path.IN_CLUSTER else '2'}",
+    ]
+    if label:
+        attrs.append(f"label={_html_label_text(label)}")
+    return f"{_quote(edge.src)} -> {_quote(edge.dst)} [{', '.join(attrs)}];"
+
+
+def _legend(hops: Iterable[Hop], edges: list[Edge]) -> str:
+    """A small key: which colour is which path, and what red and grey boxes mean."""
+    paths = {e.path for e in edges} | {h.path for h in hops}
+    verdicts = {h.verdict for h in hops}
+    if not edges:
+        return ""
+    rows = []
+    for path in Path:
+        if path in paths:
+            colour, _, style = PATH_STYLE[path]
+            stroke = "┅┅┅" if style == "dashed" else "━━━"
+            rows.append(_cell(f"{stroke} {PATH_LEGEND[path]}", size=9, colour=colour))
+    if Verdict.BLOCKED in verdicts:
+        rows.append(_cell("red box: traffic blocked here", size=9, colour=BLOCKED_STYLE[0]))
+    if Verdict.UNKNOWN in verdicts:
+        rows.append(_cell("grey dashed box: could not be checked", size=9, colour=UNKNOWN_STYLE[0]))
+    table = '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">' + "".join(rows) + "</TABLE>>"
+    return f'{_quote(LEGEND_ID)} [label={table}, shape=plain, style="", id={_quote(LEGEND_ID)}];'
+
+
+def _html_label_text(text: str, bold: bool = False) -> str:
+    inner = '<BR ALIGN="LEFT"/>'.join(_escape(part) for part in (text.splitlines() or [""]))
+    return f"<<B>{inner}</B>>" if bold else f"<{inner}>"
+
+
+def _escape(text: str) -> str:
+    """Text safe inside a Graphviz HTML-like label: XML-escaped, control characters dropped."""
+    cleaned = "".join(
+        " " if ch == "\t" else ch for ch in text if ch == "\t" or unicodedata.category(ch) not in ("Cc", "Cs")
+    )
+    return html.escape(cleaned, quote=True)
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= DETAIL_MAX_CHARS else text[: DETAIL_MAX_CHARS - 1] + "…"
+
+
+def _quote(identifier: str) -> str:
+    """A DOT quoted string. ``%``, ``"``, backslash and line breaks are percent-encoded: the DOT
+    lexer has no safe escape for a backslash before a quote, and distinct ids must stay distinct."""
+    return '"' + identifier.translate(_ID_ESCAPES) + '"'
+
+
+def unquote_id(quoted_body: str) -> str:
+    """Inverse of the encoding ``_quote`` applies (without the surrounding quotes)."""
+    return re.sub(r"%(25|22|5C|0A|0D)", lambda m: chr(int(m.group(1), 16)), quoted_body)
+
+
+_ID_ESCAPES = str.maketrans({"%": "%25", '"': "%22", "\\": "%5C", "\n": "%0A", "\r": "%0D"})

@@ -1,0 +1,207 @@
+"""A stored world as a ``Sources`` bundle: the demo world, and later snapshots.
+
+A world is a folder (``world.json``, ``kube/``, ``cloud/``, ``dns/``, ``nodes/``, ``pods/``)
+holding what the real systems returned. ``load_world`` reads only ``world.json``; every
+other file is read when a query first needs it. The sources answer queries (by selector,
+by ID, by IP, by host) from the stored data, so steps may change which calls they make
+without re-recording anything.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+from ackwb.errors import Forbidden, InputError, ParseError, SourceError, Unreachable
+from ackwb.sources import commands
+from ackwb.sources.base import ClusterSettings, CommandOutput, Sources
+from ackwb.sources.commands import Command
+from ackwb.sources.world_cloud import WorldCloud
+from ackwb.sources.world_dns import WorldDns
+from ackwb.sources.world_files import WorldFiles, safe_name
+from ackwb.sources.world_kube import WorldKube
+
+NODE_COMMANDS = {
+    "proxy-mode": (commands.proxy_mode,),
+    "ipvsadm": (commands.ipvsadm_list,),
+    "iptables-save": (commands.iptables_save_nat,),
+    "nft": (commands.nft_kube_proxy,),
+    "ip-addr": (commands.ip_addresses,),
+}
+POD_COMMANDS = {"nginx-server-block", "nginx-backends"}
+
+
+def built_by_commands(command: Command) -> bool:
+    """True when ``command`` is exactly what a builder of ``ackwb.sources.commands`` returns."""
+    if command.name not in commands.ALLOWED:
+        return False
+    if command.name == "nginx-server-block":
+        return len(command.argv) == 5 and command == commands.nginx_server_block(commands.host_of(command))
+    if command.name == "nginx-backends":
+        return command in (commands.nginx_backends(), commands.nginx_backends_curl())
+    return any(command == build() for build in NODE_COMMANDS.get(command.name, ()))
+
+
+def _refuse_unlisted(source: str, command: Command) -> None:
+    if not built_by_commands(command):
+        raise Forbidden(
+            source,
+            f"{command.name!r} ({command}) is not on ackwb's allow-list of read commands",
+            "an allow-listed command",
+        )
+
+
+class WorldNodes:
+    """``NodeSource``: ``nodes/<internal-ip>/<command-name>.txt`` is the command's stdout."""
+
+    def __init__(self, files: WorldFiles) -> None:
+        self._files = files
+
+    def run(self, node: str, command: Command) -> CommandOutput:
+        source = f"node {node}"
+        _refuse_unlisted(source, command)
+        if command.name not in NODE_COMMANDS:
+            raise Forbidden(source, f"{command.name!r} runs inside a Pod, not on a node", "")
+        if not safe_name(node) or not self._files.is_dir(f"nodes/{node}"):
+            raise Unreachable(source, f"this world has no node with internal IP {node}")
+        stdout = self._files.text(f"nodes/{node}/{command.name}.txt")
+        if stdout is None:
+            raise Unreachable(
+                source, f"this world holds no output of {command.name!r} ({command}) for this node"
+            )
+        return CommandOutput(stdout)
+
+
+class WorldPodExec:
+    """``PodExecSource``: the ingress controller's files under ``pods/<namespace>/<pod>/``."""
+
+    def __init__(self, files: WorldFiles, kube: WorldKube) -> None:
+        self._files = files
+        self._kube = kube
+
+    def run(self, namespace: str, pod: str, container: str, command: Command) -> CommandOutput:
+        source = f"pod {namespace}/{pod}"
+        _refuse_unlisted(source, command)
+        if command.name not in POD_COMMANDS:
+            raise Forbidden(source, f"{command.name!r} runs on a node, not inside a Pod", "")
+        obj = self._kube.get("pods", pod, namespace) if safe_name(namespace) and safe_name(pod) else None
+        if obj is None:
+            raise SourceError(source, f'pods "{pod}" not found in namespace {namespace}')
+        containers = [c.get("name") for c in (obj.get("spec") or {}).get("containers") or []]
+        if container not in containers:
+            raise SourceError(
+                source, f"container {container} is not valid for pod {pod} (it has {containers})"
+            )
+        if command.name == "nginx-server-block":
+            conf = self._read(source, namespace, pod, "nginx.conf", command)
+            return CommandOutput(server_block(conf, commands.host_of(command)))
+        backends = self._read(source, namespace, pod, "backends.json", command)
+        if command.argv[0] == "curl":  # the raw body the Lua side stores; /dbg pretty-prints it
+            return CommandOutput(json.dumps(json.loads(backends), separators=(",", ":"), ensure_ascii=False))
+        return CommandOutput(backends)
+
+    def _read(self, source: str, namespace: str, pod: str, name: str, command: Command) -> str:
+        text = self._files.text(f"pods/{namespace}/{pod}/{name}")
+        if text is None:
+            raise Unreachable(source, f"this world holds no {name} of pod {namespace}/{pod} (for {command})")
+        return text
+
+
+def server_block(conf: str, host: str) -> str:
+    """The lines from ``## start server HOST`` to ``## end server HOST``; '' when there is none.
+
+    The rendered nginx.conf indents the markers with a tab, so the marker lines are
+    compared without their leading blanks.
+    """
+    start, end = f"## start server {host}", f"## end server {host}"
+    out: list[str] = []
+    for line in conf.splitlines(keepends=True):
+        bare = line.strip()
+        if not out and bare != start:
+            continue
+        out.append(line)
+        if bare == end:
+            break
+    return "".join(out)
+
+
+@dataclass
+class World:
+    """A stored world: its ``world.json`` and lazy access to everything else."""
+
+    root: Path | Traversable
+    meta: dict[str, Any]
+    builtin: bool = False
+
+    def __post_init__(self) -> None:
+        self.files = WorldFiles(self.root, self.name)
+
+    @property
+    def name(self) -> str:
+        return str(self.meta["name"])
+
+    @property
+    def description(self) -> str:
+        if self.builtin:
+            return f"demo world {self.name!r} (built in, no cluster needed)"
+        return f"stored world {self.name!r} from {self.root}"
+
+    @property
+    def settings(self) -> ClusterSettings:
+        controller = self.meta.get("ingress_controller") or {}
+        defaults = ClusterSettings()
+        return ClusterSettings(
+            region=self.meta["region"],
+            cluster_id=self.meta.get("cluster_id", ""),
+            cluster_domain=self.meta.get("cluster_domain", defaults.cluster_domain),
+            ingress_namespace=controller.get("namespace", defaults.ingress_namespace),
+            ingress_selector=controller.get("label_selector", defaults.ingress_selector),
+            ingress_container=controller.get("container", defaults.ingress_container),
+        )
+
+    def sources(self) -> Sources:
+        kube = WorldKube(self.files)
+        return Sources(
+            kube=kube,
+            cloud=WorldCloud(self.files, self.meta["region"]),
+            dns=WorldDns(self.files),
+            node=WorldNodes(self.files),
+            pod_exec=WorldPodExec(self.files, kube),
+            description=self.description,
+            settings=self.settings,
+        )
+
+
+def _is_builtin(root: Path | Traversable) -> bool:
+    from ackwb.demo import SCENARIOS, demo_world_root
+
+    return any(str(root) == str(demo_world_root(name)) for name in SCENARIOS)
+
+
+def load_world(root: Path | Traversable | str, builtin: bool | None = None) -> World:
+    """Open a stored world; only ``world.json`` is read now. ``builtin`` defaults to "is a demo world"."""
+    if isinstance(root, str):
+        root = Path(root).expanduser()
+    manifest = root.joinpath("world.json")
+    if not manifest.is_file():
+        raise InputError(f"{root} is not a stored world: it has no world.json")
+    try:
+        meta = json.loads(manifest.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ParseError(f"{root}/world.json", error.msg, error.lineno) from error
+    if not isinstance(meta, dict):
+        raise ParseError(f"{root}/world.json", "must be a JSON object")
+    for key in ("name", "region"):
+        if not isinstance(meta.get(key), str) or not meta[key]:
+            raise InputError(f"{root}/world.json: {key!r} is missing (it must be a non-empty string)")
+    return World(root, meta, _is_builtin(root) if builtin is None else builtin)
+
+
+def load_demo_world(scenario: str = "healthy") -> World:
+    """One of the worlds that ship with the package (``ackwb.demo.SCENARIOS``)."""
+    from ackwb.demo import demo_world_root
+
+    return load_world(demo_world_root(scenario), builtin=True)

@@ -1,0 +1,244 @@
+"""Step 5, Service (name → virtual IP): the Service the Ingress names, its cluster DNS
+name and ClusterIP, the port, and the endpoints its EndpointSlices list.
+
+The ClusterIP is on the request path only with ``service-upstream``; otherwise it is
+the path a client inside the cluster takes (``curl app1-service.app:8080`` from the
+controller Pod), drawn as the in-cluster path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ackwb.errors import AckwbError, InputError, SourceError
+from ackwb.model import Edge, Evidence, Finding, Hop, Path, Severity, StepResult, Verdict
+from ackwb.parse.endpointslices import SliceEndpoint, endpoints_for_port
+from ackwb.sources import Sources
+from ackwb.steps.common import details, dig, source_finding
+from ackwb.steps.ingress import IngressResult
+
+TITLE = "5. Name → virtual IP (Service)"
+
+
+@dataclass(frozen=True)
+class ServicePort:
+    name: str
+    protocol: str
+    port: int
+    target_port: str
+    node_port: int | None = None
+
+
+@dataclass(kw_only=True)
+class ServiceResult(StepResult):
+    namespace: str = ""
+    name: str = ""
+    cluster_dns_name: str = ""
+    cluster_ip: str = ""
+    resolved_ips: list[str] = field(default_factory=list)  # what cluster DNS answers for the name
+    port: ServicePort | None = None
+    endpoints: list[SliceEndpoint] = field(default_factory=list)
+    path_kind: Path = Path.IN_CLUSTER  # REQUEST when the Ingress uses service-upstream
+
+    @property
+    def hop_id(self) -> str:
+        return f"service:{self.namespace}/{self.name}"
+
+    @property
+    def ready_endpoints(self) -> list[SliceEndpoint]:
+        return [e for e in self.endpoints if e.ready]
+
+
+def service(sources: Sources, ing: IngressResult) -> ServiceResult:
+    result = ServiceResult(
+        step="service",
+        title=TITLE,
+        domain=ing.domain,
+        prev=ing,
+        namespace=ing.namespace,
+        name=ing.service_name,
+    )
+    if not ing.service_name:
+        result.dead_end = ing.dead_end or "the Ingress names no Service"
+        return result
+    result.path_kind = Path.REQUEST if ing.service_upstream else Path.IN_CLUSTER
+    try:
+        obj = sources.kube.get("services", ing.service_name, ing.namespace)
+    except SourceError as error:
+        result.hops.append(
+            Hop(result.hop_id, "service", f"Service {result.name}", result.path_kind, Verdict.UNKNOWN)
+        )
+        result.findings.append(
+            source_finding(error, result.hop_id, f"Service {ing.namespace}/{ing.service_name}")
+        )
+        result.dead_end = f"could not read Service {ing.service_name}"
+        return result
+    if obj is None:
+        message = (
+            f"Ingress {ing.ingress_name} sends {ing.domain} to Service {ing.namespace}/{ing.service_name}, "
+            "which does not exist: nginx answers 503."
+        )
+        result.hops.append(
+            Hop(
+                result.hop_id,
+                "service",
+                f"Service {result.name}\n(missing)",
+                result.path_kind,
+                Verdict.BLOCKED,
+            )
+        )
+        result.findings.append(
+            Finding(
+                "SERVICE_NOT_FOUND",
+                Severity.ERROR,
+                result.hop_id,
+                message,
+                check=f"kubectl -n {ing.namespace} get service {ing.service_name}",
+            )
+        )
+        result.dead_end = message
+        return result
+    result.cluster_ip = dig(obj, "spec", "clusterIP") or ""
+    result.port = _port(obj, ing.service_port)
+    result.cluster_dns_name = f"{result.name}.{result.namespace}.svc.{sources.settings.cluster_domain}"
+    _resolve_in_cluster(sources, result)
+    _read_endpoints(sources, result)
+    _add_hop(result, ing)
+    return result
+
+
+def _port(obj: dict[str, Any], wanted: str) -> ServicePort | None:
+    for p in dig(obj, "spec", "ports") or []:
+        if str(p.get("port")) == wanted or p.get("name") == wanted:
+            return ServicePort(
+                p.get("name", ""),
+                p.get("protocol", "TCP"),
+                int(p["port"]),
+                str(p.get("targetPort", p["port"])),
+                p.get("nodePort"),
+            )
+    return None
+
+
+def _resolve_in_cluster(sources: Sources, result: ServiceResult) -> None:
+    try:
+        records = sources.dns.resolve_in_cluster(result.cluster_dns_name, "A")
+    except InputError as error:
+        result.findings.append(
+            Finding(
+                "SERVICE_DNS_NOT_FOUND",
+                Severity.WARNING,
+                result.hop_id,
+                f"Cluster DNS does not know {result.cluster_dns_name}: {error}",
+            )
+        )
+        return
+    except SourceError as error:
+        result.findings.append(
+            source_finding(error, result.hop_id, f"the cluster DNS name {result.cluster_dns_name}")
+        )
+        return
+    result.resolved_ips = [r.value for r in records if r.type == "A"]
+    result.evidence += [
+        Evidence("cluster DNS", r.name, f"{r.name} {r.ttl} IN {r.type} {r.value}") for r in records
+    ]
+    if result.cluster_ip and result.cluster_ip not in result.resolved_ips:
+        result.findings.append(
+            Finding(
+                "SERVICE_DNS_MISMATCH",
+                Severity.WARNING,
+                result.hop_id,
+                f"{result.cluster_dns_name} resolves to {', '.join(result.resolved_ips) or 'nothing'}, "
+                f"not to the ClusterIP {result.cluster_ip}.",
+            )
+        )
+
+
+def _read_endpoints(sources: Sources, result: ServiceResult) -> None:
+    if result.port is None:
+        return
+    selector = f"kubernetes.io/service-name={result.name}"
+    try:
+        slices = sources.kube.list("endpointslices", result.namespace, label_selector=selector)
+        result.endpoints = list(endpoints_for_port(slices, result.port.name))
+    except SourceError as error:
+        result.findings.append(source_finding(error, result.hop_id, f"the EndpointSlices of {result.name}"))
+        return
+    except AckwbError as error:
+        result.findings.append(
+            Finding("SERVICE_SLICES_UNREADABLE", Severity.WARNING, result.hop_id, str(error))
+        )
+        return
+    for e in result.endpoints:
+        result.rows.append(
+            {
+                "service": f"{result.namespace}/{result.name}",
+                "cluster DNS name": result.cluster_dns_name,
+                "ClusterIP": result.cluster_ip,
+                "port": f"{result.port.port}/{result.port.protocol} → {result.port.target_port}",
+                "endpoint": f"{e.address}:{e.port}",
+                "ready": e.ready,
+                "node": e.node,
+                "pod": e.pod,
+                "slice": e.slice_name,
+            }
+        )
+
+
+def _add_hop(result: ServiceResult, ing: IngressResult) -> None:
+    port = result.port
+    verdict = Verdict.OK
+    if port is None:
+        verdict = Verdict.BLOCKED
+        result.findings.append(
+            Finding(
+                "SERVICE_PORT_NOT_FOUND",
+                Severity.ERROR,
+                result.hop_id,
+                f"Service {result.name} has no port {ing.service_port}, which the Ingress "
+                "names: nginx answers 503.",
+            )
+        )
+        result.dead_end = f"Service {result.name} has no port {ing.service_port}"
+    elif not result.ready_endpoints:
+        verdict = Verdict.BLOCKED
+        result.findings.append(
+            Finding(
+                "SERVICE_NO_READY_ENDPOINTS",
+                Severity.ERROR,
+                result.hop_id,
+                f"Service {result.name} has no ready endpoint on port {port.port}.",
+                check=f"kubectl -n {result.namespace} get endpointslices "
+                f"-l kubernetes.io/service-name={result.name}",
+            )
+        )
+    vip = f"{result.cluster_ip}:{port.port}" if port else result.cluster_ip
+    result.hops.append(
+        Hop(
+            result.hop_id,
+            "service",
+            f"Service {result.name}\n{vip}",
+            result.path_kind,
+            verdict,
+            details(
+                dns=result.cluster_dns_name,
+                target_port=port.target_port if port else "",
+                ready_endpoints=len(result.ready_endpoints),
+            ),
+        )
+    )
+    label = (
+        "proxy to ClusterIP (service-upstream)"
+        if ing.service_upstream
+        else f"in-cluster: curl {result.name}.{result.namespace}:{port.port if port else ''}"
+    )
+    assert ing.controller is not None
+    result.edges.append(
+        Edge(
+            ing.controller.hop_id if not ing.service_upstream else ing.hop_id,
+            result.hop_id,
+            label,
+            result.path_kind,
+        )
+    )

@@ -1,0 +1,31 @@
+"""Chains the eight steps into one ``Trace`` for a domain and a client.
+
+Every step runs: a step with nothing to follow returns an empty result, and empty
+results are left out, so a broken path shows how far the request gets and why.
+"""
+
+from __future__ import annotations
+
+from ackwb.model import Client, StepResult, Trace
+from ackwb.sources import Sources
+from ackwb.steps import dns, ecs, egress, ingress, kube_proxy, pod, service, slb
+
+
+def run_trace(sources: Sources, domain: str, client: Client | None = None) -> Trace:
+    client = client or Client()
+    results: list[StepResult] = []
+    r1 = dns(sources, domain)
+    r2 = slb(sources, r1, client)
+    r3 = ecs(sources, r2)
+    r4 = ingress(sources, r3, client.path)
+    r5 = service(sources, r4)
+    r6 = kube_proxy(sources, r5)
+    r7 = pod(sources, r6)
+    r8 = egress(sources, r7)
+    results = [r for r in (r1, r2, r3, r4, r5, r6, r7, r8) if r.hops or r.findings or r.rows]
+    return Trace(domain=r1.domain, client=client, world=sources.description, steps=results)
+
+
+def dead_end(trace: Trace) -> str:
+    """The first reason the request cannot get through, or "" when it does."""
+    return next((s.dead_end for s in trace.steps if s.dead_end), "")

@@ -1,0 +1,132 @@
+"""The notebook-facing API: a ``Workbook`` bound to one world, with one method per step.
+
+    wb = Workbook.demo()
+    r = wb.dns("app1.qas.abc.com")
+    lb = wb.slb(r)
+    ...
+    wb.trace("app1.qas.abc.com")
+
+Each method takes the previous step's result, so a notebook reads like the article.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import sys
+from pathlib import Path as FilePath
+from typing import Any
+
+import ackwb.render  # noqa: F401  (registers the HTML presenter for results)
+from ackwb import steps
+from ackwb.errors import AckwbError, InputError
+from ackwb.model import Client, Trace
+from ackwb.sources import Sources
+from ackwb.trace import run_trace
+
+
+class Workbook:
+    """Follows requests through one world: the built-in demo, a snapshot, or (later) a live cluster."""
+
+    def __init__(self, sources: Sources) -> None:
+        self.sources = sources
+        _show_ackwb_errors_briefly()
+
+    @classmethod
+    def demo(cls, scenario: str = "healthy") -> Workbook:
+        """The built-in demo world: no cluster and no credentials needed."""
+        from ackwb.demo import demo_world_root
+        from ackwb.sources.world import load_world
+
+        return cls(load_world(demo_world_root(scenario)).sources())
+
+    @classmethod
+    def from_world(cls, path: str | FilePath) -> Workbook:
+        """A world stored in a directory (the demo's layout; snapshots use it too)."""
+        from ackwb.sources.world import load_world
+
+        root = FilePath(path).expanduser()
+        if not (root / "world.json").is_file():
+            raise InputError(f"{root} is not a world directory: it has no world.json")
+        return cls(load_world(root).sources())
+
+    @property
+    def description(self) -> str:
+        return self.sources.description
+
+    def domains(self) -> list[str]:
+        """Every host an Ingress of the world serves."""
+        hosts = {
+            rule["host"]
+            for item in self.sources.kube.list("ingresses")
+            for rule in item.get("spec", {}).get("rules", [])
+            if rule.get("host")
+        }
+        return sorted(hosts)
+
+    def dns(self, domain: str) -> steps.DnsResult:
+        return steps.dns(self.sources, domain)
+
+    def slb(
+        self, dns: steps.DnsResult, client_ip: str | None = None, port: int = 80
+    ) -> steps.LoadBalancerResult:
+        return steps.slb(self.sources, _expect(dns, steps.DnsResult, "dns"), make_client(client_ip, port))
+
+    def ecs(self, lb: steps.LoadBalancerResult) -> steps.NodeResult:
+        return steps.ecs(self.sources, _expect(lb, steps.LoadBalancerResult, "slb"))
+
+    def ingress(self, nodes: steps.NodeResult, path: str = "/") -> steps.IngressResult:
+        return steps.ingress(self.sources, _expect(nodes, steps.NodeResult, "ecs"), path)
+
+    def service(self, ing: steps.IngressResult) -> steps.ServiceResult:
+        return steps.service(self.sources, _expect(ing, steps.IngressResult, "ingress"))
+
+    def kube_proxy(self, svc: steps.ServiceResult) -> steps.KubeProxyResult:
+        return steps.kube_proxy(self.sources, _expect(svc, steps.ServiceResult, "service"))
+
+    def pod(self, kp: steps.KubeProxyResult) -> steps.PodResult:
+        return steps.pod(self.sources, _expect(kp, steps.KubeProxyResult, "kube_proxy"))
+
+    def egress(self, pods: steps.PodResult) -> steps.EgressResult:
+        return steps.egress(self.sources, _expect(pods, steps.PodResult, "pod"))
+
+    def trace(self, domain: str, client_ip: str | None = None, port: int = 80, path: str = "/") -> Trace:
+        """All eight steps for one domain and client: the whole path, its diagram and findings."""
+        return run_trace(self.sources, domain, make_client(client_ip, port, path))
+
+    def __repr__(self) -> str:
+        return f"Workbook({self.description})"
+
+
+def make_client(client_ip: str | None = None, port: int = 80, path: str = "/") -> Client:
+    """A validated client; bad values raise ``InputError`` naming the value."""
+    if client_ip:
+        try:
+            ipaddress.ip_address(client_ip)
+        except ValueError:
+            raise InputError(f"client IP {client_ip!r} is not an IP address") from None
+    if not isinstance(port, int) or not 0 < port < 65536:
+        raise InputError(f"port {port!r} is not a TCP port (1-65535)")
+    if not path.startswith("/"):
+        raise InputError(f"path {path!r} must start with '/'")
+    return Client(client_ip or None, port, path)
+
+
+def _expect(result: Any, kind: type, step: str) -> Any:
+    if not isinstance(result, kind):
+        raise InputError(f"expected the result of wb.{step}(...), got {type(result).__name__}")
+    return result
+
+
+def _show_ackwb_errors_briefly() -> None:
+    """In IPython, show an ackwb error as one line instead of a traceback."""
+    ipython_module = sys.modules.get("IPython")
+    shell = ipython_module.get_ipython() if ipython_module else None
+    if shell is None:
+        return
+
+    def one_line(shell: Any, kind: type, error: BaseException, tb: Any, tb_offset: Any = None) -> list[str]:
+        message = f"ackwb: {error}"
+        print(message, file=sys.stderr)
+        return [message]
+
+    shell.set_custom_exc((AckwbError,), one_line)

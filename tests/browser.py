@@ -1,0 +1,83 @@
+"""Screenshot an HTML file with headless Chromium (Debian's `chromium` package), for report tests.
+
+No browser automation library: Chromium's own ``--screenshot`` switch loads a ``file://``
+URL and writes a PNG. Networking features that would reach out are switched off, so the
+page is seen exactly as a reader without network would see it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+BROWSER_NAMES = ("chromium", "chromium-browser")
+
+
+def find_chromium() -> str | None:
+    return next((path for path in map(shutil.which, BROWSER_NAMES) if path), None)
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+
+
+def require_chromium() -> str:
+    """The Chromium executable; skips the test when absent, unless CI is set (then it fails)."""
+    found = find_chromium()
+    if found:
+        return found
+    if in_ci():
+        pytest.fail("chromium is not installed but CI is set: install it (apt-get install chromium)")
+    pytest.skip("chromium is not installed (apt-get install chromium); browser tests need it")
+
+
+def require_pillow() -> Any:
+    """The ``PIL`` package, to read screenshots; skips when absent, unless CI is set (then it fails)."""
+    try:
+        import PIL.Image
+        import PIL.ImageChops
+    except ImportError:
+        if in_ci():
+            pytest.fail(
+                "Pillow is not installed but CI is set: install the test extra (pip install -e .[test])"
+            )
+        pytest.skip("Pillow is not installed (pip install pillow); it reads the screenshots")
+    return PIL
+
+
+def screenshot(
+    html_path: Path, png_path: Path, width: int = 1400, height: int = 1000, timeout: float = 120
+) -> Path:
+    """Render ``html_path`` at ``width``×``height`` CSS pixels into ``png_path``; returns ``png_path``."""
+    chromium = find_chromium()
+    if chromium is None:
+        raise FileNotFoundError("chromium not found on PATH")
+    png_path = Path(png_path).resolve()
+    png_path.unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(prefix="ackwb-chromium-") as profile:
+        command = [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--hide-scrollbars",
+            f"--window-size={width},{height}",
+            f"--screenshot={png_path}",
+            Path(html_path).resolve().as_uri(),
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    if done.returncode != 0 or not png_path.exists():
+        raise RuntimeError(f"chromium exited {done.returncode} without a screenshot:\n{done.stderr[-2000:]}")
+    return png_path

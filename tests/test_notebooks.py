@@ -1,0 +1,229 @@
+"""The guided notebooks: committed clean, and each one runs headless top to bottom.
+
+Notebooks are the product a newcomer opens first, so a notebook that no longer runs
+against the package is a broken product. The structure tests read the committed JSON;
+the execution tests run every notebook with papermill in its own kernel (``python3``),
+in parallel processes, from the ``notebooks/`` directory, with the checkout's ``ackwb``
+on ``PYTHONPATH`` so they test this tree whether or not the package is installed.
+"""
+
+from __future__ import annotations
+
+import ast
+import html
+import importlib
+import json
+import os
+import re
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK_DIR = ROOT / "notebooks"
+CELL_TIMEOUT_SECONDS = 120
+
+# Section notebook → (the step module it walks through, the article's section title).
+SECTION_TITLES = {
+    "01_dns.ipynb": ("dns", "查看域名的 IP"),
+    "02_slb.ipynb": ("slb", "查看公网 IP 对应的 SLB"),
+    "03_ecs.ipynb": ("ecs", "ECS"),
+    "04_ingress.ipynb": ("ingress", "Ingress"),
+    "05_service.ipynb": ("service", "Service"),
+    "06_kube_proxy.ipynb": ("kube_proxy", "Kube-proxy"),
+    "07_pod.ipynb": ("pod", "Pod"),
+    "08_egress.ipynb": ("egress", "Pod 访问外网"),
+}
+ALL_NOTEBOOKS = ["00_overview.ipynb", *SECTION_TITLES, "report.ipynb"]
+PARAMETER_NAMES = {"domain", "scenario", "world", "client_ip", "port", "path"}
+UNKNOWN_DOMAIN = "no-such.qas.abc.com"
+
+
+@dataclass(frozen=True)
+class Run:
+    """One headless execution: a notebook and the parameters papermill injects."""
+
+    notebook: str
+    parameters: tuple[tuple[str, Any], ...] = ()
+
+
+Executed = dict[str, tuple[nbformat.NotebookNode, str]]  # run id → (executed notebook, failure or "")
+
+RUNS = {
+    **{name.removesuffix(".ipynb"): Run(name) for name in ALL_NOTEBOOKS},
+    "report-app3": Run("report.ipynb", (("domain", "app3.qas.abc.com"),)),
+    "report-unknown-domain": Run("report.ipynb", (("domain", UNKNOWN_DOMAIN),)),
+    "overview-unknown-domain": Run("00_overview.ipynb", (("domain", UNKNOWN_DOMAIN),)),
+}
+
+
+def load(name: str) -> nbformat.NotebookNode:
+    return nbformat.read(NOTEBOOK_DIR / name, as_version=4)
+
+
+def code_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    return [cell for cell in nb.cells if cell.cell_type == "code"]
+
+
+def output_texts(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
+    """(output type or stream name, text) for every output of every code cell."""
+    texts = []
+    for cell in code_cells(nb):
+        for out in cell.get("outputs", []):
+            if out.output_type == "stream":
+                texts.append((out.name, out.text))
+            elif out.output_type == "error":
+                texts.append(("error", f"{out.ename}: {out.evalue}\n" + "\n".join(out.traceback)))
+            else:
+                for value in out.get("data", {}).values():
+                    text = value if isinstance(value, str) else json.dumps(value)
+                    texts.append((out.output_type, html.unescape(text)))
+    return texts
+
+
+# --- structure of the committed files ---------------------------------------------------
+
+
+def test_every_notebook_is_covered() -> None:
+    assert sorted(p.name for p in NOTEBOOK_DIR.glob("*.ipynb")) == sorted(ALL_NOTEBOOKS)
+
+
+@pytest.mark.parametrize("name", ALL_NOTEBOOKS)
+def test_committed_clean_with_python3_kernel(name: str) -> None:
+    nb = load(name)
+    nbformat.validate(nb)
+    assert nb.metadata.kernelspec.name == "python3"
+    for cell in code_cells(nb):
+        assert cell.outputs == [], f"{name}: a code cell was committed with outputs"
+        assert cell.execution_count is None, f"{name}: a code cell was committed with an execution count"
+
+
+@pytest.mark.parametrize("name", ALL_NOTEBOOKS)
+def test_first_code_cell_holds_the_parameters(name: str) -> None:
+    first = code_cells(load(name))[0]
+    assert "parameters" in first.metadata.get("tags", []), f"{name}: first code cell is not tagged parameters"
+    tree = ast.parse(first.source)
+    assigned = {target.id for node in tree.body if isinstance(node, ast.Assign) for target in node.targets}
+    assert assigned == PARAMETER_NAMES, f"{name}: parameters cell assigns {sorted(assigned)}"
+    assert all(isinstance(node, ast.Assign) for node in tree.body), (
+        f"{name}: parameters cell does more than assign"
+    )
+
+
+def import_checkout_ackwb() -> None:
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+
+
+@pytest.mark.parametrize(("name", "step", "article_title"), [(n, *t) for n, t in SECTION_TITLES.items()])
+def test_section_heading_has_english_and_chinese_titles(name: str, step: str, article_title: str) -> None:
+    """The heading is the step's own title (what its result displays): English, article title beside it."""
+    import_checkout_ackwb()
+    title = importlib.import_module(f"ackwb.steps.{step}").TITLE
+    first = load(name).cells[0]
+    assert first.cell_type == "markdown"
+    heading = first.source.splitlines()[0]
+    assert heading == f"# {title}", f"{name}: heading {heading!r} is not the step title {title!r}"
+    assert article_title in title, f"{name}: {title!r} lacks the article's title {article_title!r}"
+    english = title if article_title.isascii() else title.replace(article_title, "")
+    assert re.search(r"[A-Za-z]{2,}", english), f"{name}: {title!r} has no English heading"
+
+
+# --- headless execution -----------------------------------------------------------------
+
+
+def with_parameters(nb: nbformat.NotebookNode, parameters: dict[str, Any]) -> nbformat.NotebookNode:
+    """Insert the run's values after the ``parameters`` cell, as papermill does."""
+    if parameters:
+        index = next(i for i, cell in enumerate(nb.cells) if "parameters" in cell.metadata.get("tags", []))
+        source = "\n".join(f"{name} = {value!r}" for name, value in parameters.items())
+        injected = nbformat.v4.new_code_cell(source, metadata={"tags": ["injected-parameters"]})
+        nb.cells.insert(index + 1, injected)
+    return nb
+
+
+def execute(run: Run) -> tuple[nbformat.NotebookNode, str]:
+    """Run one notebook top to bottom in a fresh python3 kernel: (notebook with outputs, failure or '')."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+    nb = with_parameters(load(run.notebook), dict(run.parameters))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    client = NotebookClient(
+        nb,
+        timeout=CELL_TIMEOUT_SECONDS,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
+    )
+    try:
+        client.execute(env=env)
+    except (CellExecutionError, CellTimeoutError) as error:
+        return nb, str(error)[-4000:]
+    return nb, ""
+
+
+@pytest.fixture(scope="session")
+def executed() -> Executed:
+    """Every run in RUNS, in parallel threads (each drives its own kernel process)."""
+    workers = min(4, (os.cpu_count() or 2) + 2)  # kernels mostly wait on each other's start-up
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return dict(zip(RUNS, pool.map(execute, RUNS.values()), strict=True))
+
+
+def executed_notebook(executed: Executed, run_id: str) -> nbformat.NotebookNode:
+    nb, failure = executed[run_id]
+    assert not failure, f"{run_id} failed to execute: {failure}"
+    return nb
+
+
+def assert_ran_cleanly(run_id: str, nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
+    cells = code_cells(nb)
+    assert all(cell.execution_count is not None for cell in cells), f"{run_id}: not every cell ran"
+    texts = output_texts(nb)
+    problems = [
+        (kind, text[:500]) for kind, text in texts if kind in ("error", "stderr") or "Traceback" in text
+    ]
+    assert not problems, f"{run_id}: error output: {problems}"
+    return texts
+
+
+@pytest.mark.parametrize("run_id", RUNS)
+def test_notebook_executes_without_error_output(executed: Executed, run_id: str) -> None:
+    nb = executed_notebook(executed, run_id)
+    texts = assert_ran_cleanly(run_id, nb)
+    domain = dict(RUNS[run_id].parameters).get("domain", "app1.qas.abc.com")
+    assert any(domain in text for _, text in texts), f"{run_id}: the outputs never name {domain}"
+
+
+def demo_trace(domain: str) -> Any:
+    """The trace the notebooks display, computed here through the API they call."""
+    import_checkout_ackwb()
+    from ackwb import Workbook
+
+    return Workbook.demo().trace(domain)
+
+
+def test_report_for_app3_shows_its_load_balancer(executed: Executed) -> None:
+    nb = executed_notebook(executed, "report-app3")
+    text = "\n".join(text for _, text in assert_ran_cleanly("report-app3", nb))
+    load_balancer = demo_trace("app3.qas.abc.com").step("slb")
+    assert load_balancer is not None
+    assert load_balancer.load_balancer_name in text
+    assert load_balancer.address in text
+
+
+@pytest.mark.parametrize("run_id", ["report-unknown-domain", "overview-unknown-domain"])
+def test_unknown_domain_shows_a_finding_not_a_traceback(executed: Executed, run_id: str) -> None:
+    nb = executed_notebook(executed, run_id)
+    text = "\n".join(text for _, text in assert_ran_cleanly(run_id, nb))
+    errors = [f for f in demo_trace(UNKNOWN_DOMAIN).findings if f.severity.value == "error"]
+    assert errors, "the API gives no error finding for an unknown domain"
+    for finding in errors:
+        assert finding.code in text, f"{run_id}: finding {finding.code} is not shown"
+        assert finding.message in text, f"{run_id}: the message of {finding.code} is not shown"
