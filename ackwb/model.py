@@ -188,8 +188,15 @@ class Trace(Presentable):
 
     @property
     def rows(self) -> list[dict[str, Any]]:
+        """One row per hop: what it is, its details, which path, and the verdict."""
         return [
-            {"hop": h.id, "kind": h.kind, "what": h.label, "path": h.path.value, "verdict": h.verdict.value}
+            {
+                "hop": h.kind,
+                "what": h.label.replace("\n", " "),
+                "details": ", ".join(f"{k}: {v}" for k, v in h.details),
+                "path": h.path.value,
+                "verdict": h.verdict.value,
+            }
             for h in self.hops
         ]
 
@@ -199,7 +206,11 @@ class Trace(Presentable):
 
     @property
     def verdict(self) -> Verdict:
-        return worst_verdict(h.verdict for h in self.hops if h.path is Path.REQUEST)
+        """Blocked when a request hop is blocked or a finding is an error; unknown when a hop is unseen."""
+        verdicts = [h.verdict for h in self.hops if h.path is Path.REQUEST]
+        if any(f.severity is Severity.ERROR for f in self.findings):
+            verdicts.append(Verdict.BLOCKED)
+        return worst_verdict(verdicts)
 
     def step(self, name: str) -> StepResult | None:
         return next((s for s in self.steps if s.step == name), None)

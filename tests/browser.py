@@ -81,3 +81,24 @@ def screenshot(
     if done.returncode != 0 or not png_path.exists():
         raise RuntimeError(f"chromium exited {done.returncode} without a screenshot:\n{done.stderr[-2000:]}")
     return png_path
+
+
+REQUEST_BLUE = (0x1F, 0x3A, 0x93)  # the request path's colour in ackwb.render.dot
+
+
+def bounding_box(image, colour: tuple[int, int, int], tolerance: int = 40) -> tuple[int, ...] | None:
+    """Smallest box holding every pixel within ``tolerance`` of ``colour`` on each channel, or None."""
+    masks = [
+        channel.point(lambda v, c=c: 255 if abs(v - c) <= tolerance else 0)
+        for channel, c in zip(image.split(), colour, strict=True)
+    ]
+    chops = require_pillow().ImageChops
+    both = chops.multiply(chops.multiply(masks[0], masks[1]), masks[2])
+    return both.getbbox()
+
+
+def ink_ratio(image, box: tuple[int, int, int, int]) -> float:
+    """Share of pixels in ``box`` that are not (nearly) white."""
+    region = image.crop(box).convert("L")
+    dark = sum(region.point(lambda v: 255 if v < 235 else 0).histogram()[255:])
+    return dark / (region.width * region.height)

@@ -14,14 +14,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from browser import in_ci, require_chromium, require_pillow, screenshot
+from browser import REQUEST_BLUE, bounding_box, in_ci, ink_ratio, require_chromium, require_pillow, screenshot
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from ackwb.render.report import export_report
 
 GOLDEN_DOT = Path(__file__).parent / "golden" / "article.dot"
 WIDTH, HEIGHT = 1400, 1000
-REQUEST_BLUE = (0x1F, 0x3A, 0x93)
 BLOCKED_RED = (0xC0, 0x39, 0x2B)
 PARAMETERS = 'domain = "x"\nworld = None\nscenario = "healthy"\nclient_ip = None\nport = 80\npath = "/"'
 
@@ -41,24 +40,6 @@ def stand_in(folder: Path, with_diagram: bool) -> Path:
     target = folder / ("with.ipynb" if with_diagram else "without.ipynb")
     nbformat.write(nb, target)
     return target
-
-
-def bounding_box(image, colour: tuple[int, int, int], tolerance: int = 40) -> tuple[int, ...] | None:
-    """Smallest box holding every pixel within ``tolerance`` of ``colour`` on each channel, or None."""
-    masks = [
-        channel.point(lambda v, c=c: 255 if abs(v - c) <= tolerance else 0)
-        for channel, c in zip(image.split(), colour, strict=True)
-    ]
-    chops = require_pillow().ImageChops
-    both = chops.multiply(chops.multiply(masks[0], masks[1]), masks[2])
-    return both.getbbox()
-
-
-def ink_ratio(image, box: tuple[int, int, int, int]) -> float:
-    """Share of pixels in ``box`` that are not (nearly) white."""
-    region = image.crop(box).convert("L")
-    dark = sum(region.point(lambda v: 255 if v < 235 else 0).histogram()[255:])
-    return dark / (region.width * region.height)
 
 
 def test_report_in_chromium_shows_the_diagram(tmp_path: Path) -> None:

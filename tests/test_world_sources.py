@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -233,3 +236,32 @@ def test_exec_refusals(demo, controller: str) -> None:
     coredns = demo.kube.list("pods", "kube-system", "k8s-app=kube-dns")[0]["metadata"]["name"]
     with pytest.raises(Unreachable, match=re.escape(coredns)):
         demo.pod_exec.run("kube-system", coredns, "coredns", commands.nginx_backends())
+
+
+def test_a_world_inside_a_zip_file(tmp_path: Path) -> None:
+    """A snapshot file holds the same tree: any Traversable root works, zipfile.Path included."""
+    demo_dir = Path(str(demo_world_root()))
+    archive = tmp_path / "snapshot.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in demo_dir.rglob("*"):
+            if path.is_file():
+                zf.write(path, path.relative_to(demo_dir).as_posix())
+    sources = load_world(zipfile.Path(archive)).sources()
+    assert sources.description.startswith("stored world 'healthy' from ")
+    assert [r.value for r in sources.dns.resolve("app2.qas.abc.com")] == ["203.0.113.10"]
+    records = sources.cloud.call("alidns", "DescribeSubDomainRecords", {"SubDomain": "app3.qas.abc.com"})
+    assert records["TotalCount"] == 1
+    assert sources.node.run("10.17.10.12", commands.proxy_mode()).stdout == "ipvs"
+    controller = sources.kube.list("pods", "kube-system", "app=ingress-nginx")[0]["metadata"]["name"]
+    block = sources.pod_exec.run("kube-system", controller, CONTROLLER, commands.nginx_server_block("_"))
+    assert "upstream-default-backend" in block.stdout
+
+
+@pytest.mark.parametrize("host", [*HOSTS, "app1.qas.abc", "no.such.host"])
+def test_emulation_prints_what_the_allow_listed_awk_prints(demo, controller: str, host: str) -> None:
+    if shutil.which("awk") is None:
+        pytest.skip("no awk on this machine")
+    conf = Path(str(demo_world_root())) / "pods" / "kube-system" / controller / "nginx.conf"
+    command = commands.nginx_server_block(host)
+    real = subprocess.run([*command.argv[:-1], str(conf)], capture_output=True, text=True, check=True).stdout
+    assert demo.pod_exec.run("kube-system", controller, CONTROLLER, command).stdout == real

@@ -99,9 +99,13 @@ class WorldPodExec:
             conf = self._read(source, namespace, pod, "nginx.conf", command)
             return CommandOutput(server_block(conf, commands.host_of(command)))
         backends = self._read(source, namespace, pod, "backends.json", command)
-        if command.argv[0] == "curl":  # the raw body the Lua side stores; /dbg pretty-prints it
-            return CommandOutput(json.dumps(json.loads(backends), separators=(",", ":"), ensure_ascii=False))
-        return CommandOutput(backends)
+        if command.argv[0] != "curl":
+            return CommandOutput(backends)
+        try:  # curl gets the raw body the Lua side stores; /dbg pretty-prints it
+            raw = json.dumps(json.loads(backends), separators=(",", ":"), ensure_ascii=False)
+        except json.JSONDecodeError as error:
+            raise SourceError(source, f"its stored backends.json is not valid JSON: {error}") from error
+        return CommandOutput(raw)
 
     def _read(self, source: str, namespace: str, pod: str, name: str, command: Command) -> str:
         text = self._files.text(f"pods/{namespace}/{pod}/{name}")

@@ -18,7 +18,7 @@ from ackwb.errors import InputError
 Labels = dict[str, str]
 NAME = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-SPECIAL = "!=(),<>"
+OPERATORS = {"!", "=", "==", "!=", "(", ")", ",", "<", ">"}
 TOKEN = re.compile(r"\s*(!=|==|[!=(),<>]|[^\s!=(),<>]+)")
 
 
@@ -67,7 +67,7 @@ def parse_label_selector(selector: str) -> Callable[[Labels], bool]:
         if i >= len(tokens) or tokens[i] == ",":
             return ""
         value = take()
-        if value in SPECIAL or value in ("!=", "=="):
+        if value in OPERATORS:
             raise _bad("label", selector, f"expected a value, found {value!r}")
         _check_value(selector, value)
         return value
@@ -79,7 +79,7 @@ def parse_label_selector(selector: str) -> Callable[[Labels], bool]:
             _check_key(selector, key)
             requirements.append(lambda labels, k=key: k not in labels)
         else:
-            if token in SPECIAL or token in ("!=", "=="):
+            if token in OPERATORS:
                 raise _bad("label", selector, f"expected a label key, found {token!r}")
             key = token
             _check_key(selector, key)
@@ -116,7 +116,7 @@ def _requirement(
             value = take()
             if value == ")" and not values:
                 raise _bad("label", selector, f"{operator!r} needs at least one value")
-            if value in (",", ")", "") or value in SPECIAL:
+            if value == "" or value in OPERATORS:
                 raise _bad("label", selector, f"expected a value in the set of {key!r}, found {value!r}")
             _check_value(selector, value)
             values.add(value)

@@ -41,7 +41,8 @@ def dns(sources: Sources, domain: str) -> DnsResult:
     try:
         result.records = sources.dns.resolve(domain, "A")
     except InputError as error:
-        message = f"{domain} does not resolve: {error} (asked the resolver of {sources.description})."
+        message = f"{domain} does not resolve: the resolver of the {sources.description} has no record of it."
+        result.evidence.append(Evidence("dns resolver", f"{domain} A", str(error)))
         return _dead_end(result, hop_id, "DNS_NAME_NOT_FOUND", message, check=f"dig +short {domain}")
     except SourceError as error:
         result.findings.append(source_finding(error, hop_id, f"the A record of {domain}"))

@@ -72,7 +72,7 @@ def kube_proxy(sources: Sources, svc: ServiceResult) -> KubeProxyResult:
                 check=f"ipvsadm -Ln -t {svc.cluster_ip}:{svc.port.port}",
             )
         )
-        return _add_hop(result, svc, Verdict.BLOCKED, f"no virtual server {svc.cluster_ip}:{svc.port.port}")
+        return _add_hop(result, svc, Verdict.BLOCKED, f"IPVS: no {svc.cluster_ip}:{svc.port.port}")
     result.evidence.append(Evidence(f"{hop}: ipvsadm -Ln", f"line {vs.line}", vs.raw))
     for rs in vs.real_servers:
         result.evidence.append(Evidence(f"{hop}: ipvsadm -Ln", f"line {rs.line}", rs.raw))
@@ -95,7 +95,7 @@ def kube_proxy(sources: Sources, svc: ServiceResult) -> KubeProxyResult:
         result,
         svc,
         Verdict.BLOCKED if blocked else Verdict.OK,
-        f"{vs.protocol} {vs.address}:{vs.port} {vs.scheduler}",
+        f"IPVS {vs.scheduler} {vs.address}:{vs.port}",
     )
 
 
@@ -132,10 +132,10 @@ def _add_hop(result: KubeProxyResult, svc: ServiceResult, verdict: Verdict, rule
         Hop(
             result.hop_id,
             "ipvs" if result.mode == "ipvs" else "kube-proxy",
-            f"kube-proxy ({result.mode or '?'})\non {result.node}",
+            f"{rule or 'kube-proxy ' + (result.mode or '?')}\non {result.node}",
             svc.path_kind,
             verdict,
-            details(rule=rule, node_ip=result.node_ip),
+            details(mode=result.mode, node_ip=result.node_ip),
         )
     )
     result.edges.append(

@@ -228,7 +228,7 @@ def _add_listener(result: LoadBalancerResult, li: Listener, region: str) -> None
         Hop(
             hop_id,
             "listener",
-            f"{li.protocol} {li.port}",
+            f"listener {li.protocol} {li.port}",
             verdict=verdict,
             details=details(status=li.status, server_group=li.server_group_id, acl=acl),
         )
@@ -276,7 +276,7 @@ def _acl_finding(result: LoadBalancerResult, li: Listener, hop_id: str, region: 
         )
         return True
     allowed, entry = acl_decision(li, client_ip)
-    decided_by = f"entry {entry.cidr} ({entry.comment})" if entry else f"no entry of {li.acl_id} matching it"
+    decided_by = f"entry {entry.cidr} ({entry.comment})" if entry else f"it matches none of {entries}"
     if allowed:
         result.findings.append(
             Finding(
@@ -314,7 +314,7 @@ def _add_backends(result: LoadBalancerResult) -> None:
             Hop(
                 hop_id,
                 "backend",
-                f"{b.server_ip}:{b.port}",
+                f"backend {b.server_ip}:{b.port}\n{b.type} {b.server_id}",
                 verdict=verdict,
                 details=details(type=b.type, id=b.server_id, weight=b.weight, health=b.health),
             )
@@ -377,9 +377,13 @@ def _not_found(result: LoadBalancerResult, sources: Sources) -> LoadBalancerResu
 
 
 def _unknown(result: LoadBalancerResult, hop_id: str, error: SourceError, what: str) -> LoadBalancerResult:
-    if not any(h.id == hop_id for h in result.hops):
-        result.hops.append(Hop(hop_id, "lb", result.address, verdict=Verdict.UNKNOWN))
+    """Mark ``hop_id`` unknown (adding it when no earlier read drew it) and say what could not be read."""
+    seen = next((h for h in result.hops if h.id == hop_id), None)
+    if seen is None:
         result.edges.append(Edge(f"dns:{result.domain}", hop_id, f"A {result.address}"))
+    result.hops = [h for h in result.hops if h.id != hop_id]
+    label = seen.label if seen else result.address
+    result.hops.append(Hop(hop_id, "lb", label, verdict=Verdict.UNKNOWN))
     result.findings.append(source_finding(error, hop_id, what))
     result.dead_end = f"could not read {what}"
     return result

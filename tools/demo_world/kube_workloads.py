@@ -173,6 +173,23 @@ def _container(w: f.Workload) -> Obj:
     return c
 
 
+def service_account_volume(name: str) -> Obj:
+    """The projected token volume the API server adds to every Pod."""
+    field = {"apiVersion": "v1", "fieldPath": "metadata.namespace"}
+    namespace_file = {"fieldRef": field, "path": "namespace"}
+    return {
+        "name": name,
+        "projected": {
+            "defaultMode": 420,
+            "sources": [
+                {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+                {"configMap": {"items": [{"key": "ca.crt", "path": "ca.crt"}], "name": "kube-root-ca.crt"}},
+                {"downwardAPI": {"items": [namespace_file]}},
+            ],
+        },
+    }
+
+
 def pod(w: f.Workload, index: int) -> Obj:
     pod_ip, node_ip = w.replicas[index]
     name, started = pod_name(w, index), later(w.created, 20 + 7 * index)
@@ -217,6 +234,11 @@ def pod(w: f.Workload, index: int) -> Obj:
     }
     if w.host_network:
         spec["hostNetwork"] = True
+    token = f"kube-api-access-{f.k8s_suffix('token ' + name)}"
+    container["volumeMounts"] = [
+        {"mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "name": token, "readOnly": True}
+    ]
+    spec["volumes"] = [service_account_volume(token)]
     return {
         "apiVersion": "v1",
         "kind": "Pod",
