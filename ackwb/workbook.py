@@ -18,9 +18,11 @@ from typing import Any
 
 import ackwb.render  # noqa: F401  (registers the HTML presenter for results)
 from ackwb import steps
+from ackwb.demo import demo_world_root
 from ackwb.errors import AckwbError, InputError
 from ackwb.model import Client, Trace
 from ackwb.sources import Sources
+from ackwb.sources.world import load_world  # the default world reader: standard library only
 from ackwb.trace import run_trace
 
 
@@ -34,16 +36,11 @@ class Workbook:
     @classmethod
     def demo(cls, scenario: str = "healthy") -> Workbook:
         """The built-in demo world: no cluster and no credentials needed."""
-        from ackwb.demo import demo_world_root
-        from ackwb.sources.world import load_world
-
         return cls(load_world(demo_world_root(scenario)).sources())
 
     @classmethod
     def from_world(cls, path: str | FilePath) -> Workbook:
         """A world stored in a directory (the demo's layout; snapshots use it too)."""
-        from ackwb.sources.world import load_world
-
         root = FilePath(path).expanduser()
         if not (root / "world.json").is_file():
             raise InputError(f"{root} is not a world directory: it has no world.json")

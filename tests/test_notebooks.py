@@ -42,6 +42,7 @@ SECTION_TITLES = {
 ALL_NOTEBOOKS = ["00_overview.ipynb", *SECTION_TITLES, "report.ipynb"]
 PARAMETER_NAMES = {"domain", "scenario", "world", "client_ip", "port", "path"}
 UNKNOWN_DOMAIN = "no-such.qas.abc.com"
+OUTSIDE_APP3_ACL = "203.0.113.77"  # not in private-lb's whitelist (office and VPN ranges)
 
 
 @dataclass(frozen=True)
@@ -54,11 +55,20 @@ class Run:
 
 Executed = dict[str, tuple[nbformat.NotebookNode, str]]  # run id → (executed notebook, failure or "")
 
+# Runs where the request cannot get through: the notebook must show the trace's error
+# findings (code and sentence), never a traceback.
+BAD_INPUT_RUNS = {
+    "report-unknown-domain": Run("report.ipynb", (("domain", UNKNOWN_DOMAIN),)),
+    "overview-unknown-domain": Run("00_overview.ipynb", (("domain", UNKNOWN_DOMAIN),)),
+    "egress-unknown-domain": Run("08_egress.ipynb", (("domain", UNKNOWN_DOMAIN),)),
+    "report-client-outside-acl": Run(
+        "report.ipynb", (("domain", "app3.qas.abc.com"), ("client_ip", OUTSIDE_APP3_ACL))
+    ),
+}
 RUNS = {
     **{name.removesuffix(".ipynb"): Run(name) for name in ALL_NOTEBOOKS},
     "report-app3": Run("report.ipynb", (("domain", "app3.qas.abc.com"),)),
-    "report-unknown-domain": Run("report.ipynb", (("domain", UNKNOWN_DOMAIN),)),
-    "overview-unknown-domain": Run("00_overview.ipynb", (("domain", UNKNOWN_DOMAIN),)),
+    **BAD_INPUT_RUNS,
 }
 
 
@@ -171,6 +181,14 @@ def execute(run: Run) -> tuple[nbformat.NotebookNode, str]:
 @pytest.fixture(scope="session")
 def executed() -> Executed:
     """Every run in RUNS, in parallel threads (each drives its own kernel process)."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        KernelSpecManager().get_kernel_spec("python3")
+    except NoSuchKernel:
+        pytest.fail(
+            "no Jupyter kernel named python3: install ipykernel (python -m ipykernel install --sys-prefix)"
+        )
     workers = min(4, (os.cpu_count() or 2) + 2)  # kernels mostly wait on each other's start-up
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return dict(zip(RUNS, pool.map(execute, RUNS.values()), strict=True))
@@ -201,12 +219,12 @@ def test_notebook_executes_without_error_output(executed: Executed, run_id: str)
     assert any(domain in text for _, text in texts), f"{run_id}: the outputs never name {domain}"
 
 
-def demo_trace(domain: str) -> Any:
+def demo_trace(domain: str, **client: Any) -> Any:
     """The trace the notebooks display, computed here through the API they call."""
     import_checkout_ackwb()
     from ackwb import Workbook
 
-    return Workbook.demo().trace(domain)
+    return Workbook.demo().trace(domain, **client)
 
 
 def test_report_for_app3_shows_its_load_balancer(executed: Executed) -> None:
@@ -216,14 +234,21 @@ def test_report_for_app3_shows_its_load_balancer(executed: Executed) -> None:
     assert load_balancer is not None
     assert load_balancer.load_balancer_name in text
     assert load_balancer.address in text
+    acl_entries = {entry.cidr for listener in load_balancer.listeners for entry in listener.acl_entries}
+    assert acl_entries, "private-lb should carry a whitelist ACL in the demo world"
+    assert all(cidr in text for cidr in acl_entries), f"ACL entries {sorted(acl_entries)} are not all shown"
 
 
-@pytest.mark.parametrize("run_id", ["report-unknown-domain", "overview-unknown-domain"])
-def test_unknown_domain_shows_a_finding_not_a_traceback(executed: Executed, run_id: str) -> None:
+@pytest.mark.parametrize("run_id", BAD_INPUT_RUNS)
+def test_bad_input_shows_findings_not_a_traceback(executed: Executed, run_id: str) -> None:
     nb = executed_notebook(executed, run_id)
     text = "\n".join(text for _, text in assert_ran_cleanly(run_id, nb))
-    errors = [f for f in demo_trace(UNKNOWN_DOMAIN).findings if f.severity.value == "error"]
-    assert errors, "the API gives no error finding for an unknown domain"
+    errors = [
+        f
+        for f in demo_trace(**dict(BAD_INPUT_RUNS[run_id].parameters)).findings
+        if f.severity.value == "error"
+    ]
+    assert errors, f"the API gives no error finding for {BAD_INPUT_RUNS[run_id].parameters}"
     for finding in errors:
         assert finding.code in text, f"{run_id}: finding {finding.code} is not shown"
         assert finding.message in text, f"{run_id}: the message of {finding.code} is not shown"

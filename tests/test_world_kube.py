@@ -10,6 +10,8 @@ import json
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ackwb.demo import demo_world_root
 from ackwb.errors import Forbidden, InputError, SourceError
@@ -270,3 +272,18 @@ def test_malformed_selector_from_list(kube) -> None:
         kube.list("pods", label_selector="app in (")
     with pytest.raises(InputError, match="status.podIP"):
         kube.list("pods", field_selector="status.podIP")
+
+
+SELECTOR_ALPHABET = "abk/.-_=!(), <>in0129\\\\"
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=SELECTOR_ALPHABET, max_size=30))
+def test_any_selector_text_parses_or_raises_input_error(text: str) -> None:
+    """Selectors come from users and notebooks: bad text is an InputError, never a traceback."""
+    for parse, sample in ((parse_label_selector, LABELS), (parse_field_selector, POD)):
+        try:
+            matches = parse(text)
+        except InputError:
+            continue
+        assert matches(sample) in (True, False)

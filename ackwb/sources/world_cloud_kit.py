@@ -9,7 +9,6 @@ small factories (``eq``, ``one_of_indexed``, ``one_of_csv``, ``one_of_json``, ``
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 from collections.abc import Callable, Sequence
@@ -17,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ackwb.errors import SourceError
-from ackwb.sources.world_files import WorldFiles, safe_name
+from ackwb.sources.world_files import WorldFiles, plain_copy, safe_name
 
 Obj = dict[str, Any]
 Filter = Callable[[Obj, "Request"], bool]
@@ -234,7 +233,7 @@ class Answer:
     request_id: bool = True  # RPC bodies carry a RequestId; ROA (CS) bodies do not
 
     def build(self, request: Request, stored: Obj | None, items: list[Obj] | None = None) -> Obj:
-        body = copy.deepcopy(stored) if stored is not None else {}
+        body = plain_copy(stored) if stored is not None else {}
         if self.items:
             candidates = items if items is not None else (dig(body, self.items) or [])
             kept = (
@@ -245,7 +244,7 @@ class Answer:
             fields: Obj = {}
             if self.paging is not None:
                 kept, fields = self.paging.page(kept, request)
-            _put(body, self.items, copy.deepcopy(kept))
+            _put(body, self.items, plain_copy(kept))
             body.update(fields)
         if self.request_id:
             body["RequestId"] = request.request_id()

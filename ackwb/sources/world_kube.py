@@ -8,10 +8,10 @@ read, whatever the world holds.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from ackwb.errors import Forbidden, InputError, SourceError
+from ackwb.sources.world_cloud_kit import plain_copy
 from ackwb.sources.world_files import WorldFiles
 from ackwb.sources.world_selectors import parse_field_selector, parse_label_selector
 
@@ -55,7 +55,7 @@ class WorldKube:
         for item in items:
             meta = item.get("metadata") or {}
             if meta.get("name") == name and (not RESOURCES[resource] or meta.get("namespace") == namespace):
-                return copy.deepcopy(item)
+                return plain_copy(item)
         return None
 
     def list(
@@ -81,4 +81,4 @@ class WorldKube:
                 (o.get("metadata") or {}).get("name", ""),
             )
         )
-        return copy.deepcopy(found)
+        return plain_copy(found)

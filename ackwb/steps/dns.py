@@ -119,7 +119,8 @@ def _compare_with_cloud_record(sources: Sources, result: DnsResult, hop_id: str)
                 Severity.WARNING,
                 hop_id,
                 f"The Alidns record of {result.domain} says {', '.join(sorted(enabled))} but the resolver "
-                f"answers {', '.join(sorted(answered))}: a cache, another DNS provider, or an unsaved change.",
+                f"answers {', '.join(sorted(answered))}: a cache, another DNS provider, "
+                "or an unsaved change.",
                 (
                     cloud_evidence(
                         "alidns", "DescribeSubDomainRecords", "DomainRecords.Record[].Value", sorted(enabled)

@@ -193,9 +193,11 @@ def _controllers_behind(sources: Sources, result: NodeResult, backend: Backend, 
                 "LB_BACKEND_NO_CONTROLLER",
                 Severity.ERROR,
                 f"node:{node.name}",
-                f"Backend {backend.server_ip}:{backend.port} is node {node.name}, but no ingress controller Pod "
+                f"Backend {backend.server_ip}:{backend.port} is node {node.name}, "
+                "but no ingress controller Pod "
                 f"({settings.ingress_selector} in {settings.ingress_namespace}) answers there.",
-                check=f"kubectl -n {settings.ingress_namespace} get pods -l {settings.ingress_selector} -o wide",
+                check=f"kubectl -n {settings.ingress_namespace} get pods "
+                f"-l {settings.ingress_selector} -o wide",
             )
         )
         return

@@ -164,7 +164,8 @@ def _snat(sources: Sources, result: EgressResult, pod_ip: str, region: dict[str,
             nat_hop,
             "EGRESS_NO_SNAT_ENTRY",
             Severity.ERROR,
-            f"No SNAT entry of {result.nat_gateway_id} covers vSwitch {result.vswitch_id} or Pod IP {pod_ip}.",
+            f"No SNAT entry of {result.nat_gateway_id} covers vSwitch {result.vswitch_id} "
+            f"or Pod IP {pod_ip}.",
         )
         return
     result.snat_entry = entry
@@ -200,7 +201,8 @@ def _snat(sources: Sources, result: EgressResult, pod_ip: str, region: dict[str,
             "EGRESS_IP",
             Severity.INFO,
             nat_hop,
-            f"Pods leave through {', '.join(result.egress_ips)}; clients come in through {result.ingress_ip}. "
+            f"Pods leave through {', '.join(result.egress_ips)}; "
+            f"clients come in through {result.ingress_ip}. "
             f"A partner who whitelists calls from this cluster needs {', '.join(result.egress_ips)}.",
         )
     )

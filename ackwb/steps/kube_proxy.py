@@ -108,7 +108,8 @@ def _compare_with_endpoints(result: KubeProxyResult, svc: ServiceResult, vs: Vir
                 "KUBE_PROXY_STALE_RULES",
                 Severity.ERROR,
                 result.hop_id,
-                f"IPVS on {result.node} sends {svc.cluster_ip}:{vs.port} to {', '.join(sorted(rules)) or 'nothing'}"
+                f"IPVS on {result.node} sends {svc.cluster_ip}:{vs.port} "
+                f"to {', '.join(sorted(rules)) or 'nothing'}"
                 f", but the ready endpoints are {', '.join(sorted(ready)) or 'none'}.",
                 check=f"ipvsadm -Ln -t {vs.address}:{vs.port}",
             )
@@ -120,7 +121,8 @@ def _compare_with_endpoints(result: KubeProxyResult, svc: ServiceResult, vs: Vir
                     "KUBE_PROXY_WEIGHT_ZERO",
                     Severity.WARNING,
                     result.hop_id,
-                    f"Real server {rs.address}:{rs.port} has weight 0 (a terminating endpoint): IPVS sends it "
+                    f"Real server {rs.address}:{rs.port} has weight 0 (a terminating endpoint): "
+                    "IPVS sends it "
                     "no new connections.",
                     (Evidence("ipvsadm -Ln", f"line {rs.line}", rs.raw),),
                 )

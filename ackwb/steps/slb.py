@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from ackwb.errors import SourceError
 from ackwb.model import Client, Edge, Finding, Hop, Severity, StepResult, Verdict
 from ackwb.sources import Sources
-from ackwb.steps.common import cloud_evidence, cloud_items, details, dig, source_finding
+from ackwb.steps.common import MAX_PAGES, cloud_evidence, cloud_items, details, dig, source_finding
 from ackwb.steps.dns import DnsResult
 
 TITLE = "2. IP → load balancer (查看公网 IP 对应的 SLB)"
+ACL_PAGE_SIZE = 50  # the largest page DescribeAccessControlListAttribute serves
 
 
 @dataclass(frozen=True)
@@ -133,15 +134,7 @@ def _listeners(sources: Sources, lb_id: str) -> list[Listener]:
     for item in sorted(raw, key=lambda li: int(li["ListenerPort"])):
         entries: tuple[AclEntry, ...] = ()
         if item.get("AclStatus") == "on" and item.get("AclId"):
-            acl = cloud_items(
-                sources,
-                "slb",
-                "DescribeAccessControlListAttribute",
-                {"RegionId": region, "AclId": item["AclId"]},
-                "AclEntrys",
-                "AclEntry",
-            )
-            entries = tuple(AclEntry(e["AclEntryIP"], e.get("AclEntryComment", "")) for e in acl)
+            entries = _acl_entries(sources, item["AclId"])
         listeners.append(
             Listener(
                 port=int(item["ListenerPort"]),
@@ -155,6 +148,24 @@ def _listeners(sources: Sources, lb_id: str) -> list[Listener]:
             )
         )
     return listeners
+
+
+def _acl_entries(sources: Sources, acl_id: str) -> tuple[AclEntry, ...]:
+    """Every entry of an ACL; this action pages with ``Page`` and returns no page number."""
+    entries: list[AclEntry] = []
+    for page in range(1, MAX_PAGES + 1):
+        params = {
+            "RegionId": sources.settings.region,
+            "AclId": acl_id,
+            "Page": page,
+            "PageSize": ACL_PAGE_SIZE,
+        }
+        body = sources.cloud.call("slb", "DescribeAccessControlListAttribute", params)
+        batch = dig(body, "AclEntrys", "AclEntry") or []
+        entries += [AclEntry(e["AclEntryIP"], e.get("AclEntryComment", "")) for e in batch]
+        if len(batch) < ACL_PAGE_SIZE:
+            break
+    return tuple(entries)
 
 
 def _backends(sources: Sources, lb_id: str, listener: Listener) -> list[Backend]:
@@ -339,7 +350,8 @@ def _add_backends(result: LoadBalancerResult) -> None:
                 "LB_BACKENDS_UNHEALTHY",
                 Severity.ERROR,
                 listener_hop,
-                f"Every backend of {group} fails its health check, so listener {listener.port} drops requests.",
+                f"Every backend of {group} fails its health check, "
+                f"so listener {listener.port} drops requests.",
             )
         )
 
@@ -358,7 +370,8 @@ def _not_found(result: LoadBalancerResult, sources: Sources) -> LoadBalancerResu
     region = sources.settings.region
     hop_id = f"ip:{result.address}"
     message = (
-        f"No load balancer in region {region} owns {result.address} (looked up with slb:DescribeLoadBalancers "
+        f"No load balancer in region {region} owns {result.address} "
+        "(looked up with slb:DescribeLoadBalancers "
         f"Address={result.address} in the {sources.description})."
     )
     result.hops.append(Hop(hop_id, "lb", f"{result.address}\n(no load balancer)", verdict=Verdict.BLOCKED))
