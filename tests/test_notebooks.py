@@ -2,9 +2,11 @@
 
 Notebooks are the product a newcomer opens first, so a notebook that no longer runs
 against the package is a broken product. The structure tests read the committed JSON;
-the execution tests run every notebook with papermill in its own kernel (``python3``),
-in parallel processes, from the ``notebooks/`` directory, with the checkout's ``ackwb``
-on ``PYTHONPATH`` so they test this tree whether or not the package is installed.
+the execution tests run every notebook with nbclient in its own ``python3`` kernel,
+several at once, from the ``notebooks/`` directory, with the checkout's ``ackwb`` on
+``PYTHONPATH`` so they test this tree whether or not the package is installed.
+Parameters are injected after the ``parameters`` cell the way papermill does it
+(``ackwb report`` itself goes through papermill; its own tests cover that).
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ OUTSIDE_APP3_ACL = "203.0.113.77"  # not in private-lb's whitelist (office and V
 
 @dataclass(frozen=True)
 class Run:
-    """One headless execution: a notebook and the parameters papermill injects."""
+    """One headless execution: a notebook and the parameter values injected into it."""
 
     notebook: str
     parameters: tuple[tuple[str, Any], ...] = ()

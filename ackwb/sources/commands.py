@@ -73,11 +73,27 @@ def nginx_backends_curl() -> Command:
     return Command("nginx-backends", ("curl", "-s", "--max-time", "5", BACKENDS_URL))
 
 
-ALLOWED = frozenset(
-    {"proxy-mode", "ipvsadm", "iptables-save", "nft", "ip-addr", "nginx-server-block", "nginx-backends"}
-)
+NODE_COMMANDS = {
+    "proxy-mode": proxy_mode,
+    "ipvsadm": ipvsadm_list,
+    "iptables-save": iptables_save_nat,
+    "nft": nft_kube_proxy,
+    "ip-addr": ip_addresses,
+}
+POD_COMMANDS = {"nginx-server-block", "nginx-backends"}
+ALLOWED = frozenset(NODE_COMMANDS) | POD_COMMANDS
 
 
 def host_of(command: Command) -> str:
     """The host argument of an ``nginx-server-block`` command."""
     return command.argv[2].removeprefix("h=")
+
+
+def is_allowed(command: Command) -> bool:
+    """True only for a command exactly as a builder of this module makes it (no forged argv)."""
+    if command.name == "nginx-server-block":
+        return len(command.argv) == 5 and command == nginx_server_block(host_of(command))
+    if command.name == "nginx-backends":
+        return command in (nginx_backends(), nginx_backends_curl())
+    build = NODE_COMMANDS.get(command.name)
+    return build is not None and command == build()

@@ -24,29 +24,9 @@ from ackwb.sources.world_dns import WorldDns
 from ackwb.sources.world_files import WorldFiles, safe_name
 from ackwb.sources.world_kube import WorldKube
 
-NODE_COMMANDS = {
-    "proxy-mode": (commands.proxy_mode,),
-    "ipvsadm": (commands.ipvsadm_list,),
-    "iptables-save": (commands.iptables_save_nat,),
-    "nft": (commands.nft_kube_proxy,),
-    "ip-addr": (commands.ip_addresses,),
-}
-POD_COMMANDS = {"nginx-server-block", "nginx-backends"}
-
-
-def built_by_commands(command: Command) -> bool:
-    """True when ``command`` is exactly what a builder of ``ackwb.sources.commands`` returns."""
-    if command.name not in commands.ALLOWED:
-        return False
-    if command.name == "nginx-server-block":
-        return len(command.argv) == 5 and command == commands.nginx_server_block(commands.host_of(command))
-    if command.name == "nginx-backends":
-        return command in (commands.nginx_backends(), commands.nginx_backends_curl())
-    return any(command == build() for build in NODE_COMMANDS.get(command.name, ()))
-
 
 def _refuse_unlisted(source: str, command: Command) -> None:
-    if not built_by_commands(command):
+    if not commands.is_allowed(command):
         raise Forbidden(
             source,
             f"{command.name!r} ({command}) is not on ackwb's allow-list of read commands",
@@ -63,7 +43,7 @@ class WorldNodes:
     def run(self, node: str, command: Command) -> CommandOutput:
         source = f"node {node}"
         _refuse_unlisted(source, command)
-        if command.name not in NODE_COMMANDS:
+        if command.name not in commands.NODE_COMMANDS:
             raise Forbidden(source, f"{command.name!r} runs inside a Pod, not on a node", "")
         if not safe_name(node) or not self._files.is_dir(f"nodes/{node}"):
             raise Unreachable(source, f"this world has no node with internal IP {node}")
@@ -85,7 +65,7 @@ class WorldPodExec:
     def run(self, namespace: str, pod: str, container: str, command: Command) -> CommandOutput:
         source = f"pod {namespace}/{pod}"
         _refuse_unlisted(source, command)
-        if command.name not in POD_COMMANDS:
+        if command.name not in commands.POD_COMMANDS:
             raise Forbidden(source, f"{command.name!r} runs on a node, not inside a Pod", "")
         obj = self._kube.get("pods", pod, namespace) if safe_name(namespace) and safe_name(pod) else None
         if obj is None:
