@@ -49,6 +49,18 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("-o", "--output", type=Path, help="the HTML file to write (default: DOMAIN.html)")
     report.set_defaults(run=_report)
 
+    snapshot = commands.add_parser("snapshot", help="capture what traces read into a snapshot file")
+    snapshot_commands = snapshot.add_subparsers(required=True, metavar="ACTION")
+    capture = snapshot_commands.add_parser("capture", help="trace domains and store the raw world they read")
+    _world_options(capture)
+    capture.add_argument(
+        "domains", nargs="*", metavar="DOMAIN", help="domains to trace (default: every Ingress host)"
+    )
+    capture.add_argument(
+        "-o", "--output", type=Path, required=True, help="snapshot file (.zip) or folder to write"
+    )
+    capture.set_defaults(run=_capture)
+
     domains = commands.add_parser("domains", help="list the hosts the world's Ingresses serve")
     _world_options(domains)
     domains.set_defaults(run=_domains)
@@ -58,7 +70,13 @@ def _parser() -> argparse.ArgumentParser:
 def _world_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--scenario", default="healthy", help="demo world scenario (default: healthy)")
-    group.add_argument("--world", type=Path, help="a world directory (snapshot) instead of the demo")
+    group.add_argument(
+        "--world",
+        "--snapshot",
+        dest="world",
+        type=Path,
+        help="a stored world: a snapshot .zip or a world folder",
+    )
 
 
 def _client_options(parser: argparse.ArgumentParser) -> None:
@@ -120,6 +138,28 @@ def _report(args: argparse.Namespace) -> int:
         path=args.path,
     )
     print(f"ackwb: wrote {written}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _capture(args: argparse.Namespace) -> int:
+    from ackwb.sources.recording import recording, world_meta
+    from ackwb.trace import run_trace
+
+    wb = _workbook(args)
+    sources, rec = recording(wb.sources, progress=lambda line: print(f"  {line}", file=sys.stderr))
+    domains = args.domains or Workbook(sources).domains()
+    for number, domain in enumerate(domains, start=1):
+        print(f"ackwb: [{number}/{len(domains)}] tracing {domain}", file=sys.stderr)
+        run_trace(sources, domain)
+    nodes = sorted({path.split("/")[1] for path in rec.files if path.startswith("nodes/")})
+    meta = world_meta(
+        args.output.stem, f"snapshot of {wb.description}: {', '.join(domains)}", wb.sources.settings
+    )
+    written = rec.write(args.output, meta)
+    print(
+        f"ackwb: wrote {written}: {rec.calls} calls, {len(nodes)} nodes, {len(rec.files)} files",
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import sys
+import zipfile
 from pathlib import Path as FilePath
 from typing import Any
 
@@ -40,11 +41,17 @@ class Workbook:
 
     @classmethod
     def from_world(cls, path: str | FilePath) -> Workbook:
-        """A world stored in a directory (the demo's layout; snapshots use it too)."""
+        """A stored world: a folder in the demo's layout, or a snapshot file (.zip) of one."""
         root = FilePath(path).expanduser()
+        if root.suffix == ".zip" and root.is_file():
+            return cls(load_world(zipfile.Path(root)).sources())
         if not (root / "world.json").is_file():
-            raise InputError(f"{root} is not a world directory: it has no world.json")
+            raise InputError(
+                f"{root} is not a world: it is neither a snapshot .zip nor a folder with world.json"
+            )
         return cls(load_world(root).sources())
+
+    from_snapshot = from_world
 
     @property
     def description(self) -> str:

@@ -70,7 +70,7 @@ def test_unknown_domain_exits_non_zero_with_one_line() -> None:
     [
         (["trace", "app1.qas.abc.com", "--client-ip", "x.y"], "client IP 'x.y' is not an IP address"),
         (["trace", "app1.qas.abc.com", "--scenario", "nope"], "no demo scenario 'nope'"),
-        (["trace", "app1.qas.abc.com", "--world", "/nonexistent"], "/nonexistent is not a world directory"),
+        (["trace", "app1.qas.abc.com", "--world", "/nonexistent"], "/nonexistent is not a world"),
     ],
 )
 def test_bad_input_is_one_clear_line(args: list[str], message: str) -> None:

@@ -200,5 +200,5 @@ def test_domains_lists_the_ingress_hosts(wb: Workbook) -> None:
 
 
 def test_from_world_rejects_a_folder_that_is_no_world(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="no world.json"):
+    with pytest.raises(InputError, match="folder with world.json"):
         Workbook.from_world(tmp_path)
