@@ -39,6 +39,29 @@ def ipvsadm_list() -> Command:
     return Command("ipvsadm", ("ipvsadm", "-Ln"))
 
 
+IPVS_PROTOCOL_FLAGS = {"TCP": "-t", "UDP": "-u", "SCTP": "--sctp-service"}
+
+
+def ipvsadm_service(address: str, port: int, protocol: str = "TCP") -> Command:
+    """One IPVS virtual service and its real servers (output without the version line)."""
+    flag = IPVS_PROTOCOL_FLAGS[protocol.upper()]
+    host = f"[{address}]" if ":" in address else address
+    return Command("ipvsadm-service", ("ipvsadm", "-Ln", flag, f"{host}:{int(port)}"))
+
+
+def service_of(command: Command) -> tuple[str, str, int]:
+    """(protocol, address, port) of an ``ipvsadm-service`` command."""
+    protocol = next(p for p, flag in IPVS_PROTOCOL_FLAGS.items() if flag == command.argv[2])
+    host, _, port = command.argv[3].rpartition(":")
+    return protocol, host.strip("[]"), int(port)
+
+
+def service_file_name(command: Command) -> str:
+    """Where a snapshot keeps one ``ipvsadm-service`` answer, e.g. ``TCP_192.168.195.85_8080.txt``."""
+    protocol, address, port = service_of(command)
+    return f"{protocol}_{address.replace(':', '.')}_{port}.txt"
+
+
 def iptables_save_nat() -> Command:
     return Command("iptables-save", ("iptables-save", "-t", "nat"))
 
@@ -76,6 +99,7 @@ def nginx_backends_curl() -> Command:
 NODE_COMMANDS = {
     "proxy-mode": proxy_mode,
     "ipvsadm": ipvsadm_list,
+    "ipvsadm-service": ipvsadm_service,
     "iptables-save": iptables_save_nat,
     "nft": nft_kube_proxy,
     "ip-addr": ip_addresses,
@@ -91,6 +115,12 @@ def host_of(command: Command) -> str:
 
 def is_allowed(command: Command) -> bool:
     """True only for a command exactly as a builder of this module makes it (no forged argv)."""
+    if command.name == "ipvsadm-service":
+        try:
+            protocol, address, port = service_of(command)
+        except (IndexError, StopIteration, ValueError):
+            return False
+        return command == ipvsadm_service(address, port, protocol)
     if command.name == "nginx-server-block":
         return len(command.argv) == 5 and command == nginx_server_block(host_of(command))
     if command.name == "nginx-backends":

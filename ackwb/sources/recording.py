@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ackwb.sources.base import ClusterSettings, CommandOutput, DnsRecord, Sources
-from ackwb.sources.commands import Command, host_of
+from ackwb.sources.commands import Command, host_of, service_file_name
 
 Obj = dict[str, Any]
 REDACTED = "<redacted by ackwb>"
@@ -222,7 +222,9 @@ class _Nodes:
     def run(self, node: str, command: Command) -> CommandOutput:
         self.rec.note(f"node {node}: {command}")
         output = self.inner.run(node, command)
-        if output.exit_status == 0:
+        if output.exit_status == 0 and command.name == "ipvsadm-service":
+            self.rec.files[f"nodes/{node}/ipvsadm-service/{service_file_name(command)}"] = output.stdout
+        elif output.exit_status == 0:
             self.rec.files[f"nodes/{node}/{command.name}.txt"] = redact_text(output.stdout)
         return output
 

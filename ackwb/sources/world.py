@@ -47,12 +47,32 @@ class WorldNodes:
             raise Forbidden(source, f"{command.name!r} runs inside a Pod, not on a node", "")
         if not safe_name(node) or not self._files.is_dir(f"nodes/{node}"):
             raise Unreachable(source, f"this world has no node with internal IP {node}")
+        if command.name == "ipvsadm-service":
+            return self._ipvsadm_service(node, command)
         stdout = self._files.text(f"nodes/{node}/{command.name}.txt")
         if stdout is None:
             raise Unreachable(
                 source, f"this world holds no output of {command.name!r} ({command}) for this node"
             )
         return CommandOutput(stdout)
+
+    def _ipvsadm_service(self, node: str, command: Command) -> CommandOutput:
+        """``ipvsadm -Ln -t VIP:PORT``: as a snapshot stored it, else cut from the full listing."""
+        stored = self._files.text(f"nodes/{node}/ipvsadm-service/{commands.service_file_name(command)}")
+        if stored is not None:
+            return CommandOutput(stored)
+        listing = self.run(node, commands.ipvsadm_list()).stdout
+        protocol, address, port = commands.service_of(command)
+        host = f"[{address}]" if ":" in address else address
+        lines = listing.splitlines(keepends=True)
+        wanted = f"{protocol} {host}:{port}"
+        start = next((i for i, line in enumerate(lines) if " ".join(line.split()[:2]) == wanted), None)
+        if start is None:
+            return CommandOutput(
+                "", 1, "Memory allocation problem\n"
+            )  # what ipvsadm says for no such service
+        end = next((i for i in range(start + 1, len(lines)) if not lines[i].startswith("  ->")), len(lines))
+        return CommandOutput("".join(lines[1:3] + lines[start:end]))
 
 
 class WorldPodExec:
