@@ -18,10 +18,12 @@ REPORT := reports/$(DOMAIN).html
 
 # Debian packages, each with a shell test that is true when it is already installed.
 SETUP_PACKAGES := graphviz
-TEST_PACKAGES  := graphviz chromium fonts-noto-cjk
+TEST_PACKAGES  := graphviz chromium fonts-noto-cjk dnsmasq openssh-server
 have_graphviz       := command -v dot
 have_chromium       := command -v chromium
 have_fonts-noto-cjk := test -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+have_dnsmasq        := test -x /usr/sbin/dnsmasq
+have_openssh-server := test -x /usr/sbin/sshd
 
 # $(call install_missing,PACKAGES) installs those of PACKAGES whose test fails, running
 # apt-get update first and only when something is missing. Without root it only explains.

@@ -64,11 +64,13 @@ def _parser() -> argparse.ArgumentParser:
     domains = commands.add_parser("domains", help="list the hosts the world's Ingresses serve")
     _world_options(domains)
     domains.set_defaults(run=_domains)
+    _map_and_diff_commands(commands)
     return parser
 
 
 def _world_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()
+    group.add_argument("--profile", help="a live profile from the profiles file (read-only access)")
     group.add_argument("--scenario", default="healthy", help="demo world scenario (default: healthy)")
     group.add_argument(
         "--world",
@@ -76,6 +78,11 @@ def _world_options(parser: argparse.ArgumentParser) -> None:
         dest="world",
         type=Path,
         help="a stored world: a snapshot .zip or a world folder",
+    )
+    parser.add_argument(
+        "--profiles",
+        type=Path,
+        help="the profiles file (default: $ACKWB_PROFILES, ./ackwb.toml, ~/.config/ackwb/profiles.toml)",
     )
 
 
@@ -88,7 +95,12 @@ def _client_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _workbook(args: argparse.Namespace) -> Workbook:
-    wb = Workbook.from_world(args.world) if args.world else Workbook.demo(args.scenario)
+    if args.profile:
+        wb = Workbook.live(args.profile, args.profiles)
+    elif args.world:
+        wb = Workbook.from_world(args.world)
+    else:
+        wb = Workbook.demo(args.scenario)
     print(f"ackwb: using the {wb.description}", file=sys.stderr)
     return wb
 
@@ -122,16 +134,20 @@ def _report(args: argparse.Namespace) -> int:
     from ackwb.render.report import export_report
     from ackwb.trace import dead_end
 
-    trace = _workbook(args).trace(args.domain, args.client_ip, args.port, args.path)
+    wb = _workbook(args)
+    trace = wb.trace(args.domain, args.client_ip, args.port, args.path)
     if len(trace.steps) == 1 and dead_end(trace):
         print(f"ackwb: {dead_end(trace)}", file=sys.stderr)
         return EXIT_BROKEN
     output = args.output or Path(f"{trace.domain}.html")
+    world = str(args.world) if args.world else None
+    if args.profile:  # the report notebook reads a snapshot of what this trace reads live
+        world = str(_capture_to(wb, [trace.domain], output.with_suffix(".snapshot.zip")))
     print(f"ackwb: executing the report notebook for {trace.domain} ...", file=sys.stderr)
     written = export_report(
         trace.domain,
         output,
-        world=str(args.world) if args.world else None,
+        world=world,
         scenario=args.scenario,
         client_ip=args.client_ip,
         port=args.port,
@@ -142,31 +158,95 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _capture(args: argparse.Namespace) -> int:
+    wb = _workbook(args)
+    _capture_to(wb, args.domains or wb.domains(), args.output)
+    return EXIT_OK
+
+
+def _capture_to(wb: Workbook, domains: list[str], output: Path) -> Path:
+    """Trace ``domains`` through recording sources and write what they read as a snapshot."""
     from ackwb.sources.recording import recording, world_meta
     from ackwb.trace import run_trace
 
-    wb = _workbook(args)
     sources, rec = recording(wb.sources, progress=lambda line: print(f"  {line}", file=sys.stderr))
-    domains = args.domains or Workbook(sources).domains()
     for number, domain in enumerate(domains, start=1):
         print(f"ackwb: [{number}/{len(domains)}] tracing {domain}", file=sys.stderr)
         run_trace(sources, domain)
     nodes = sorted({path.split("/")[1] for path in rec.files if path.startswith("nodes/")})
     meta = world_meta(
-        args.output.stem, f"snapshot of {wb.description}: {', '.join(domains)}", wb.sources.settings
+        output.stem, f"snapshot of the {wb.description}: {', '.join(domains)}", wb.sources.settings
     )
-    written = rec.write(args.output, meta)
+    written = rec.write(output, meta)
     print(
         f"ackwb: wrote {written}: {rec.calls} calls, {len(nodes)} nodes, {len(rec.files)} files",
         file=sys.stderr,
     )
-    return EXIT_OK
+    return written
 
 
 def _domains(args: argparse.Namespace) -> int:
     for host in _workbook(args).domains():
         print(host)
     return EXIT_OK
+
+
+# --- ackwb map / ackwb diff --------------------------------------------------------------
+
+
+def _map_and_diff_commands(commands: argparse._SubParsersAction) -> None:
+    cluster_map = commands.add_parser(
+        "map", help="draw every domain → load balancer → Ingress → Service → Pods, by namespace"
+    )
+    _world_options(cluster_map)
+    cluster_map.add_argument(
+        "-o", "--output", type=Path, help="write the map as .svg, .html, .dot or .gv (default: DOT on stdout)"
+    )
+    cluster_map.set_defaults(run=_map)
+
+    diff = commands.add_parser(
+        "diff",
+        help="what changed along each domain's path between two worlds",
+        description="Trace every domain in world A and world B and list what changed, hop by hop. "
+        "Exit status: 0 no differences, 1 differences, 2 bad input.",
+    )
+    diff.add_argument(
+        "before", metavar="A", help="a demo scenario name (e.g. healthy) or a world folder / .zip"
+    )
+    diff.add_argument("after", metavar="B", help="the world to compare with A, given the same way")
+    diff.add_argument(
+        "--domain",
+        action="append",
+        dest="domains",
+        metavar="DOMAIN",
+        help="compare only this domain (repeatable; default: every domain of A and B)",
+    )
+    _client_options(diff)
+    diff.add_argument(
+        "-o", "--output", type=Path, help="also write the diagram of the changes (.svg, .html, .dot or .gv)"
+    )
+    diff.set_defaults(run=_diff)
+
+
+def _map(args: argparse.Namespace) -> int:
+    cluster_map = _workbook(args).cluster_map()
+    if args.output:
+        written = cluster_map.diagram().save(args.output)
+        print(f"ackwb: wrote {written} ({len(cluster_map.traces)} domains)", file=sys.stderr)
+    else:
+        print(cluster_map.dot, end="")
+    return EXIT_OK
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from ackwb.render.diffview import diff_diagram, diff_text
+
+    before, after = Workbook.open(args.before), Workbook.open(args.after)
+    result = before.diff(after, args.domains, args.client_ip, args.port, args.path)
+    print(diff_text(result))
+    if args.output:
+        written = diff_diagram(result).save(args.output)
+        print(f"ackwb: wrote {written}", file=sys.stderr)
+    return EXIT_BROKEN if result else EXIT_OK
 
 
 if __name__ == "__main__":

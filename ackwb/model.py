@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 if TYPE_CHECKING:
     import pandas
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     """Whether traffic passes a hop."""
 
     OK = "ok"
@@ -25,13 +25,13 @@ class Verdict(str, Enum):
     UNKNOWN = "unknown"
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     INFO = "info"
     WARNING = "warning"
     ERROR = "error"
 
 
-class Path(str, Enum):
+class Path(StrEnum):
     """Which journey a hop or edge belongs to; each gets its own colour."""
 
     REQUEST = "request"  # the way a client's request really goes

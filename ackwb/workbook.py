@@ -15,7 +15,7 @@ import ipaddress
 import sys
 import zipfile
 from pathlib import Path as FilePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ackwb.render  # noqa: F401  (registers the HTML presenter for results)
 from ackwb import steps
@@ -25,6 +25,10 @@ from ackwb.model import Client, Trace
 from ackwb.sources import Sources
 from ackwb.sources.world import load_world  # the default world reader: standard library only
 from ackwb.trace import run_trace
+
+if TYPE_CHECKING:  # for annotations only: the cluster map and diffs load on demand
+    from ackwb.diff import WorldDiff
+    from ackwb.render.clustermap import ClusterMap
 
 
 class Workbook:
@@ -52,6 +56,14 @@ class Workbook:
         return cls(load_world(root).sources())
 
     from_snapshot = from_world
+
+    @classmethod
+    def live(cls, profile: str, profiles_file: str | FilePath | None = None) -> Workbook:
+        """A live cluster and cloud account, read-only, as the named profile describes (see README)."""
+        from ackwb.profiles import load_profile
+        from ackwb.sources.live import live_sources
+
+        return cls(live_sources(load_profile(profile, profiles_file)))
 
     @property
     def description(self) -> str:
@@ -96,6 +108,54 @@ class Workbook:
     def trace(self, domain: str, client_ip: str | None = None, port: int = 80, path: str = "/") -> Trace:
         """All eight steps for one domain and client: the whole path, its diagram and findings."""
         return run_trace(self.sources, domain, make_client(client_ip, port, path))
+
+    # --- whole-world views: scenarios, the cluster map, diffs (added for issue 5) ---
+
+    @staticmethod
+    def scenarios() -> dict[str, str]:
+        """The demo world's scenarios: name → what is different in it (``Workbook.demo(name)``)."""
+        from ackwb.demo import SCENARIOS
+
+        return dict(SCENARIOS)
+
+    @classmethod
+    def open(cls, world: str | FilePath) -> Workbook:
+        """A demo scenario by name (``"healthy"``), else a stored world (folder or .zip) by path."""
+        if str(world) in cls.scenarios() and not FilePath(world).exists():
+            return cls.demo(str(world))
+        if not FilePath(world).expanduser().exists():
+            valid = ", ".join(sorted(cls.scenarios()))
+            raise InputError(
+                f"{str(world)!r} is neither a demo scenario ({valid}) nor a world folder or snapshot file"
+            )
+        return cls.from_world(world)
+
+    def cluster_map(self, client_ip: str | None = None, port: int = 80, path: str = "/") -> ClusterMap:
+        """Every domain → load balancer → Ingress → Service → Pods, grouped by namespace (a ClusterMap)."""
+        from ackwb.render.clustermap import ClusterMap
+
+        traces = [self.trace(domain, client_ip, port, path) for domain in self.domains()]
+        return ClusterMap(traces, title=f"cluster map: {self.description}")
+
+    def diff(
+        self,
+        other: Workbook,
+        domains: str | list[str] | None = None,
+        client_ip: str | None = None,
+        port: int = 80,
+        path: str = "/",
+    ) -> WorldDiff:
+        """What changes along each domain's path from this world to ``other``, hop by hop (a WorldDiff).
+
+        ``domains``: one domain, a list, or None for every domain of either world.
+        """
+        from ackwb.diff import diff_worlds
+
+        if domains is None:
+            names = sorted(set(self.domains()) | set(other.domains()))
+        else:
+            names = [domains] if isinstance(domains, str) else list(domains)
+        return diff_worlds(self.sources, other.sources, names, make_client(client_ip, port, path))
 
     def __repr__(self) -> str:
         return f"Workbook({self.description})"

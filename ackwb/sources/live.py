@@ -1,0 +1,62 @@
+"""Live mode: a ``Sources`` bundle of real clients built from a profile.
+
+Kubernetes through the kubeconfig, Alibaba Cloud through the SDKs and the credential
+chain, DNS through dnspython, nodes through SSH. Every client library is imported here,
+when live mode is asked for, and never by ``import ackwb``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ackwb.errors import SourceError
+from ackwb.profiles import Profile
+from ackwb.sources.base import Sources
+
+
+def live_sources(profile: Profile) -> Sources:
+    from ackwb.sources.live_cloud import LiveCloud
+    from ackwb.sources.live_dns import LiveDns
+    from ackwb.sources.live_kube import LiveKube
+    from ackwb.sources.live_kube_exec import LivePodExec
+    from ackwb.sources.live_ssh import LiveNodes
+
+    kube = LiveKube(profile.kubeconfig, profile.context or None)
+    nodes = LiveNodes.from_settings(profile.ssh)
+    cloud = LiveCloud(
+        profile.region,
+        credential_profile=profile.credential_profile,
+        endpoint=profile.cloud.endpoint,
+        protocol=profile.cloud.protocol,
+        connect_timeout=profile.cloud.connect_timeout,
+        read_timeout=profile.cloud.read_timeout,
+    )
+    dns = LiveDns.from_settings(
+        profile.dns,
+        cluster_dns=lambda: _kube_dns_address(kube),
+        open_channel=lambda address: nodes.open_channel(_a_dns_node(kube), address),
+    )
+    return Sources(
+        kube=kube,
+        cloud=cloud,
+        dns=dns,
+        node=nodes,
+        pod_exec=LivePodExec(profile.kubeconfig, profile.context or None),
+        description=f"live profile '{profile.name}' ({profile.region}, from {profile.file})",
+        settings=profile.cluster_settings(),
+    )
+
+
+def _kube_dns_address(kube: Any) -> str:
+    service = kube.get("services", "kube-dns", "kube-system")
+    if service is None:
+        raise SourceError("kube:get services kube-system/kube-dns", "there is no kube-dns Service")
+    return service["spec"]["clusterIP"]
+
+
+def _a_dns_node(kube: Any) -> str:
+    """A node that runs CoreDNS: queries to the cluster DNS go through it."""
+    for pod in kube.list("pods", "kube-system", "k8s-app=kube-dns"):
+        if pod.get("status", {}).get("hostIP"):
+            return pod["status"]["hostIP"]
+    raise SourceError("kube:list pods kube-system k8s-app=kube-dns", "no CoreDNS Pod has a node yet")
