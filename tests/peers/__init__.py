@@ -1,0 +1,1 @@
+"""Fake protocol peers that tests start on loopback, backed by the demo world."""
