@@ -1,0 +1,121 @@
+"""Requests and bytes one live trace costs, in a small and in a big cluster: they must not grow.
+
+Builds two worlds from the demo (10 extra Services, and 5,000 extra Services with 50,000
+Pods), serves each with the real peers (Kubernetes API, OpenAPI, sshd, dnsmasq), traces
+app1.qas.abc.com through a live profile, and prints per source the requests the peers
+recorded, the bytes the sources returned, and the ratio big / small. The calls of a trace
+are sequential, so the request total is also the number of round trips on its critical path.
+
+    python benchmarks/requests_per_trace.py [--services 5000] [--pods-per-service 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "benchmarks")]
+
+from peers.lab import FAKE_KEY_ID, FAKE_SECRET, Lab, live_lab  # noqa: E402
+from scale_world import build_scaled_world  # noqa: E402
+
+from ackwb.sources.world import load_world  # noqa: E402
+from ackwb.trace import run_trace  # noqa: E402
+
+DOMAIN = "app1.qas.abc.com"
+# The SDK reads credentials from the environment once, at import: set the lab's fake keys first.
+os.environ.update(
+    ALIBABA_CLOUD_ACCESS_KEY_ID=FAKE_KEY_ID,
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET=FAKE_SECRET,
+    ALIBABA_CLOUD_ECS_METADATA_DISABLED="true",
+)
+
+
+class Measured:
+    """Wraps one source; adds the size of every answer to ``bytes`` under the source's name."""
+
+    def __init__(self, inner: Any, name: str, sizes: Counter) -> None:
+        self._inner, self._name, self._sizes = inner, name, sizes
+        self.region = getattr(inner, "region", "")
+
+    def __getattr__(self, method: str) -> Any:
+        call = getattr(self._inner, method)
+
+        def measured(*args: Any, **kwargs: Any) -> Any:
+            answer = call(*args, **kwargs)
+            self._sizes[self._name] += len(_text(answer).encode())
+            return answer
+
+        return measured
+
+
+def _text(answer: Any) -> str:
+    if hasattr(answer, "stdout"):
+        return answer.stdout
+    return json.dumps(answer, default=lambda o: o.__dict__)
+
+
+def measure(lab: Lab) -> dict[str, tuple[int, int]]:
+    from ackwb.profiles import load_profile
+    from ackwb.sources.live import live_sources
+
+    sources = live_sources(load_profile("lab", lab.profiles))
+    sizes: Counter = Counter()
+    names = {"kube": "kube", "cloud": "cloud", "dns": "dns", "node": "ssh", "pod_exec": "kube exec"}
+    measured = replace(sources, **{field: Measured(getattr(sources, field), name, sizes)
+                                   for field, name in names.items()})  # fmt: skip
+    lab.kube.requests.clear()
+    lab.cloud.requests.clear()
+    ssh_before, dns_before = len(lab.ssh.node.commands()), len(lab.dns.queries())
+    trace = run_trace(measured, DOMAIN)
+    assert trace.rows, "the trace found nothing"
+    exec_requests = sum(1 for r in lab.kube.requests if r.path.endswith("/exec"))
+    return {
+        "kube": (len(lab.kube.requests) - exec_requests, sizes["kube"]),
+        "kube exec": (exec_requests, sizes["kube exec"]),
+        "cloud": (len(lab.cloud.requests), sizes["cloud"]),
+        "ssh": (len(lab.ssh.node.commands()) - ssh_before, sizes["ssh"]),
+        "dns": (len(lab.dns.queries()) - dns_before, sizes["dns"]),
+    }
+
+
+def run(services: int, pods: int, workdir: Path) -> dict[str, tuple[int, int]]:
+    world_dir = build_scaled_world(workdir / f"world-{services}", services, pods)
+    started = time.perf_counter()
+    with live_lab(load_world(world_dir), workdir / f"lab-{services}") as lab:
+        print(f"  {services} services: peers up in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        return measure(lab)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--services", type=int, default=5000)
+    parser.add_argument("--pods-per-service", type=int, default=10)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        small = run(10, args.pods_per_service, Path(tmp))
+        big = run(args.services, args.pods_per_service, Path(tmp))
+    print(f"trace of {DOMAIN}; baseline: the same trace in a world with 10 extra Services")
+    print(f"{'source':<10} {'requests':>17} {'ratio':>6}   {'bytes':>23} {'ratio':>6}")
+    for name in small:
+        (r1, b1), (r2, b2) = small[name], big[name]
+        requests = f"{r1:>7} → {r2:>7} {r2 / max(r1, 1):>6.2f}"
+        print(f"{name:<10} {requests}   {b1:>10} → {b2:>10} {b2 / max(b1, 1):>6.2f}")
+    total = [sum(v[i] for v in d.values()) for d in (small, big) for i in (0, 1)]
+    print(f"{'total':<10} {total[0]:>7} → {total[2]:>7} {total[2] / total[0]:>6.2f}   "
+          f"{total[1]:>10} → {total[3]:>10} {total[3] / total[1]:>6.2f}")  # fmt: skip
+    print(f"sequential round trips on the critical path: {total[0]} (small), {total[2]} (big)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
