@@ -30,10 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 # Lowest layer first. A module may import its own layer and every layer listed before it.
 LAYERS: list[tuple[str, list[str]]] = [
     ("foundation", ["ackwb.errors", "ackwb.demo"]),
-    ("sources (all I/O)", ["ackwb.sources"]),
+    ("sources (all I/O)", ["ackwb.sources", "ackwb.profiles"]),  # profiles: stdlib-only settings
     ("parsers and model", ["ackwb.parse", "ackwb.model"]),
     ("steps", ["ackwb.steps"]),
-    ("trace", ["ackwb.trace"]),
+    ("trace", ["ackwb.trace", "ackwb.diff"]),  # ackwb.diff compares Traces
     ("front ends", ["ackwb.cli", "ackwb.workbook", "ackwb.render", "ackwb.__main__"]),
     ("package root", ["ackwb"]),  # ackwb/__init__.py re-exports Workbook
 ]

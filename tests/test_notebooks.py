@@ -41,7 +41,7 @@ SECTION_TITLES = {
     "07_pod.ipynb": ("pod", "Pod"),
     "08_egress.ipynb": ("egress", "Pod 访问外网"),
 }
-ALL_NOTEBOOKS = ["00_overview.ipynb", *SECTION_TITLES, "report.ipynb"]
+ALL_NOTEBOOKS = ["00_overview.ipynb", *SECTION_TITLES, "report.ipynb", "explorer.ipynb", "cluster_map.ipynb"]
 PARAMETER_NAMES = {"domain", "scenario", "world", "client_ip", "port", "path"}
 UNKNOWN_DOMAIN = "no-such.qas.abc.com"
 OUTSIDE_APP3_ACL = "203.0.113.77"  # not in private-lb's whitelist (office and VPN ranges)
@@ -65,6 +65,9 @@ BAD_INPUT_RUNS = {
     "egress-unknown-domain": Run("08_egress.ipynb", (("domain", UNKNOWN_DOMAIN),)),
     "report-client-outside-acl": Run(
         "report.ipynb", (("domain", "app3.qas.abc.com"), ("client_ip", OUTSIDE_APP3_ACL))
+    ),
+    "explorer-client-outside-acl": Run(
+        "explorer.ipynb", (("domain", "app3.qas.abc.com"), ("client_ip", OUTSIDE_APP3_ACL))
     ),
 }
 RUNS = {

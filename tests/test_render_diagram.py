@@ -65,6 +65,20 @@ def test_save_by_suffix(tmp_path: FilePath, name: str) -> None:
     assert text == (diagram.svg() if name.endswith(".svg") else diagram.dot)
 
 
+@pytest.mark.parametrize("dot_installed", [True, False])
+def test_save_html_is_a_page_with_the_diagram(
+    tmp_path: FilePath, monkeypatch: pytest.MonkeyPatch, dot_installed: bool
+) -> None:
+    if dot_installed and not dot_available():
+        pytest.skip("Graphviz 'dot' is not installed")
+    if not dot_installed:
+        monkeypatch.setenv("PATH", str(tmp_path))
+    page = make_diagram().save(tmp_path / "map.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<title>map</title>" in page
+    assert ("<svg" in page) is dot_installed
+    assert (html.escape(MISSING_DOT_MESSAGE) in page) is not dot_installed
+
+
 def test_save_refuses_unknown_suffix(tmp_path: FilePath) -> None:
     with pytest.raises(InputError, match="d.png"):
         make_diagram().save(tmp_path / "d.png")

@@ -24,6 +24,11 @@ MISSING_DOT_MESSAGE = (
     "Showing the DOT text and the edge table instead."
 )
 CELL_STYLE = "text-align:left;padding:1px 8px"
+# A wide diagram shrinks to the page width, but never below this share of its natural size
+# (11 pt labels stay about 10 px); past that its box scrolls sideways. Printed, it fits the page.
+MIN_SCALE = 0.7
+PRINT_STYLE = "<style>@media print { .ackwb-diagram > svg { min-width: 0 !important; } }</style>"
+_SVG_WIDTH = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)pt"')
 _EDGE_LINE = re.compile(r'^\s*"([^"]*)"\s*->\s*"([^"]*)"(?:\s*\[class="([^"]*)")?', re.MULTILINE)
 
 
@@ -75,10 +80,19 @@ class Diagram:
             svg = self.svg()
         except AckwbError as error:
             return self.fallback_html(str(error))
-        # JupyterLab's and nbconvert's CSS shrink an SVG to the cell width (max-width: 100%), which
-        # makes a long path unreadable: keep the natural size and let the box scroll instead.
-        svg = svg.replace("<svg", '<svg style="max-width:none"', 1)
-        return f'<div class="ackwb-diagram" style="overflow-x:auto">{svg}</div>'
+        svg = svg.replace("<svg", f'<svg style="{svg_size_style(svg)}"', 1)
+        return f'{PRINT_STYLE}<div class="ackwb-diagram" style="overflow-x:auto;max-width:100%">{svg}</div>'
+
+    def html_page(self, title: str = "") -> str:
+        """A standalone HTML page showing the diagram (for ``save("x.html")`` and browsers)."""
+        heading = (
+            f"<h1 style='font-family:sans-serif;font-size:18px'>{html.escape(title)}</h1>" if title else ""
+        )
+        return (
+            "<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
+            f"<title>{html.escape(title or 'ackwb diagram')}</title></head>"
+            f"<body style='margin:16px;background:white'>{heading}{self._repr_html_()}</body></html>\n"
+        )
 
     def fallback_html(self, message: str = MISSING_DOT_MESSAGE) -> str:
         """What a notebook shows without Graphviz: the message, the edge table, the DOT text."""
@@ -98,16 +112,33 @@ class Diagram:
         )
 
     def save(self, path: str | FilePath) -> FilePath:
-        """Write ``.svg`` (drawn by dot) or ``.dot`` / ``.gv`` (the DOT text); returns the path."""
+        """Write ``.svg`` (drawn by dot), ``.html`` (a page with it), ``.dot`` or ``.gv``; returns it."""
         target = FilePath(path)
         suffix = target.suffix.lower()
         if suffix == ".svg":
             target.write_text(self.svg(), encoding="utf-8")
+        elif suffix in (".html", ".htm"):
+            target.write_text(self.html_page(target.stem), encoding="utf-8")
         elif suffix in (".dot", ".gv"):
             target.write_text(self.dot, encoding="utf-8")
         else:
-            raise InputError(f"cannot save a diagram as {target.name!r}: use a .svg, .dot or .gv file name")
+            raise InputError(
+                f"cannot save a diagram as {target.name!r}: use a .svg, .html, .dot or .gv file name"
+            )
         return target
+
+
+def svg_size_style(svg: str) -> str:
+    """Inline CSS for Graphviz's ``<svg>``: fit the page width, down to ``MIN_SCALE``, then scroll.
+
+    JupyterLab's and nbconvert's CSS cap an SVG at the cell width (max-width: 100%), which makes
+    a long path unreadably small, while a fixed natural width is cut off on the page's right.
+    """
+    match = _SVG_WIDTH.search(svg)
+    if match is None:
+        return "max-width:none"
+    natural = float(match.group(1))
+    return f"width:100%;height:auto;max-width:{natural:g}pt;min-width:{natural * MIN_SCALE:.0f}pt"
 
 
 def _run_dot(dot: str) -> str:

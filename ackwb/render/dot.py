@@ -14,7 +14,8 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 
 from ackwb.model import Edge, Hop, Path, Verdict
 
@@ -54,9 +55,51 @@ UNKNOWN_STYLE = ("#8c8c8c", "#f2f2f2")
 VERDICT_RANK = {Verdict.OK: 0, Verdict.UNKNOWN: 1, Verdict.BLOCKED: 2}
 SHAPES = {"acl": "note"}
 
+# How a diff marks a hop or an edge: line colour, box fill, extra style, pen width, marker, legend.
+HIGHLIGHT_STYLE: dict[str, tuple[str, str, str, str, str, str]] = {
+    "changed": ("#e67e22", "#fff3e0", "bold", "3", "CHANGED", "orange bold box: changed"),
+    "added": ("#2e8b57", "#e8f6ee", "", "2.5", "ADDED", "green box: added"),
+    "removed": ("#7f8c8d", "#ffffff", "dashed", "1.5", "REMOVED", "dashed white box: removed"),
+}
+# Hops from an earlier step, drawn faded as context: alpha appended to the colours, grey text.
+CONTEXT_ALPHA = "66"
+CONTEXT_TEXT = "#8a8a8a"
 
-def to_dot(hops: list[Hop], edges: list[Edge], title: str = "") -> str:
-    """DOT text for these hops and edges; input order does not matter."""
+
+@dataclass(frozen=True)
+class _Look:
+    """The attributes one node is drawn with."""
+
+    line: str
+    fill: str
+    style: str
+    penwidth: str
+    markers: tuple[tuple[str, str], ...]  # (word, colour) rows under the label
+    classes: str
+    fontcolor: str = ""
+    details: bool = True
+
+
+def to_dot(
+    hops: list[Hop],
+    edges: list[Edge],
+    title: str = "",
+    *,
+    context: Collection[str] = (),
+    highlight: Mapping[str, str] | None = None,
+    edge_highlight: Mapping[tuple[str, str], str] | None = None,
+) -> str:
+    """DOT text for these hops and edges; input order does not matter.
+
+    ``context`` names hops drawn faded, without details (an earlier step's hops a step's
+    edges start from). ``highlight`` maps hop ids and ``edge_highlight`` (src, dst) pairs
+    to a diff mark, a key of ``HIGHLIGHT_STYLE``: changed, added or removed.
+    """
+    highlight = highlight or {}
+    edge_highlight = edge_highlight or {}
+    for mark in [*highlight.values(), *edge_highlight.values()]:
+        if mark not in HIGHLIGHT_STYLE:
+            raise ValueError(f"unknown diff mark {mark!r}; expected one of {sorted(HIGHLIGHT_STYLE)}")
     by_id = _unique_hops(hops)
     unique_edges = sorted(set(edges), key=_edge_key)
     for edge in unique_edges:  # an edge may name a hop no step described: draw it, honestly grey
@@ -93,10 +136,12 @@ def to_dot(hops: list[Hop], edges: list[Edge], title: str = "") -> str:
             f'    graph [label={_html_label_text(LAYER_TITLES[layer_id])}, style="rounded,dashed",'
             f' color="{colour}", fontcolor="#555555", fontsize=11];'
         )
-        lines.extend(f"    {_node(hop)}" for hop in members)
+        lines.extend(f"    {_node(hop, hop.id in context, highlight.get(hop.id, ''))}" for hop in members)
         lines.append("  }")
-    lines.extend(f"  {_edge(edge)}" for edge in unique_edges)
-    legend = _legend(by_id.values(), unique_edges)
+    lines.extend(f"  {_edge(edge, edge_highlight.get((edge.src, edge.dst), ''))}" for edge in unique_edges)
+    marks = set(highlight.values()) | set(edge_highlight.values())
+    faded = any(hop_id in by_id for hop_id in context)
+    legend = _legend(by_id.values(), unique_edges, marks, faded)
     if legend:
         lines.append(f"  {legend}")
     lines.append("}")
@@ -132,40 +177,67 @@ def _edge_key(edge: Edge) -> tuple[str, str, str, str]:
     return (edge.src, edge.dst, edge.path.value, edge.label)
 
 
-def _node(hop: Hop) -> str:
-    line_colour, fill, _ = PATH_STYLE[hop.path]
-    style, penwidth, marker = "rounded,filled", "1.2", ""
-    if hop.verdict is Verdict.BLOCKED:
-        (line_colour, fill), penwidth, marker = BLOCKED_STYLE, "2.5", "BLOCKED"
-    elif hop.verdict is Verdict.UNKNOWN:
-        (line_colour, fill), style, marker = UNKNOWN_STYLE, "rounded,filled,dashed", "UNKNOWN"
+def _node(hop: Hop, faded: bool = False, mark: str = "") -> str:
+    look = _look(hop, faded, mark)
     shape = SHAPES.get(hop.kind.lower(), "box")
-    if shape != "box":
-        style = style.replace("rounded,", "")
+    style = look.style if shape == "box" else look.style.replace("rounded,", "")
     attrs = [
         f"id={_quote('hop-' + hop.id)}",
-        f"class={_quote(hop.path.value + ' ' + hop.verdict.value)}",
-        f"label={_hop_label(hop, marker, line_colour)}",
+        f"class={_quote(look.classes)}",
+        f"label={_hop_label(hop, look.markers, look.details)}",
         f"shape={shape}",
         f'style="{style}"',
-        f'color="{line_colour}"',
-        f'fillcolor="{fill}"',
-        f"penwidth={penwidth}",
+        f'color="{look.line}"',
+        f'fillcolor="{look.fill}"',
+        f"penwidth={look.penwidth}",
     ]
+    if look.fontcolor:
+        attrs.append(f'fontcolor="{look.fontcolor}"')
     return f"{_quote(hop.id)} [{', '.join(attrs)}];"
 
 
-def _hop_label(hop: Hop, marker: str, marker_colour: str) -> str:
+def _look(hop: Hop, faded: bool, mark: str) -> _Look:
+    """Colours by path, overridden by the verdict, then by a diff mark; faded for context hops."""
+    line_colour, fill, _ = PATH_STYLE[hop.path]
+    style, penwidth, markers = "rounded,filled", "1.2", []
+    if hop.verdict is Verdict.BLOCKED:
+        (line_colour, fill), penwidth = BLOCKED_STYLE, "2.5"
+        markers.append(("BLOCKED", line_colour))
+    elif hop.verdict is Verdict.UNKNOWN:
+        (line_colour, fill), style = UNKNOWN_STYLE, "rounded,filled,dashed"
+        markers.append(("UNKNOWN", line_colour))
+    classes = hop.path.value + " " + hop.verdict.value
+    if mark:
+        line_colour, fill, extra, penwidth, word, _ = HIGHLIGHT_STYLE[mark]
+        if extra and extra not in style.split(","):
+            style += "," + extra
+        markers.append((word, line_colour))
+        classes += " " + mark
+    if faded:
+        markers = [(word, colour + CONTEXT_ALPHA) for word, colour in markers]
+        return _Look(
+            line_colour + CONTEXT_ALPHA,
+            fill + CONTEXT_ALPHA,
+            style,
+            "1",
+            tuple(markers),
+            classes + " context",
+            fontcolor=CONTEXT_TEXT,
+            details=False,
+        )
+    return _Look(line_colour, fill, style, penwidth, tuple(markers), classes)
+
+
+def _hop_label(hop: Hop, markers: Iterable[tuple[str, str]], details: bool = True) -> str:
     rows = []
     if hop.kind:
         rows.append(_cell(_escape(hop.kind.upper()), size=8, colour="#666666"))
     rows.extend(_cell(f"<B>{_escape(line)}</B>") for line in (hop.label or hop.id).splitlines() or [""])
-    for key, value in hop.details:
+    for key, value in hop.details if details else ():
         for number, part in enumerate(str(value).splitlines() or [""]):
             text = f"{key}: {part}" if number == 0 else f"  {part}"
             rows.append(_cell(_escape(_shorten(text)), size=9))
-    if marker:
-        rows.append(_cell(f"<B>{marker}</B>", size=9, colour=marker_colour))
+    rows.extend(_cell(f"<B>{word}</B>", size=9, colour=colour) for word, colour in markers)
     return '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">' + "".join(rows) + "</TABLE>>"
 
 
@@ -176,23 +248,29 @@ def _cell(content: str, size: int | None = None, colour: str | None = None) -> s
     return f'<TR><TD ALIGN="LEFT" BALIGN="LEFT">{content}</TD></TR>'
 
 
-def _edge(edge: Edge) -> str:
+def _edge(edge: Edge, mark: str = "") -> str:
     colour, _, style = PATH_STYLE[edge.path]
+    penwidth = "1.4" if edge.path is Path.IN_CLUSTER else "2"
     label = edge.label or ("in-cluster path" if edge.path is Path.IN_CLUSTER else "")
+    classes = edge.path.value
+    if mark:
+        colour, _, extra, penwidth, _, _ = HIGHLIGHT_STYLE[mark]
+        style = "dashed" if mark == "removed" else ("bold" if extra == "bold" else style)
+        classes += " " + mark
     attrs = [
-        f"class={_quote(edge.path.value)}",
+        f"class={_quote(classes)}",
         f'color="{colour}"',
         f'fontcolor="{colour}"',
         f"style={style}",
-        f"penwidth={'1.4' if edge.path is Path.IN_CLUSTER else '2'}",
+        f"penwidth={penwidth}",
     ]
     if label:
         attrs.append(f"label={_html_label_text(label)}")
     return f"{_quote(edge.src)} -> {_quote(edge.dst)} [{', '.join(attrs)}];"
 
 
-def _legend(hops: Iterable[Hop], edges: list[Edge]) -> str:
-    """A small key: which colour is which path, and what red and grey boxes mean."""
+def _legend(hops: Iterable[Hop], edges: list[Edge], marks: Collection[str] = (), faded: bool = False) -> str:
+    """A small key: which colour is which path, what red and grey boxes mean, and any diff marks."""
     paths = {e.path for e in edges} | {h.path for h in hops}
     verdicts = {h.verdict for h in hops}
     if not edges:
@@ -207,6 +285,11 @@ def _legend(hops: Iterable[Hop], edges: list[Edge]) -> str:
         rows.append(_cell("red box: traffic blocked here", size=9, colour=BLOCKED_STYLE[0]))
     if Verdict.UNKNOWN in verdicts:
         rows.append(_cell("grey dashed box: could not be checked", size=9, colour=UNKNOWN_STYLE[0]))
+    if faded:
+        rows.append(_cell("faded box: from an earlier step", size=9, colour=CONTEXT_TEXT))
+    for mark, (colour, _, _, _, _, text) in HIGHLIGHT_STYLE.items():
+        if mark in marks:
+            rows.append(_cell(text, size=9, colour=colour))
     table = '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">' + "".join(rows) + "</TABLE>>"
     return f'{_quote(LEGEND_ID)} [label={table}, shape=plain, style="", id={_quote(LEGEND_ID)}];'
 
@@ -240,3 +323,7 @@ def unquote_id(quoted_body: str) -> str:
 
 
 _ID_ESCAPES = str.maketrans({"%": "%25", '"': "%22", "\\": "%5C", "\n": "%0A", "\r": "%0D"})
+
+# Public names for other diagram modules (the cluster map, diffs) that write their own DOT.
+quote_id = _quote
+escape_label = _escape

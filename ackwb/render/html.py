@@ -34,11 +34,19 @@ class HtmlPresenter:
             return trace_html(item)
         if isinstance(item, StepResult):
             return step_html(item)
+        if _is_diff(item):
+            from ackwb.render.diffview import diff_html
+
+            return diff_html(item)
         return f"<pre>{_esc(repr(item))}</pre>"
 
     def diagram(self, item: Any) -> Diagram:
+        if _is_diff(item):
+            from ackwb.render.diffview import diff_diagram
+
+            return diff_diagram(item)
         title = item.domain if isinstance(item, Trace) else getattr(item, "title", "")
-        return Diagram(to_dot(item.hops, item.edges, title), edges=item.edges)
+        return _diagram(item, title)
 
 
 def step_html(result: StepResult) -> str:
@@ -171,7 +179,39 @@ def _labels_by_kind(hops: Iterable[Hop]) -> list[list[str]]:
 
 
 def _untitled_diagram(item: StepResult | Trace) -> Diagram:
-    return Diagram(to_dot(item.hops, item.edges), edges=item.edges)
+    return _diagram(item, "")
+
+
+def _diagram(item: StepResult | Trace, title: str) -> Diagram:
+    """A trace's diagram, or a step's with the earlier hops its edges start from drawn faded."""
+    context = context_hops(item) if isinstance(item, StepResult) else []
+    dot = to_dot(item.hops + context, item.edges, title, context={h.id for h in context})
+    return Diagram(dot, edges=item.edges)
+
+
+def context_hops(result: StepResult) -> list[Hop]:
+    """Hops a step's edges name but the step does not describe, found in the earlier steps.
+
+    Walks ``result.prev`` back; the nearest step that describes a hop wins (its latest
+    version). Ends found nowhere are left out: the diagram draws them as not traced.
+    """
+    own = {hop.id for hop in result.hops}
+    wanted = {end for edge in result.edges for end in (edge.src, edge.dst)} - own
+    found: dict[str, Hop] = {}
+    earlier = result.prev
+    while earlier is not None and len(found) < len(wanted):
+        for hop in earlier.hops:
+            if hop.id in wanted and hop.id not in found:
+                found[hop.id] = hop
+        earlier = earlier.prev
+    return sorted(found.values(), key=lambda hop: hop.id)
+
+
+def _is_diff(item: Any) -> bool:
+    """A ``TraceDiff`` or ``WorldDiff``; ackwb.diff is imported only when something is displayed."""
+    from ackwb.diff import TraceDiff, WorldDiff
+
+    return isinstance(item, (TraceDiff, WorldDiff))
 
 
 def _first_ip(hops: Iterable[Hop], kinds: tuple[str, ...]) -> str:
