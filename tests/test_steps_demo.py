@@ -14,10 +14,11 @@ import pytest
 
 from ackwb import Workbook
 from ackwb.demo import demo_world_root
-from ackwb.errors import Forbidden, InputError
+from ackwb.errors import Forbidden, InputError, Unreachable
 from ackwb.model import Path as PathKind
 from ackwb.model import Severity, Verdict
 from ackwb.sources import Sources
+from ackwb.trace import dead_end
 
 PUBLIC_LB, PRIVATE_LB, EGRESS_EIP = "203.0.113.10", "198.51.100.20", "203.0.113.200"
 
@@ -202,3 +203,104 @@ def test_domains_lists_the_ingress_hosts(wb: Workbook) -> None:
 def test_from_world_rejects_a_folder_that_is_no_world(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="folder with world.json"):
         Workbook.from_world(tmp_path)
+
+
+def test_a_cname_chain_is_spelled_out(edited_world: Path) -> None:
+    records = json.loads((edited_world / "dns" / "public.json").read_text())
+    records.append({"name": "www.qas.abc.com.", "type": "CNAME", "ttl": 600, "value": "app1.qas.abc.com."})
+    (edited_world / "dns" / "public.json").write_text(json.dumps(records))
+    r = Workbook.from_world(edited_world).dns("www.qas.abc.com")
+    assert r.addresses == [PUBLIC_LB]
+    chain = next(f for f in r.findings if f.code == "DNS_CNAME_CHAIN")
+    assert "www.qas.abc.com → app1.qas.abc.com" in chain.message and PUBLIC_LB in chain.message
+    assert [e.excerpt for e in chain.evidence] == ["www.qas.abc.com. 600 IN CNAME app1.qas.abc.com."]
+    assert "CNAME app1.qas.abc.com." in r.hops[-1].label
+
+
+def test_steps_record_the_evidence_they_judged(wb: Workbook) -> None:
+    t = wb.trace("app3.qas.abc.com", client_ip="192.0.2.44")
+    lb = {e.source for e in t.step("slb").evidence}
+    assert {
+        "slb:DescribeLoadBalancers",
+        "slb:DescribeLoadBalancerListeners",
+        "slb:DescribeVServerGroupAttribute",
+        "slb:DescribeHealthStatus",
+    } <= lb
+    allowed = next(f for f in t.findings if f.code == "LB_ACL_ALLOWS_CLIENT")
+    assert any("192.0.2.0/24" in e.excerpt for e in allowed.evidence)
+    pods = t.step("pod").evidence
+    ready = next(e for e in pods if e.locator.endswith("status.conditions[type=Ready]"))
+    assert json.loads(ready.excerpt)["status"] == "True" and ready.source == "kube:pods"
+    assert any(e.locator.endswith("status.podIP") and e.excerpt == "10.17.10.94" for e in pods)
+
+
+def test_a_missing_real_server_alone_is_a_warning(edited_world: Path) -> None:
+    """IPVS that lacks one of two ready endpoints still forwards: a warning, the hop stays ok."""
+    table = edited_world / "nodes" / "10.17.10.11" / "ipvsadm.txt"
+    lines = table.read_text().splitlines(keepends=True)
+    vip = lines.index("TCP  192.168.37.214:8080 rr\n")
+    assert "10.17.10.93:8080" in lines[vip + 2]
+    table.write_text("".join(lines[: vip + 2] + lines[vip + 3 :]))
+    t = Workbook.from_world(edited_world).trace("app2.qas.abc.com")
+    stale = next(f for f in t.findings if f.code == "KUBE_PROXY_STALE_RULES")
+    assert stale.severity is Severity.WARNING and "missing 10.17.10.93:8080" in stale.message
+    assert next(h for h in t.hops if h.id == stale.hop).verdict is Verdict.OK
+    assert t.verdict is Verdict.OK
+
+
+def test_a_partly_unhealthy_server_group_is_a_warning(wb: Workbook, edited_world: Path) -> None:
+    public_lb = wb.slb(wb.dns("app1.qas.abc.com")).load_balancer_id
+    health = edited_world / "cloud" / "slb" / "DescribeHealthStatus" / f"{public_lb}.json"
+    body = json.loads(health.read_text())
+    for row in body["BackendServers"]["BackendServer"]:
+        if row["ServerIp"] == "10.17.10.12":
+            row["ServerHealthStatus"] = "abnormal"
+    health.write_text(json.dumps(body))
+    t = Workbook.from_world(edited_world).trace("app1.qas.abc.com")
+    assert "LB_BACKEND_UNHEALTHY" in codes(t) and "LB_BACKENDS_UNHEALTHY" not in codes(t)
+    assert next(h for h in t.hops if h.id == "backend:10.17.10.12:80").verdict is Verdict.BLOCKED
+    assert next(h for h in t.hops if h.id == "backend:10.17.10.11:80").verdict is Verdict.OK
+
+
+class RefusingKube:
+    """The demo's Kubernetes API, except that one resource cannot be read."""
+
+    def __init__(self, inner, resource: str, error: Exception) -> None:
+        self.inner, self.resource, self.error = inner, resource, error
+
+    def get(self, resource, name, namespace=None):
+        if resource == self.resource:
+            raise self.error
+        return self.inner.get(resource, name, namespace)
+
+    def list(self, resource, namespace=None, label_selector="", field_selector=""):
+        if resource == self.resource:
+            raise self.error
+        return self.inner.list(resource, namespace, label_selector, field_selector)
+
+
+@pytest.mark.parametrize(
+    ("resource", "error", "kind", "unseen"),
+    [
+        ("nodes", Unreachable("kube:list nodes", "connection refused"), "node", "node:10.17.10.11"),
+        (
+            "endpointslices",
+            Forbidden("kube:list endpointslices", "403"),
+            "service",
+            "service:app/app1-service",
+        ),
+        ("pods", Forbidden("kube:list pods", "403"), "controller", "controller:kube-system/?@"),
+    ],
+)
+def test_an_unreadable_source_makes_its_hop_unknown(
+    wb: Workbook, resource: str, error: Exception, kind: str, unseen: str
+) -> None:
+    sources = Sources(**{**wb.sources.__dict__, "kube": RefusingKube(wb.sources.kube, resource, error)})
+    t = Workbook(sources).trace("app1.qas.abc.com")
+    unseen_hop = next(h for h in t.hops if h.kind == kind and h.id.startswith(unseen))
+    assert unseen_hop.verdict is Verdict.UNKNOWN
+    assert any(f.code.startswith("SOURCE_") and f.hop == unseen_hop.id for f in t.findings)
+    assert not [f for f in t.findings if f.severity is Severity.ERROR], "what is unseen is not an error"
+    assert dead_end(t).startswith("could not read") and t.verdict is not Verdict.BLOCKED
+    if resource == "endpointslices":  # the Pod is still found, by the IP nginx balances to
+        assert [h.label.split("\n")[1] for h in hop(t, "pod")] == ["10.17.10.91:8080"]

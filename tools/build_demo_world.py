@@ -1,9 +1,11 @@
-"""Write the demo world "healthy" into ackwb/demo/worlds/healthy from tools/demo_world.
+"""Write the demo worlds into ackwb/demo/worlds/ from tools/demo_world.
 
-The generated files are committed and are the truth the package reads; this script only
-keeps them consistent with each other. Run from the repository root:
+``healthy`` is a complete world; every broken scenario (tools/demo_world/scenarios.py) is an
+overlay folder beside it holding its ``world.json`` and only the files that differ. The
+generated files are committed and are the truth the package reads; this script only keeps
+them consistent with each other. Run from the repository root:
 
-    python tools/build_demo_world.py           # rewrite the world
+    python tools/build_demo_world.py           # rewrite every world
     python tools/build_demo_world.py --check   # exit 1 when the committed files differ
 """
 
@@ -13,7 +15,6 @@ import argparse
 import json
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,12 +22,15 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tools.demo_world import cloud, cloud_lb, facts, kube, nginx, node  # noqa: E402
+from tools.demo_world.scenarios import SCENARIOS, overlay  # noqa: E402
 
-WORLD = ROOT / "ackwb" / "demo" / "worlds" / "healthy"
+WORLDS = ROOT / "ackwb" / "demo" / "worlds"
+WORLD = WORLDS / "healthy"
+HEALTHY_SUMMARY = "app1/app2 on public-lb, app3 on private-lb behind an office whitelist; every hop works"
 
 
 def world_files() -> dict[str, str]:
-    """Relative path → file content."""
+    """Relative path → file content of the healthy world."""
     files: dict[str, str] = {}
     meta = {
         "name": "healthy",
@@ -51,7 +55,7 @@ def world_files() -> dict[str, str]:
         files[f"cloud/{path}"] = json.dumps(body, indent=2, ensure_ascii=False) + "\n"
     files["dns/public.json"] = json.dumps(cloud_lb.public_dns(), indent=2) + "\n"
     files["dns/cluster.json"] = json.dumps(cloud_lb.cluster_dns(), indent=2) + "\n"
-    for path, text in node.outputs(lists["endpointslices"]["items"]).items():
+    for path, text in node.outputs(lists["services"]["items"], lists["endpointslices"]["items"]).items():
         files[f"nodes/{path}"] = text
     pods = lists["pods"]["items"]
     conf, backends = nginx.nginx_conf(), nginx.backends_json(pods)
@@ -63,22 +67,49 @@ def world_files() -> dict[str, str]:
     return files
 
 
-def write(target: Path) -> None:
+def all_worlds() -> dict[str, dict[str, str]]:
+    """World name → its files: the healthy world whole, each scenario as an overlay."""
+    healthy = world_files()
+    return {"healthy": healthy, **{s.name: overlay(s, healthy) for s in SCENARIOS}}
+
+
+def write(target: Path, files: dict[str, str] | None = None) -> None:
     if target.exists():
         shutil.rmtree(target)
-    for relative, content in world_files().items():
+    for relative, content in (world_files() if files is None else files).items():
         path = target / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content, encoding="utf-8")
 
 
-def differences(target: Path) -> list[str]:
-    with tempfile.TemporaryDirectory() as scratch:
-        fresh = Path(scratch) / "world"
-        write(fresh)
-        want = {p.relative_to(fresh).as_posix(): p.read_bytes() for p in fresh.rglob("*") if p.is_file()}
+def differences(target: Path, files: dict[str, str] | None = None) -> list[str]:
+    """Relative paths whose committed content differs from ``files`` (default: the healthy world)."""
+    want = {k: v.encode() for k, v in (world_files() if files is None else files).items()}
     have = {p.relative_to(target).as_posix(): p.read_bytes() for p in target.rglob("*") if p.is_file()}
     return sorted(name for name in want.keys() | have.keys() if want.get(name) != have.get(name))
+
+
+def package_listing_problems() -> list[str]:
+    """ackwb.demo.SCENARIOS must name the generated worlds, in order, with the same summaries."""
+    from ackwb.demo import SCENARIOS as LISTED
+
+    expected = {"healthy": HEALTHY_SUMMARY, **{s.name: s.summary for s in SCENARIOS}}
+    if list(LISTED.items()) == list(expected.items()):
+        return []
+    return [
+        "ackwb/demo/__init__.py SCENARIOS differs from the generator; it should read:\n"
+        + "\n".join(f"    {name!r}: {summary!r}," for name, summary in expected.items())
+    ]
+
+
+def check() -> list[str]:
+    problems = []
+    worlds = all_worlds()
+    for name, files in worlds.items():
+        problems += [f"differs: {name}/{path}" for path in differences(WORLDS / name, files)]
+    strays = sorted(p.name for p in WORLDS.iterdir() if p.is_dir() and p.name not in worlds)
+    problems += [f"not generated (remove it): {name}/" for name in strays]
+    return problems + package_listing_problems()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,13 +119,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="compare instead of writing")
     args = parser.parse_args(argv)
     if args.check:
-        diff = differences(WORLD)
-        for name in diff:
-            print(f"differs: {name}")
-        return 1 if diff else 0
-    write(WORLD)
-    print(f"wrote {WORLD.relative_to(ROOT)}")
-    return 0
+        problems = check()
+        for problem in problems:
+            print(problem)
+        return 1 if problems else 0
+    worlds = all_worlds()
+    for name, files in worlds.items():
+        write(WORLDS / name, files)
+    print(f"wrote {len(worlds)} worlds into {WORLDS.relative_to(ROOT)}")
+    problems = package_listing_problems()
+    for problem in problems:
+        print(problem)
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":

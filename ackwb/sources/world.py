@@ -1,8 +1,10 @@
 """A stored world as a ``Sources`` bundle: the demo world, and later snapshots.
 
 A world is a folder (``world.json``, ``kube/``, ``cloud/``, ``dns/``, ``nodes/``, ``pods/``)
-holding what the real systems returned. ``load_world`` reads only ``world.json``; every
-other file is read when a query first needs it. The sources answer queries (by selector,
+holding what the real systems returned. ``load_world`` reads only ``world.json`` (and
+that of its base, when ``"base"`` names a world folder beside it: the folder is then an
+overlay holding only the files that differ); every other file is read when a query
+first needs it. The sources answer queries (by selector,
 by ID, by IP, by host) from the stored data, so steps may change which calls they make
 without re-recording anything.
 """
@@ -139,9 +141,10 @@ class World:
     root: Path | Traversable
     meta: dict[str, Any]
     builtin: bool = False
+    base: Path | Traversable | None = None  # the world this one overlays
 
     def __post_init__(self) -> None:
-        self.files = WorldFiles(self.root, self.name)
+        self.files = WorldFiles(self.root, self.name, self.base)
 
     @property
     def name(self) -> str:
@@ -189,6 +192,17 @@ def load_world(root: Path | Traversable | str, builtin: bool | None = None) -> W
     """Open a stored world; only ``world.json`` is read now. ``builtin`` defaults to "is a demo world"."""
     if isinstance(root, str):
         root = Path(root).expanduser()
+    meta = _manifest(root)
+    base_root = _base_root(root, meta)
+    if base_root is not None:
+        meta = {**_manifest(base_root), **meta}  # settings not repeated by the overlay come from its base
+    for key in ("name", "region"):
+        if not isinstance(meta.get(key), str) or not meta[key]:
+            raise InputError(f"{root}/world.json: {key!r} is missing (it must be a non-empty string)")
+    return World(root, meta, _is_builtin(root) if builtin is None else builtin, base_root)
+
+
+def _manifest(root: Path | Traversable) -> dict[str, Any]:
     manifest = root.joinpath("world.json")
     if not manifest.is_file():
         raise InputError(f"{root} is not a stored world: it has no world.json")
@@ -198,10 +212,24 @@ def load_world(root: Path | Traversable | str, builtin: bool | None = None) -> W
         raise ParseError(f"{root}/world.json", error.msg, error.lineno) from error
     if not isinstance(meta, dict):
         raise ParseError(f"{root}/world.json", "must be a JSON object")
-    for key in ("name", "region"):
-        if not isinstance(meta.get(key), str) or not meta[key]:
-            raise InputError(f"{root}/world.json: {key!r} is missing (it must be a non-empty string)")
-    return World(root, meta, _is_builtin(root) if builtin is None else builtin)
+    return meta
+
+
+def _base_root(root: Path | Traversable, meta: dict[str, Any]) -> Path | Traversable | None:
+    """The folder of the world ``meta["base"]`` names, beside ``root``; None for a complete world."""
+    base = meta.get("base")
+    if base is None:
+        return None
+    where = f"{root}/world.json"
+    if not isinstance(base, str) or not safe_name(base):
+        raise InputError(f"{where}: 'base' must name a world folder beside it, not {base!r}")
+    parent = getattr(root, "parent", None)
+    base_root = parent.joinpath(base) if parent is not None else None
+    if base_root is None or not base_root.joinpath("world.json").is_file():
+        raise InputError(f"{where}: its base world {base!r} is not a world folder beside it")
+    if "base" in _manifest(base_root):
+        raise InputError(f"{where}: its base {base!r} is itself an overlay; only one level is supported")
+    return base_root
 
 
 def load_demo_world(scenario: str = "healthy") -> World:

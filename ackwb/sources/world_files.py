@@ -4,6 +4,10 @@ A world is read file by file, only when a query needs the file, and each file is
 most once. The root may be a ``pathlib.Path`` or an ``importlib.resources`` Traversable,
 so the same code reads the demo world inside the installed package and a world on disk.
 Names that come from queries (IDs, pod names, node IPs) never leave the world's tree.
+
+A world may be an overlay of a base world (the demo's broken scenarios are): it holds
+only the files that differ, and every other relative path is read from the base. An
+overlay can replace or add files, never remove them; one level of base is supported.
 """
 
 from __future__ import annotations
@@ -28,27 +32,41 @@ def safe_name(name: str) -> bool:
 class WorldFiles:
     """The files of one world; ``label`` names the world in error messages."""
 
-    def __init__(self, root: Path | Traversable, label: str) -> None:
+    def __init__(self, root: Path | Traversable, label: str, base: Path | Traversable | None = None) -> None:
         self.root = root
         self.label = label
+        self.base = base  # the world an overlay is based on; None for a complete world
         self._text: dict[str, str | None] = {}
         self._json: dict[str, Any] = {}
 
-    def _node(self, relative: str) -> Traversable | Path:
-        node: Traversable | Path = self.root
+    def _roots(self) -> list[Path | Traversable]:
+        return [self.root] if self.base is None else [self.root, self.base]
+
+    @staticmethod
+    def _join(root: Path | Traversable, relative: str) -> Traversable | Path:
+        node: Traversable | Path = root
         for part in relative.split("/"):
             node = node.joinpath(part)
         return node
 
+    def _node(self, relative: str) -> Traversable | Path:
+        """The overlay's file or folder when it has one, else the base's."""
+        node = self._join(self.root, relative)
+        if self.base is None or node.is_file() or node.is_dir():
+            return node
+        return self._join(self.base, relative)
+
     def is_dir(self, relative: str) -> bool:
-        return self._node(relative).is_dir()
+        return any(self._join(root, relative).is_dir() for root in self._roots())
 
     def names(self, folder: str) -> list[str]:
-        """File names directly inside ``folder`` (empty when the folder is absent)."""
-        node = self._node(folder)
-        if not node.is_dir():
-            return []
-        return sorted(child.name for child in node.iterdir() if child.is_file())
+        """File names directly inside ``folder``, overlay and base together (empty when absent)."""
+        found: set[str] = set()
+        for root in self._roots():
+            node = self._join(root, folder)
+            if node.is_dir():
+                found.update(child.name for child in node.iterdir() if child.is_file())
+        return sorted(found)
 
     def text(self, relative: str) -> str | None:
         """The file's text, or None when the world does not hold it."""

@@ -1,17 +1,20 @@
 """What every step needs: paged cloud reads, turning source failures into findings,
-and small constructors for evidence.
+small constructors for evidence, and the rule that settles hop verdicts.
 
 A step never lets a ``SourceError`` escape: the hop it could not see becomes
 ``unknown`` with a finding that names the call and the cause, and the trace goes on.
+A hop that carries an error finding is ``blocked`` (``settle_verdicts``), whichever step
+found the error, so a diagram always marks where the request fails.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from ackwb.errors import Forbidden, SourceError, Unreachable
-from ackwb.model import Evidence, Finding, Severity
+from ackwb.model import Evidence, Finding, Severity, StepResult, Verdict
 from ackwb.sources import Sources
 
 MAX_PAGES = 50  # a safety stop; real accounts answer these queries in one or two pages
@@ -70,3 +73,42 @@ def details(**values: Any) -> tuple[tuple[str, str], ...]:
     return tuple(
         (key.replace("_", " "), str(value)) for key, value in values.items() if value not in (None, "")
     )
+
+
+def kube_evidence(resource: str, namespace: str | None, name: str, locator: str, value: Any) -> Evidence:
+    """A Kubernetes object's field, e.g. ``kube:pods`` ``app/web-1 status.conditions[type=Ready]``."""
+    excerpt = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    where = f"{namespace}/{name}" if namespace else name
+    return Evidence(f"kube:{resource}", f"{where} {locator}", excerpt)
+
+
+def condition(obj: dict[str, Any] | None, kind: str = "Ready") -> dict[str, Any] | None:
+    """The ``status.conditions`` entry of one type (Ready by default), or None."""
+    return next((c for c in dig(obj or {}, "status", "conditions") or [] if c.get("type") == kind), None)
+
+
+def is_ready(obj: dict[str, Any] | None) -> bool:
+    found = condition(obj)
+    return bool(found) and found.get("status") == "True"
+
+
+def settle_verdicts(result: StepResult) -> None:
+    """Mark blocked every hop that carries an error finding of this step.
+
+    A finding may name a hop an earlier step drew (the Pod step finds nginx balancing to
+    the wrong endpoints): that hop is drawn again, blocked, and the trace keeps the last
+    version of a hop in its first place.
+    """
+    failing = {f.hop for f in result.findings if f.severity is Severity.ERROR}
+    seen = {h.id for h in result.hops}
+    result.hops = [
+        replace(h, verdict=Verdict.BLOCKED) if h.id in failing and h.verdict is Verdict.OK else h
+        for h in result.hops
+    ]
+    earlier = result.prev
+    while earlier is not None and failing - seen:
+        for hop in earlier.hops:
+            if hop.id in failing and hop.id not in seen:
+                result.hops.append(replace(hop, verdict=Verdict.BLOCKED))
+                seen.add(hop.id)
+        earlier = earlier.prev

@@ -2,7 +2,9 @@
 DNS record says.
 
 The resolver's answer is what clients use; the Alidns record is what the team
-configured. Both are shown, and a disagreement is a finding.
+configured. Both are shown, a CNAME chain is spelled out, and a disagreement is a
+finding. When the name does not resolve, the Alidns record says whether it was ever
+configured.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 from ackwb.errors import InputError, SourceError
 from ackwb.model import Edge, Evidence, Finding, Hop, Severity, StepResult, Verdict
 from ackwb.sources import DnsRecord, Sources
-from ackwb.steps.common import cloud_evidence, cloud_items, details, source_finding
+from ackwb.steps.common import cloud_evidence, cloud_items, details, settle_verdicts, source_finding
 
 TITLE = "1. Domain → IP (查看域名的 IP)"
 LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
@@ -32,8 +34,12 @@ def client_hop() -> Hop:
     return Hop("client", "client", "client (internet)")
 
 
+def _name(value: str) -> str:
+    return value.strip().lower().rstrip(".")
+
+
 def dns(sources: Sources, domain: str) -> DnsResult:
-    domain = domain.strip().lower().rstrip(".")
+    domain = _name(domain)
     hop_id = f"dns:{domain}"
     result = DnsResult(step="dns", title=TITLE, domain=domain)
     if not DOMAIN_RE.match(domain):
@@ -41,9 +47,8 @@ def dns(sources: Sources, domain: str) -> DnsResult:
     try:
         result.records = sources.dns.resolve(domain, "A")
     except InputError as error:
-        message = f"{domain} does not resolve: the resolver of the {sources.description} has no record of it."
         result.evidence.append(Evidence("dns resolver", f"{domain} A", str(error)))
-        return _dead_end(result, hop_id, "DNS_NAME_NOT_FOUND", message, check=f"dig +short {domain}")
+        return _not_found(sources, result, hop_id)
     except SourceError as error:
         result.findings.append(source_finding(error, hop_id, f"the A record of {domain}"))
         result.hops.append(Hop(hop_id, "dns", domain, verdict=Verdict.UNKNOWN))
@@ -58,20 +63,39 @@ def dns(sources: Sources, domain: str) -> DnsResult:
         result.rows.append(
             {"name": r.name, "type": r.type, "ttl": r.ttl, "value": r.value, "source": "resolver"}
         )
-    _compare_with_cloud_record(sources, result, hop_id)
+    _read_cloud_records(sources, result, hop_id)
+    _compare_with_cloud_record(result, hop_id)
     label = (
         domain + "".join(f"\nCNAME {r.value}" for r in chain) + "".join(f"\nA {a}" for a in result.addresses)
     )
-    verdict = Verdict.OK if result.addresses else Verdict.BLOCKED
     result.hops += [
         client_hop(),
-        Hop(hop_id, "dns", label, verdict=verdict, details=details(records=len(result.records))),
+        Hop(hop_id, "dns", label, verdict=Verdict.OK, details=details(records=len(result.records))),
     ]
     result.edges.append(Edge("client", hop_id, "resolve"))
+    if chain:
+        steps = " → ".join([domain, *(_name(r.value) for r in chain)])
+        result.findings.append(
+            Finding(
+                "DNS_CNAME_CHAIN",
+                Severity.INFO,
+                hop_id,
+                f"{domain} is an alias: {steps}; the A record{'s' if len(result.addresses) > 1 else ''} "
+                f"of the last name ({', '.join(result.addresses) or 'none'}) is what clients use.",
+                tuple(e for e in result.evidence if " CNAME" in e.locator),
+                check=f"dig {domain} A",
+            )
+        )
     if not result.addresses:
         result.dead_end = f"{domain} has no A record"
         result.findings.append(
-            Finding("DNS_NO_ADDRESS", Severity.ERROR, hop_id, f"{domain} resolves, but to no IPv4 address.")
+            Finding(
+                "DNS_NO_ADDRESS",
+                Severity.ERROR,
+                hop_id,
+                f"{domain} resolves, but to no IPv4 address.",
+                check=f"dig {domain} A",
+            )
         )
     elif len(result.addresses) > 1:
         result.findings.append(
@@ -82,11 +106,12 @@ def dns(sources: Sources, domain: str) -> DnsResult:
                 f"{domain} resolves to {len(result.addresses)} addresses; following {result.addresses[0]}.",
             )
         )
+    settle_verdicts(result)
     return result
 
 
-def _compare_with_cloud_record(sources: Sources, result: DnsResult, hop_id: str) -> None:
-    """Read the Alidns record and say when the resolver disagrees with it."""
+def _read_cloud_records(sources: Sources, result: DnsResult, hop_id: str) -> None:
+    """The Alidns records of the name, shown beside the resolver's answer."""
     try:
         records = cloud_items(
             sources,
@@ -110,30 +135,70 @@ def _compare_with_cloud_record(sources: Sources, result: DnsResult, hop_id: str)
                 "source": f"Alidns ({record.get('Status', '')})",
             }
         )
-    enabled = {r.get("Value") for r in records if str(r.get("Status", "ENABLE")).upper() == "ENABLE"}
-    answered = {r.value for r in result.records}
-    if records and not enabled & answered:
-        result.findings.append(
-            Finding(
-                "DNS_RECORD_MISMATCH",
-                Severity.WARNING,
-                hop_id,
-                f"The Alidns record of {result.domain} says {', '.join(sorted(enabled))} but the resolver "
-                f"answers {', '.join(sorted(answered))}: a cache, another DNS provider, "
-                "or an unsaved change.",
-                (
-                    cloud_evidence(
-                        "alidns", "DescribeSubDomainRecords", "DomainRecords.Record[].Value", sorted(enabled)
-                    ),
-                ),
-                check=f"aliyun alidns DescribeSubDomainRecords --SubDomain {result.domain}",
+
+
+def _enabled_values(result: DnsResult) -> list[str]:
+    return sorted(
+        {
+            str(r.get("Value", ""))
+            for r in result.cloud_records
+            if str(r.get("Status", "ENABLE")).upper() == "ENABLE"
+        }
+    )
+
+
+def _compare_with_cloud_record(result: DnsResult, hop_id: str) -> None:
+    """Say when the resolver's answer shares no value with the enabled Alidns records."""
+    enabled = _enabled_values(result)
+    answered = sorted({r.value for r in result.records})
+    if not result.cloud_records or {_name(v) for v in enabled} & {_name(v) for v in answered}:
+        return
+    result.findings.append(
+        Finding(
+            "DNS_RECORD_MISMATCH",
+            Severity.WARNING,
+            hop_id,
+            f"The Alidns record of {result.domain} says {', '.join(enabled) or 'nothing enabled'} but the "
+            f"resolver answers {', '.join(answered)}: a cache, another DNS provider, or an unsaved change.",
+            (
+                cloud_evidence("alidns", "DescribeSubDomainRecords", "DomainRecords.Record[].Value", enabled),
+                *(e for e in result.evidence if e.source == "dns resolver"),
+            ),
+            check=f"dig +short {result.domain}; "
+            f"aliyun alidns DescribeSubDomainRecords --SubDomain {result.domain}",
+        )
+    )
+
+
+def _not_found(sources: Sources, result: DnsResult, hop_id: str) -> DnsResult:
+    domain = result.domain
+    _read_cloud_records(sources, result, hop_id)
+    enabled = _enabled_values(result)
+    if enabled:
+        why = (
+            f"yet Alidns holds a record for it ({', '.join(enabled)}): resolvers do not see the zone "
+            "Alidns serves (check the domain's NS delegation)"
+        )
+        result.evidence.append(
+            cloud_evidence("alidns", "DescribeSubDomainRecords", "DomainRecords.Record[].Value", enabled)
+        )
+    else:
+        why = (
+            "and Alidns has no enabled record of it either: it was never created, or was deleted or disabled"
+        )
+        result.evidence.append(
+            cloud_evidence(
+                "alidns", "DescribeSubDomainRecords", f"SubDomain={domain} DomainRecords.Record", []
             )
         )
+    message = f"{domain} does not resolve (NXDOMAIN) in the {sources.description}, {why}."
+    check = f"dig +short {domain}; aliyun alidns DescribeSubDomainRecords --SubDomain {domain}"
+    return _dead_end(result, hop_id, "DNS_NAME_NOT_FOUND", message, check=check)
 
 
 def _dead_end(result: DnsResult, hop_id: str, code: str, message: str, check: str = "") -> DnsResult:
     result.hops += [client_hop(), Hop(hop_id, "dns", result.domain, verdict=Verdict.BLOCKED)]
     result.edges.append(Edge("client", hop_id, "resolve"))
-    result.findings.append(Finding(code, Severity.ERROR, hop_id, message, check=check))
+    result.findings.append(Finding(code, Severity.ERROR, hop_id, message, tuple(result.evidence), check))
     result.dead_end = message
     return result

@@ -14,9 +14,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ackwb.errors import SourceError
-from ackwb.model import Edge, Finding, Hop, Severity, StepResult, Verdict
+from ackwb.model import Edge, Evidence, Finding, Hop, Severity, StepResult, Verdict
 from ackwb.sources import Sources
-from ackwb.steps.common import cloud_evidence, cloud_items, details, dig, source_finding
+from ackwb.steps.common import (
+    cloud_evidence,
+    cloud_items,
+    condition,
+    details,
+    dig,
+    is_ready,
+    kube_evidence,
+    settle_verdicts,
+    source_finding,
+)
 from ackwb.steps.slb import Backend, LoadBalancerResult
 
 TITLE = "3. Backend → ECS node (ECS)"
@@ -62,16 +72,31 @@ def ecs(sources: Sources, lb: LoadBalancerResult) -> NodeResult:
         instances = _instances(sources, sorted(instance_ids))
         nodes = sources.kube.list("nodes")
     except SourceError as error:
-        result.findings.append(
-            source_finding(error, lb.hop_id, "the ENIs, instances and nodes behind the backends")
-        )
-        result.dead_end = "could not map the backends to nodes"
+        _unseen_nodes(result, lb, error)
         return result
     for backend in lb.backends:
         _follow_backend(sources, result, backend, enis, instances, nodes)
     if not result.controller_pods:
-        result.dead_end = "no ingress controller Pod answers behind the load balancer"
+        result.dead_end = (
+            lb.dead_end or result.dead_end or "no ingress controller Pod answers behind the load balancer"
+        )
+    settle_verdicts(result)
     return result
+
+
+def _unseen_nodes(result: NodeResult, lb: LoadBalancerResult, error: SourceError) -> None:
+    """Draw each backend's node as unknown when the ENIs, instances or Nodes cannot be read."""
+    hop_ids = []
+    for backend in lb.backends:
+        hop_id = f"node:{backend.server_ip}"
+        if hop_id not in hop_ids:
+            hop_ids.append(hop_id)
+            result.hops.append(Hop(hop_id, "node", f"node ?\n{backend.server_ip}", verdict=Verdict.UNKNOWN))
+        result.edges.append(Edge(backend.hop_id, hop_id, backend.type))
+    result.findings.append(
+        source_finding(error, hop_ids[0], "the ENIs, instances and nodes behind the backends")
+    )
+    result.dead_end = "could not read the ENIs, instances and nodes behind the backends"
 
 
 def _enis(sources: Sources, eni_ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -93,20 +118,19 @@ def _instances(sources: Sources, instance_ids: list[str]) -> dict[str, dict[str,
     return {item["InstanceId"]: item for item in items}
 
 
-def _node_for(instance_id: str, ip: str, nodes: list[dict[str, Any]]) -> Node | None:
+def _node_for(instance_id: str, ip: str, nodes: list[dict[str, Any]]) -> dict[str, Any] | None:
     for node in nodes:
         provider = dig(node, "spec", "providerID") or ""
         addresses = {a.get("address") for a in dig(node, "status", "addresses") or []}
         if (instance_id and provider.endswith(instance_id)) or ip in addresses:
-            internal = next(
-                (a["address"] for a in node["status"]["addresses"] if a.get("type") == "InternalIP"), ""
-            )
-            ready = any(
-                c.get("type") == "Ready" and c.get("status") == "True"
-                for c in dig(node, "status", "conditions") or []
-            )
-            return Node(node["metadata"]["name"], internal, instance_id, ready)
+            return node
     return None
+
+
+def _as_node(obj: dict[str, Any], instance_id: str) -> Node:
+    addresses = dig(obj, "status", "addresses") or []
+    internal = next((a.get("address", "") for a in addresses if a.get("type") == "InternalIP"), "")
+    return Node(obj["metadata"]["name"], internal, instance_id, is_ready(obj))
 
 
 def _follow_backend(
@@ -129,7 +153,17 @@ def _follow_backend(
                 instance_id,
             )
         )
-    node = _node_for(instance_id, backend.server_ip, nodes)
+    if backend.type == "ecs" and instance_id in instances:
+        result.evidence.append(
+            cloud_evidence(
+                "ecs",
+                "DescribeInstances",
+                f"InstanceId={instance_id} VpcAttributes.PrivateIpAddress",
+                dig(instances[instance_id], "VpcAttributes", "PrivateIpAddress") or {},
+            )
+        )
+    node_obj = _node_for(instance_id, backend.server_ip, nodes)
+    node = _as_node(node_obj, instance_id) if node_obj else None
     instance = instances.get(instance_id, {})
     result.rows.append(
         {
@@ -150,6 +184,13 @@ def _follow_backend(
                 Severity.WARNING,
                 backend_hop,
                 f"Backend {backend.server_ip} ({backend.server_id}) is not a node of this cluster.",
+                (
+                    Evidence(
+                        "kube:nodes",
+                        f"providerID ends with {instance_id or '?'}, or an address is {backend.server_ip}",
+                        "(no such node)",
+                    ),
+                ),
                 check=f"aliyun ecs DescribeNetworkInterfaces --RegionId {sources.settings.region} "
                 f"--NetworkInterfaceId.1 {backend.server_id}",
             )
@@ -158,6 +199,21 @@ def _follow_backend(
     node_hop = f"node:{node.name}"
     if node not in result.nodes:
         result.nodes.append(node)
+        result.evidence.append(kube_evidence("nodes", None, node.name, "spec.providerID", node_obj["spec"]))
+        if not node.ready:
+            line = condition(node_obj) or {}
+            result.findings.append(
+                Finding(
+                    "LB_BACKEND_NODE_NOT_READY",
+                    Severity.WARNING,
+                    node_hop,
+                    f"Backend {backend.server_ip} is node {node.name}, which is NotReady "
+                    f"({line.get('message') or line.get('reason') or 'no reason given'}): requests the load "
+                    "balancer sends there may fail.",
+                    (kube_evidence("nodes", None, node.name, "status.conditions[type=Ready]", line),),
+                    check=f"kubectl describe node {node.name}",
+                )
+            )
         result.hops.append(
             Hop(
                 node_hop,
@@ -183,7 +239,12 @@ def _controllers_behind(sources: Sources, result: NodeResult, backend: Backend, 
             "pods", settings.ingress_namespace, settings.ingress_selector, field_selector
         )
     except SourceError as error:
-        result.findings.append(source_finding(error, f"node:{node.name}", "the ingress controller Pods"))
+        unseen = f"controller:{settings.ingress_namespace}/?@{node.name}"
+        if all(h.id != unseen for h in result.hops):
+            result.hops.append(Hop(unseen, "controller", "ingress-nginx\n?", verdict=Verdict.UNKNOWN))
+            result.findings.append(source_finding(error, unseen, "the ingress controller Pods"))
+            result.dead_end = "could not read the ingress controller Pods"
+        result.edges.append(Edge(f"node:{node.name}", unseen, f":{backend.port}"))
         return
     if backend.type == "eni" and backend.server_ip == node.internal_ip:
         pods = [p for p in pods if dig(p, "spec", "hostNetwork")]
@@ -196,6 +257,14 @@ def _controllers_behind(sources: Sources, result: NodeResult, backend: Backend, 
                 f"Backend {backend.server_ip}:{backend.port} is node {node.name}, "
                 "but no ingress controller Pod "
                 f"({settings.ingress_selector} in {settings.ingress_namespace}) answers there.",
+                (
+                    Evidence(
+                        "kube:pods",
+                        f"-n {settings.ingress_namespace} -l {settings.ingress_selector} "
+                        f"--field-selector {field_selector}",
+                        "(none)" if backend.type != "eni" else "(none on the host network)",
+                    ),
+                ),
                 check=f"kubectl -n {settings.ingress_namespace} get pods "
                 f"-l {settings.ingress_selector} -o wide",
             )
@@ -208,10 +277,7 @@ def _controllers_behind(sources: Sources, result: NodeResult, backend: Backend, 
             node=dig(pod, "spec", "nodeName") or "",
             pod_ip=dig(pod, "status", "podIP") or "",
             host_network=bool(dig(pod, "spec", "hostNetwork")),
-            ready=any(
-                c.get("type") == "Ready" and c.get("status") == "True"
-                for c in dig(pod, "status", "conditions") or []
-            ),
+            ready=is_ready(pod),
         )
         if controller not in result.controller_pods:
             result.controller_pods.append(controller)

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ackwb.errors import SourceError
-from ackwb.model import Edge, Finding, Hop, Path, Severity, StepResult, Verdict
+from ackwb.model import Edge, Evidence, Finding, Hop, Path, Severity, StepResult, Verdict
 from ackwb.sources import Sources
-from ackwb.steps.common import cloud_evidence, cloud_items, details, dig, source_finding
+from ackwb.steps.common import cloud_evidence, cloud_items, details, dig, settle_verdicts, source_finding
 from ackwb.steps.pod import PodResult
 
 TITLE = "8. Pod → internet (Pod 访问外网)"
@@ -32,6 +32,12 @@ class EgressResult(StepResult):
 
 
 def egress(sources: Sources, pods: PodResult) -> EgressResult:
+    result = _egress(sources, pods)
+    settle_verdicts(result)
+    return result
+
+
+def _egress(sources: Sources, pods: PodResult) -> EgressResult:
     result = EgressResult(step="egress", title=TITLE, domain=pods.domain, prev=pods)
     lb = pods.earlier("slb")
     result.ingress_ip = getattr(lb, "address", "")
@@ -57,6 +63,9 @@ def egress(sources: Sources, pods: PodResult) -> EgressResult:
                 "EGRESS_POD_IP_NOT_IN_VPC",
                 Severity.WARNING,
                 f"No ENI holds Pod IP {pod.ip}: the Pod leaves through its node's address (Flannel).",
+                (cloud_evidence("ecs", "DescribeNetworkInterfaces", f"PrivateIpAddress.1={pod.ip}", []),),
+                f"aliyun ecs DescribeNetworkInterfaces --RegionId {region['RegionId']} "
+                f"--PrivateIpAddress.1 {pod.ip}",
             )
         result.vswitch_id = enis[0]["VSwitchId"]
         vswitch = sources.cloud.call(
@@ -99,6 +108,12 @@ def egress(sources: Sources, pods: PodResult) -> EgressResult:
         )
     )
     result.edges.append(Edge(pod.hop_id, vswitch_hop, f"from {pod.ip}", Path.EGRESS))
+    route_evidence = cloud_evidence(
+        "vpc",
+        "DescribeRouteEntryList",
+        f"RouteTableId={result.route_table_id} DestinationCidrBlock={DEFAULT_ROUTE} RouteEntrys.RouteEntry",
+        [{k: r.get(k) for k in ("RouteEntryId", "DestinationCidrBlock", "Type", "NextHops")} for r in routes],
+    )
     if nat_hop is None:
         return _stop(
             result,
@@ -107,17 +122,22 @@ def egress(sources: Sources, pods: PodResult) -> EgressResult:
             Severity.ERROR,
             f"Route table {result.route_table_id} of {result.vswitch_id} has no {DEFAULT_ROUTE} route to a "
             "NAT gateway: Pods on it cannot reach the internet.",
+            (route_evidence,),
+            f"aliyun vpc DescribeRouteEntryList --RegionId {region['RegionId']} "
+            f"--RouteTableId {result.route_table_id} --DestinationCidrBlock {DEFAULT_ROUTE}",
         )
     result.nat_gateway_id = nat_hop["NextHopId"]
-    result.evidence.append(
-        cloud_evidence("vpc", "DescribeRouteEntryList", "RouteEntrys.RouteEntry[].NextHops", hops)
-    )
+    result.evidence.append(route_evidence)
     try:
         _snat(sources, result, pod.ip, region)
     except SourceError as error:
-        result.findings.append(
-            source_finding(error, vswitch_hop, f"the SNAT entries of {result.nat_gateway_id}")
+        unseen = f"nat:{result.nat_gateway_id}"
+        result.hops = [h for h in result.hops if h.id != unseen]  # drawn before a later read failed
+        result.hops.append(
+            Hop(unseen, "nat", f"NAT gateway\n{result.nat_gateway_id}", Path.EGRESS, Verdict.UNKNOWN)
         )
+        result.edges.append(Edge(vswitch_hop, unseen, DEFAULT_ROUTE, Path.EGRESS))
+        result.findings.append(source_finding(error, unseen, f"the SNAT entries of {result.nat_gateway_id}"))
         result.dead_end = "could not read the SNAT entries"
     return result
 
@@ -159,13 +179,27 @@ def _snat(sources: Sources, result: EgressResult, pod_ip: str, region: dict[str,
     )
     result.edges.append(Edge(f"vswitch:{result.vswitch_id}", nat_hop, DEFAULT_ROUTE, Path.EGRESS))
     if entry is None:
+        listed = [
+            {k: e.get(k) for k in ("SnatEntryId", "SourceVSwitchId", "SourceCIDR", "SnatIp")} for e in entries
+        ]
         _stop(
             result,
             nat_hop,
             "EGRESS_NO_SNAT_ENTRY",
             Severity.ERROR,
             f"No SNAT entry of {result.nat_gateway_id} covers vSwitch {result.vswitch_id} "
-            f"or Pod IP {pod_ip}.",
+            f"or Pod IP {pod_ip}: the NAT gateway does not translate the Pod's traffic, so it cannot reach "
+            "the internet.",
+            (
+                cloud_evidence(
+                    "vpc",
+                    "DescribeSnatTableEntries",
+                    f"SnatTableId={','.join(table_ids or [])} SnatTableEntries.SnatTableEntry",
+                    listed,
+                ),
+            ),
+            f"aliyun vpc DescribeSnatTableEntries --RegionId {region['RegionId']} "
+            f"--SnatTableId {(table_ids or ['?'])[0]}",
         )
         return
     result.snat_entry = entry
@@ -204,6 +238,14 @@ def _snat(sources: Sources, result: EgressResult, pod_ip: str, region: dict[str,
             f"Pods leave through {', '.join(result.egress_ips)}; "
             f"clients come in through {result.ingress_ip}. "
             f"A partner who whitelists calls from this cluster needs {', '.join(result.egress_ips)}.",
+            (
+                cloud_evidence(
+                    "vpc",
+                    "DescribeSnatTableEntries",
+                    f"SnatEntryId={entry['SnatEntryId']} SnatIp",
+                    entry.get("SnatIp"),
+                ),
+            ),
         )
     )
 
@@ -224,7 +266,15 @@ def _covering_entry(entries: list[dict[str, Any]], pod_ip: str, vswitch_id: str)
     )
 
 
-def _stop(result: EgressResult, hop_id: str, code: str, severity: Severity, message: str) -> EgressResult:
-    result.findings.append(Finding(code, severity, hop_id, message))
+def _stop(
+    result: EgressResult,
+    hop_id: str,
+    code: str,
+    severity: Severity,
+    message: str,
+    evidence: tuple[Evidence, ...] = (),
+    check: str = "",
+) -> EgressResult:
+    result.findings.append(Finding(code, severity, hop_id, message, evidence, check))
     result.dead_end = message
     return result

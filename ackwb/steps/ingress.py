@@ -5,7 +5,8 @@ endpoints the controller's Lua balancer really sends the request to.
 nginx.conf holds no endpoints: the location sets ``$proxy_upstream_name`` and the
 dynamic backends (``/dbg backends all``) hold the endpoints under that name. They are
 Pod IPs, unless the Ingress has ``service-upstream: "true"``, which makes the single
-endpoint the Service's ClusterIP.
+endpoint the Service's ClusterIP. The cross-checks against the cluster's objects (class,
+sync) live in ``ingress_checks``.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from ackwb.model import Edge, Evidence, Finding, Hop, Path, Severity, StepResult
 from ackwb.parse.backends import Backend, find_backend, parse_backends
 from ackwb.parse.nginx_conf import Location, ServerBlock, match_location, parse_server_block
 from ackwb.sources import Sources, commands
-from ackwb.steps.common import details, dig, source_finding
+from ackwb.steps.common import details, dig, settle_verdicts, source_finding
 from ackwb.steps.ecs import ControllerPod, NodeResult
+from ackwb.steps.ingress_checks import check_in_sync, class_not_served, class_verdicts, close_hosts
 
 TITLE = "4. Host → Service (Ingress)"
 SERVICE_UPSTREAM = "nginx.ingress.kubernetes.io/service-upstream"
@@ -69,17 +71,24 @@ def ingress(sources: Sources, nodes: NodeResult, path: str = "/") -> IngressResu
     result.location = location = match_location(result.server_block, result.path)
     if location is None or location.upstream_name == DEFAULT_BACKEND:
         return _default_backend(result)
-    result.namespace, result.ingress_name = location.namespace, location.ingress_name
-    result.service_name, result.service_port = location.service_name, location.service_port
+    result.namespace, result.ingress_name = location.namespace or "", location.ingress_name or ""
+    result.service_name, result.service_port = location.service_name or "", location.service_port or ""
     result.evidence.append(
-        Evidence(f"{controller.name}: {commands.NGINX_CONF}", f"line {location.line}", location.raw)
+        Evidence(
+            f"{controller.name}: {commands.NGINX_CONF} (server {result.domain})",
+            f"line {location.line}",
+            location.raw,
+        )
     )
-    _read_ingress_object(sources, result)
+    obj = _read_ingress_object(sources, result)
+    if obj is not None:
+        check_in_sync(result, obj)
     _read_backends(sources, result)
+    settle_verdicts(result)
     return result
 
 
-def _read_ingress_object(sources: Sources, result: IngressResult) -> None:
+def _read_ingress_object(sources: Sources, result: IngressResult) -> dict[str, Any] | None:
     try:
         obj = sources.kube.get("ingresses", result.ingress_name, result.namespace)
     except SourceError as error:
@@ -126,8 +135,10 @@ def _read_ingress_object(sources: Sources, result: IngressResult) -> None:
                 result.hop_id,
                 f"nginx.conf serves {result.domain} from Ingress {result.namespace}/{result.ingress_name}, "
                 "which no longer exists: the controller is out of sync.",
+                check=f"kubectl -n {result.namespace} get ingress {result.ingress_name}",
             )
         )
+    return obj
 
 
 def _read_backends(sources: Sources, result: IngressResult) -> None:
@@ -150,32 +161,39 @@ def _read_backends(sources: Sources, result: IngressResult) -> None:
             Finding("INGRESS_BACKENDS_UNREADABLE", Severity.WARNING, result.hop_id, str(error))
         )
         return
-    result.backend = find_backend(backends, location.upstream_name)
+    result.backend = find_backend(backends, location.upstream_name or "")
+    source = f"{controller.name}: /dbg backends all"
     if result.backend is None:
+        message = f"The controller has no dynamic backend named {location.upstream_name}: nginx answers 503."
         result.findings.append(
             Finding(
                 "INGRESS_BACKEND_MISSING",
                 Severity.ERROR,
                 result.hop_id,
-                f"The controller has no dynamic backend named {location.upstream_name}: nginx answers 503.",
+                message,
+                (Evidence(source, "[].name", ", ".join(b.name for b in backends)),),
+                check=f"kubectl -n {controller.namespace} exec {controller.name} -- /dbg backends list",
             )
         )
+        result.dead_end = result.dead_end or message
         return
     result.backend_endpoints = [f"{e.address}:{e.port}" for e in result.backend.endpoints]
-    result.evidence.append(
-        Evidence(
-            f"{controller.name}: /dbg backends all",
-            f"name={result.backend.name} endpoints",
-            ", ".join(result.backend_endpoints),
-        )
+    endpoints = Evidence(
+        source,
+        f"[name={result.backend.name}].endpoints",
+        ", ".join(result.backend_endpoints) or "(absent: no endpoints)",
     )
+    result.evidence.append(endpoints)
     if not result.backend_endpoints:
+        # No dead end here: the Service step says why there is no endpoint (selector, readiness…),
+        # and the Pod step says so when nginx's list disagrees with the EndpointSlices.
         result.findings.append(
             Finding(
                 "INGRESS_BACKEND_NO_ENDPOINTS",
                 Severity.ERROR,
                 result.hop_id,
                 f"Dynamic backend {result.backend.name} has no endpoints: nginx answers 503.",
+                (endpoints,),
                 check=f"kubectl -n {controller.namespace} exec {controller.name} -- /dbg backends get "
                 f"{result.backend.name}",
             )
@@ -190,31 +208,38 @@ def _no_server_block(sources: Sources, result: IngressResult) -> IngressResult:
     except SourceError:
         ingresses = []
     claimed = [
-        f"{i['metadata']['namespace']}/{i['metadata']['name']}"
-        for i in ingresses
-        if any(r.get("host") == result.domain for r in dig(i, "spec", "rules") or [])
+        i for i in ingresses if any(r.get("host") == result.domain for r in dig(i, "spec", "rules") or [])
     ]
+    names = ", ".join(f"{i['metadata']['namespace']}/{i['metadata']['name']}" for i in claimed)
     hop_id = f"ingress:{result.domain}"
-    if claimed:
-        code = "INGRESS_NOT_RENDERED"
-        message = (
-            f"Ingress {', '.join(claimed)} asks for host {result.domain}, but controller "
-            f"{result.controller.name} has no server block for it (IngressClass not served, or out of sync)."
-        )
-    else:
-        code = "INGRESS_NO_RULE_FOR_HOST"
-        message = (
-            f"No Ingress in any namespace has a rule for host {result.domain}; the controller sends the "
-            "request to its default backend (404)."
-        )
-    result.hops.append(Hop(hop_id, "ingress", f"no server block\n{result.domain}", verdict=Verdict.BLOCKED))
-    result.edges.append(Edge(result.controller.hop_id, hop_id, f"Host: {result.domain}"))
     check = (
         f"kubectl -n {result.controller.namespace} exec {result.controller.name} -- "
         f"grep -n 'start server {result.domain}' {commands.NGINX_CONF}"
     )
-    result.findings.append(Finding(code, Severity.ERROR, hop_id, message, check=check))
-    result.dead_end = message
+    absent = Evidence(
+        f"{result.controller.name}: {commands.NGINX_CONF}",
+        f"## start server {result.domain}",
+        "(no such marker: no server block for the host)",
+    )
+    finding = class_not_served(sources, class_verdicts(sources, claimed), result.domain) if claimed else None
+    if finding is None and claimed:
+        message = (
+            f"Ingress {names} asks for host {result.domain}, but controller {result.controller.name} has "
+            "no server block for it: the controller is out of sync (check its logs)."
+        )
+        finding = Finding("INGRESS_NOT_RENDERED", Severity.ERROR, hop_id, message, (absent,), check)
+    elif finding is None:
+        similar = close_hosts(result.domain, ingresses)
+        hint = f" Ingress hosts that look alike: {', '.join(similar)} (a typo?)." if similar else ""
+        message = (
+            f"No Ingress in any namespace has a rule for host {result.domain}; the controller sends the "
+            f"request to its default backend (404).{hint}"
+        )
+        finding = Finding("INGRESS_NO_RULE_FOR_HOST", Severity.ERROR, hop_id, message, (absent,), check)
+    result.hops.append(Hop(hop_id, "ingress", f"no server block\n{result.domain}", verdict=Verdict.BLOCKED))
+    result.edges.append(Edge(result.controller.hop_id, hop_id, f"Host: {result.domain}"))
+    result.findings.append(finding)
+    result.dead_end = finding.message
     return result
 
 
@@ -229,7 +254,22 @@ def _default_backend(result: IngressResult) -> IngressResult:
         Hop(hop_id, "ingress", f"default backend\n{result.domain}{result.path}", verdict=Verdict.BLOCKED)
     )
     result.edges.append(Edge(result.controller.hop_id, hop_id, f"Host: {result.domain}"))
-    result.findings.append(Finding("INGRESS_NO_RULE_FOR_PATH", Severity.ERROR, hop_id, message))
+    block = result.server_block
+    locations = [f"{loc.modifier} {loc.path}".strip() for loc in block.locations] if block else []
+    evidence = (
+        Evidence(
+            f"{result.controller.name}: {commands.NGINX_CONF} (server {result.domain})",
+            "location",
+            ", ".join(locations) or "(none)",
+        ),
+    )
+    check = (
+        f"kubectl -n {result.controller.namespace} exec {result.controller.name} -- "
+        f"grep -n 'location ' {commands.NGINX_CONF}"
+    )
+    result.findings.append(
+        Finding("INGRESS_NO_RULE_FOR_PATH", Severity.ERROR, hop_id, message, evidence, check)
+    )
     result.dead_end = message
     return result
 

@@ -1,22 +1,25 @@
 """Step 6, Kube-proxy (virtual IP → Pod IP): on the node where the controller runs, the
 proxy mode and the rule that turns the Service's ClusterIP into Pod IPs.
 
-In IPVS mode the ClusterIP:port is a virtual server with one real server per ready
-endpoint; a stale rule (real servers ≠ ready endpoints) or a missing virtual server
-is a finding. The iptables and nftables modes are read in a later version and are
-reported as not yet analysed, never guessed.
+In IPVS mode the ClusterIP:port is a virtual server with one real server per endpoint
+kube-proxy uses (the ready ones); a stale rule (real servers ≠ those endpoints), a
+missing virtual server or a weight-0 real server is a finding. The proxy mode is read on
+every node of the trace (the load balancer's backends and the endpoints' nodes), because
+a node that runs another mode handles the Service differently. The iptables and nftables
+rules are read in a later version and are reported as not yet analysed, never guessed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ackwb.errors import AckwbError, SourceError
 from ackwb.model import Edge, Evidence, Finding, Hop, Severity, StepResult, Verdict
+from ackwb.parse.endpointslices import kube_proxy_endpoints
 from ackwb.parse.ipvsadm import VirtualService, parse_ipvsadm
 from ackwb.parse.proxy_mode import parse_proxy_mode
 from ackwb.sources import Sources, commands
-from ackwb.steps.common import details, source_finding
+from ackwb.steps.common import details, dig, settle_verdicts, source_finding
 from ackwb.steps.ecs import NodeResult
 from ackwb.steps.service import ServiceResult
 
@@ -28,6 +31,7 @@ class KubeProxyResult(StepResult):
     node: str = ""  # node name
     node_ip: str = ""
     mode: str = ""  # ipvs, iptables, nftables
+    modes: dict[str, str] = field(default_factory=dict)  # node name → mode, for every node of the trace
     virtual_service: VirtualService | None = None
 
     @property
@@ -46,36 +50,59 @@ def kube_proxy(sources: Sources, svc: ServiceResult) -> KubeProxyResult:
     node = next((n for n in nodes.nodes if n.name == controller.node), None)
     result.node = controller.node
     result.node_ip = node.internal_ip if node else controller.pod_ip
-    hop = f"node {result.node_ip}"
+    _follow(sources, result, svc, nodes)
+    settle_verdicts(result)
+    return result
+
+
+def _read_mode(sources: Sources, result: KubeProxyResult, node_ip: str) -> str:
+    output = sources.node.run(node_ip, commands.proxy_mode())
+    mode = parse_proxy_mode(output.stdout)
+    result.evidence.append(Evidence(f"node {node_ip}: {commands.proxy_mode()}", "stdout", mode))
+    return mode
+
+
+def _follow(sources: Sources, result: KubeProxyResult, svc: ServiceResult, nodes: NodeResult) -> None:
+    assert svc.port is not None
+    where = f"node {result.node_ip}: ipvsadm -Ln"
     try:
-        mode_output = sources.node.run(result.node_ip, commands.proxy_mode())
-        result.mode = parse_proxy_mode(mode_output.stdout)
-        result.evidence.append(Evidence(f"{hop}: {commands.proxy_mode()}", "stdout", result.mode))
+        result.mode = _read_mode(sources, result, result.node_ip)
+        result.modes[result.node] = result.mode
+        _compare_modes(sources, result, svc, nodes)
         if result.mode != "ipvs":
-            return _mode_not_analysed(result, svc)
+            _mode_not_analysed(result, svc)
+            return
         listing = sources.node.run(result.node_ip, commands.ipvsadm_list())
-        table = parse_ipvsadm(listing.stdout, f"{hop}: ipvsadm -Ln")
+        table = parse_ipvsadm(listing.stdout, where)
     except SourceError as error:
-        return _unknown(result, svc, error)
+        result.findings.append(
+            source_finding(error, result.hop_id, f"the kube-proxy rules on node {result.node}")
+        )
+        _add_hop(result, svc, Verdict.UNKNOWN, "")
+        return
     except AckwbError as error:
         result.findings.append(Finding("KUBE_PROXY_UNREADABLE", Severity.WARNING, result.hop_id, str(error)))
-        return _add_hop(result, svc, Verdict.UNKNOWN, "")
+        _add_hop(result, svc, Verdict.UNKNOWN, "")
+        return
     result.virtual_service = vs = table.find(svc.cluster_ip, svc.port.port, svc.port.protocol)
     if vs is None:
-        result.findings.append(
-            Finding(
-                "KUBE_PROXY_VIP_MISSING",
-                Severity.ERROR,
-                result.hop_id,
-                f"IPVS on node {result.node} has no virtual server {svc.cluster_ip}:{svc.port.port}: "
-                "in-cluster clients on this node cannot reach the Service.",
-                check=f"ipvsadm -Ln -t {svc.cluster_ip}:{svc.port.port}",
-            )
+        message = (
+            f"IPVS on node {result.node} has no virtual server {svc.cluster_ip}:{svc.port.port}: "
+            "in-cluster clients on this node cannot reach the Service."
         )
-        return _add_hop(result, svc, Verdict.BLOCKED, f"IPVS: no {svc.cluster_ip}:{svc.port.port}")
-    result.evidence.append(Evidence(f"{hop}: ipvsadm -Ln", f"line {vs.line}", vs.raw))
+        evidence = (
+            Evidence(where, f"{svc.port.protocol} {svc.cluster_ip}:{svc.port.port}", "(no such line)"),
+        )
+        check = f"ipvsadm -Ln -t {svc.cluster_ip}:{svc.port.port}"
+        result.findings.append(
+            Finding("KUBE_PROXY_VIP_MISSING", Severity.ERROR, result.hop_id, message, evidence, check)
+        )
+        result.dead_end = message
+        _add_hop(result, svc, Verdict.BLOCKED, f"IPVS: no {svc.cluster_ip}:{svc.port.port}")
+        return
+    result.evidence.append(Evidence(where, f"line {vs.line}", vs.raw))
     for rs in vs.real_servers:
-        result.evidence.append(Evidence(f"{hop}: ipvsadm -Ln", f"line {rs.line}", rs.raw))
+        result.evidence.append(Evidence(where, f"line {rs.line}", rs.raw))
         result.rows.append(
             {
                 "node": result.node,
@@ -89,31 +116,103 @@ def kube_proxy(sources: Sources, svc: ServiceResult) -> KubeProxyResult:
                 "inactive": rs.inactive_conn,
             }
         )
-    _compare_with_endpoints(result, svc, vs)
-    blocked = not vs.real_servers or all(rs.weight == 0 for rs in vs.real_servers)
-    return _add_hop(
+    _compare_with_endpoints(result, svc, vs, where)
+    _weight_zero(result, vs, where)
+    forwarding = any(rs.weight > 0 for rs in vs.real_servers)
+    _add_hop(
         result,
         svc,
-        Verdict.BLOCKED if blocked else Verdict.OK,
+        Verdict.OK if forwarding else Verdict.BLOCKED,
         f"IPVS {vs.scheduler} {vs.address}:{vs.port}",
     )
 
 
-def _compare_with_endpoints(result: KubeProxyResult, svc: ServiceResult, vs: VirtualService) -> None:
+def _trace_nodes(sources: Sources, svc: ServiceResult, nodes: NodeResult) -> dict[str, str]:
+    """Node name → internal IP of the load balancer's backend nodes and the endpoints' nodes."""
+    found = {n.name: n.internal_ip for n in nodes.nodes}
+    for name in sorted({e.node for e in svc.endpoints if e.node} - set(found)):
+        try:
+            obj = sources.kube.get("nodes", name)
+        except SourceError:
+            continue
+        addresses = dig(obj or {}, "status", "addresses") or []
+        ip = next((a.get("address") for a in addresses if a.get("type") == "InternalIP"), None)
+        if ip:
+            found[name] = ip
+    return found
+
+
+def _compare_modes(sources: Sources, result: KubeProxyResult, svc: ServiceResult, nodes: NodeResult) -> None:
+    """Read kube-proxy's mode on the other nodes of the trace and say when they differ."""
+    for name, ip in _trace_nodes(sources, svc, nodes).items():
+        if name in result.modes:
+            continue
+        try:
+            result.modes[name] = _read_mode(sources, result, ip)
+        except AckwbError:
+            continue  # an unreadable node is not a disagreement; its own hop says what was seen
+    if len(set(result.modes.values())) < 2:
+        return
+    by_mode: dict[str, list[str]] = {}
+    for name, mode in sorted(result.modes.items()):
+        by_mode.setdefault(mode, []).append(name)
+    spread = "; ".join(f"{mode} on {', '.join(names)}" for mode, names in sorted(by_mode.items()))
+    message = (
+        f"kube-proxy does not run in the same mode on every node of this path: {spread}. The same Service "
+        f"is forwarded by different rules depending on the node (the rules shown here are those of "
+        f"{result.node}); a node whose mode differs from the cluster setting was usually restarted with "
+        "another configuration."
+    )
+    evidence = tuple(e for e in result.evidence if e.source.endswith(str(commands.proxy_mode())))
+    check = f"curl -s {commands.PROXY_MODE_URL}  (on each node)"
+    result.findings.append(
+        Finding("KUBE_PROXY_MODE_DIFFERS", Severity.WARNING, result.hop_id, message, evidence, check)
+    )
+
+
+def _compare_with_endpoints(
+    result: KubeProxyResult, svc: ServiceResult, vs: VirtualService, where: str
+) -> None:
+    """Real servers with weight must be the endpoints kube-proxy should use: the ready ones."""
+    if not svc.endpoints_seen:
+        return  # the EndpointSlices could not be read: nothing to compare with
     rules = {f"{rs.address}:{rs.port}" for rs in vs.real_servers if rs.weight > 0}
-    ready = {f"{e.address}:{e.port}" for e in svc.ready_endpoints}
-    if rules != ready:
-        result.findings.append(
-            Finding(
-                "KUBE_PROXY_STALE_RULES",
-                Severity.ERROR,
-                result.hop_id,
-                f"IPVS on {result.node} sends {svc.cluster_ip}:{vs.port} "
-                f"to {', '.join(sorted(rules)) or 'nothing'}"
-                f", but the ready endpoints are {', '.join(sorted(ready)) or 'none'}.",
-                check=f"ipvsadm -Ln -t {vs.address}:{vs.port}",
-            )
+    wanted = {f"{e.address}:{e.port}" for e in kube_proxy_endpoints(svc.endpoints)}
+    extra, missing = sorted(rules - wanted), sorted(wanted - rules)
+    if not extra and not missing:
+        return
+    wrong = [f"stale {', '.join(extra)} (no ready endpoint)"] if extra else []
+    wrong += [f"missing {', '.join(missing)}"] if missing else []
+    message = (
+        f"IPVS on {result.node} sends {svc.cluster_ip}:{vs.port} to {', '.join(sorted(rules)) or 'nothing'}, "
+        f"but the ready endpoints are {', '.join(sorted(wanted)) or 'none'}: {'; '.join(wrong)}. "
+        "kube-proxy on this node has not applied the latest endpoints (its logs say why)."
+    )
+    broken = bool(extra) or not rules
+    evidence = (
+        Evidence(where, f"line {vs.line}", vs.raw),
+        *(Evidence(where, f"line {rs.line}", rs.raw) for rs in vs.real_servers),
+        Evidence(
+            "kube:endpointslices",
+            f"{svc.namespace}/{svc.name} ready endpoints",
+            ", ".join(sorted(wanted)) or "(none)",
+        ),
+    )
+    result.findings.append(
+        Finding(
+            "KUBE_PROXY_STALE_RULES",
+            Severity.ERROR if broken else Severity.WARNING,
+            result.hop_id,
+            message,
+            evidence,
+            check=f"ipvsadm -Ln -t {vs.address}:{vs.port}",
         )
+    )
+    if broken:
+        result.dead_end = result.dead_end or message
+
+
+def _weight_zero(result: KubeProxyResult, vs: VirtualService, where: str) -> None:
     for rs in vs.real_servers:
         if rs.weight == 0:
             result.findings.append(
@@ -121,15 +220,18 @@ def _compare_with_endpoints(result: KubeProxyResult, svc: ServiceResult, vs: Vir
                     "KUBE_PROXY_WEIGHT_ZERO",
                     Severity.WARNING,
                     result.hop_id,
-                    f"Real server {rs.address}:{rs.port} has weight 0 (a terminating endpoint): "
-                    "IPVS sends it "
-                    "no new connections.",
-                    (Evidence("ipvsadm -Ln", f"line {rs.line}", rs.raw),),
+                    f"Real server {rs.address}:{rs.port} of {vs.address}:{vs.port} has weight 0 on "
+                    f"{result.node}: a terminating endpoint whose {rs.active_conn} open connection(s) drain; "
+                    "IPVS sends it no new connections.",
+                    (Evidence(where, f"line {rs.line}", rs.raw),),
+                    check=f"ipvsadm -Ln -t {vs.address}:{vs.port}",
                 )
             )
 
 
-def _add_hop(result: KubeProxyResult, svc: ServiceResult, verdict: Verdict, rule: str) -> KubeProxyResult:
+def _add_hop(result: KubeProxyResult, svc: ServiceResult, verdict: Verdict, rule: str) -> None:
+    """Draw the hop. A blocked hop names the culprit only through a finding that sets ``dead_end``:
+    a virtual server without real servers because no endpoint is ready is not kube-proxy's fault."""
     result.hops.append(
         Hop(
             result.hop_id,
@@ -145,12 +247,9 @@ def _add_hop(result: KubeProxyResult, svc: ServiceResult, verdict: Verdict, rule
             svc.hop_id, result.hop_id, f"{svc.cluster_ip}:{svc.port.port if svc.port else ''}", svc.path_kind
         )
     )
-    if verdict is Verdict.BLOCKED:
-        result.dead_end = result.dead_end or f"kube-proxy on {result.node} does not forward {svc.cluster_ip}"
-    return result
 
 
-def _mode_not_analysed(result: KubeProxyResult, svc: ServiceResult) -> KubeProxyResult:
+def _mode_not_analysed(result: KubeProxyResult, svc: ServiceResult) -> None:
     result.findings.append(
         Finding(
             "KUBE_PROXY_MODE_NOT_ANALYSED",
@@ -160,11 +259,4 @@ def _mode_not_analysed(result: KubeProxyResult, svc: ServiceResult) -> KubeProxy
             check="iptables-save -t nat" if result.mode == "iptables" else "nft -j list table ip kube-proxy",
         )
     )
-    return _add_hop(result, svc, Verdict.UNKNOWN, "")
-
-
-def _unknown(result: KubeProxyResult, svc: ServiceResult, error: SourceError) -> KubeProxyResult:
-    result.findings.append(
-        source_finding(error, result.hop_id, f"the kube-proxy rules on node {result.node}")
-    )
-    return _add_hop(result, svc, Verdict.UNKNOWN, "")
+    _add_hop(result, svc, Verdict.UNKNOWN, "")

@@ -3,7 +3,8 @@ name and ClusterIP, the port, and the endpoints its EndpointSlices list.
 
 The ClusterIP is on the request path only with ``service-upstream``; otherwise it is
 the path a client inside the cluster takes (``curl app1-service.app:8080`` from the
-controller Pod), drawn as the in-cluster path.
+controller Pod), drawn as the in-cluster path. The checks against the Pods (selector,
+targetPort, readiness) live in ``service_checks``.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from ackwb.errors import AckwbError, InputError, SourceError
 from ackwb.model import Edge, Evidence, Finding, Hop, Path, Severity, StepResult, Verdict
 from ackwb.parse.endpointslices import SliceEndpoint, endpoints_for_port
 from ackwb.sources import Sources
-from ackwb.steps.common import details, dig, source_finding
+from ackwb.steps.common import details, dig, kube_evidence, settle_verdicts, source_finding
 from ackwb.steps.ingress import IngressResult
+from ackwb.steps.service_checks import check_readiness, check_target_port, selected_pods
 
 TITLE = "5. Name → virtual IP (Service)"
 
@@ -40,6 +42,7 @@ class ServiceResult(StepResult):
     port: ServicePort | None = None
     endpoints: list[SliceEndpoint] = field(default_factory=list)
     path_kind: Path = Path.IN_CLUSTER  # REQUEST when the Ingress uses service-upstream
+    endpoints_seen: bool = False  # False when the EndpointSlices could not be read
 
     @property
     def hop_id(self) -> str:
@@ -102,9 +105,19 @@ def service(sources: Sources, ing: IngressResult) -> ServiceResult:
     result.cluster_ip = dig(obj, "spec", "clusterIP") or ""
     result.port = _port(obj, ing.service_port)
     result.cluster_dns_name = f"{result.name}.{result.namespace}.svc.{sources.settings.cluster_domain}"
+    result.evidence.append(
+        kube_evidence(
+            "services", result.namespace, result.name, "spec.clusterIP, spec.ports",
+            {"clusterIP": result.cluster_ip, "ports": dig(obj, "spec", "ports") or []},
+        )
+    )  # fmt: skip
     _resolve_in_cluster(sources, result)
     _read_endpoints(sources, result)
-    _add_hop(result, ing)
+    pods = selected_pods(sources, result, obj)
+    check_target_port(result, obj, pods)
+    check_readiness(result)
+    _add_hop(result, ing, selects_nothing=pods == [])
+    settle_verdicts(result)
     return result
 
 
@@ -131,6 +144,8 @@ def _resolve_in_cluster(sources: Sources, result: ServiceResult) -> None:
                 Severity.WARNING,
                 result.hop_id,
                 f"Cluster DNS does not know {result.cluster_dns_name}: {error}",
+                (Evidence("cluster DNS", f"{result.cluster_dns_name} A", str(error)),),
+                check=f"nslookup {result.cluster_dns_name}  (from a Pod)",
             )
         )
         return
@@ -151,6 +166,8 @@ def _resolve_in_cluster(sources: Sources, result: ServiceResult) -> None:
                 result.hop_id,
                 f"{result.cluster_dns_name} resolves to {', '.join(result.resolved_ips) or 'nothing'}, "
                 f"not to the ClusterIP {result.cluster_ip}.",
+                tuple(e for e in result.evidence if e.source == "cluster DNS"),
+                check=f"nslookup {result.cluster_dns_name}  (from a Pod)",
             )
         )
 
@@ -170,6 +187,7 @@ def _read_endpoints(sources: Sources, result: ServiceResult) -> None:
             Finding("SERVICE_SLICES_UNREADABLE", Severity.WARNING, result.hop_id, str(error))
         )
         return
+    result.endpoints_seen = True
     for e in result.endpoints:
         result.rows.append(
             {
@@ -186,7 +204,7 @@ def _read_endpoints(sources: Sources, result: ServiceResult) -> None:
         )
 
 
-def _add_hop(result: ServiceResult, ing: IngressResult) -> None:
+def _add_hop(result: ServiceResult, ing: IngressResult, selects_nothing: bool = False) -> None:
     port = result.port
     verdict = Verdict.OK
     if port is None:
@@ -196,12 +214,19 @@ def _add_hop(result: ServiceResult, ing: IngressResult) -> None:
                 "SERVICE_PORT_NOT_FOUND",
                 Severity.ERROR,
                 result.hop_id,
-                f"Service {result.name} has no port {ing.service_port}, which the Ingress "
-                "names: nginx answers 503.",
+                f"Service {result.name} has no port {ing.service_port}, which the controller's "
+                "location names: nginx answers 503.",
+                tuple(e for e in result.evidence if e.source == "kube:services"),
+                check=f"kubectl -n {result.namespace} get service {result.name} "
+                "-o jsonpath='{.spec.ports}'",
             )
         )
-        result.dead_end = f"Service {result.name} has no port {ing.service_port}"
-    elif not result.ready_endpoints:
+        result.dead_end = result.dead_end or f"Service {result.name} has no port {ing.service_port}"
+    elif not result.endpoints_seen:
+        verdict = Verdict.UNKNOWN
+        result.dead_end = result.dead_end or f"could not read the EndpointSlices of {result.name}"
+    elif not result.ready_endpoints and not selects_nothing:
+        # No dead end: the Pod step names the Pods that are not ready, and why.
         verdict = Verdict.BLOCKED
         result.findings.append(
             Finding(
@@ -209,6 +234,14 @@ def _add_hop(result: ServiceResult, ing: IngressResult) -> None:
                 Severity.ERROR,
                 result.hop_id,
                 f"Service {result.name} has no ready endpoint on port {port.port}.",
+                tuple(e for e in result.evidence if e.source == "kube:endpointslices")
+                or (
+                    Evidence(
+                        "kube:endpointslices",
+                        f"{result.namespace} -l kubernetes.io/service-name={result.name} endpoints",
+                        "(none)",
+                    ),
+                ),
                 check=f"kubectl -n {result.namespace} get endpointslices "
                 f"-l kubernetes.io/service-name={result.name}",
             )

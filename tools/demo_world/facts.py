@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 # Kubernetes' rand.SafeEncodeString alphabet (no vowels, no look-alikes): pod-template-hash, name suffixes.
@@ -59,7 +59,7 @@ def later(timestamp: str, seconds: int) -> str:
 
 
 def epoch_ms(timestamp: str) -> int:
-    moment = datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    moment = datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     return int(moment.timestamp()) * 1000
 
 

@@ -69,7 +69,7 @@ def _server(host: str, location: str) -> str:
     )
 
 
-def servers() -> str:
+def servers(rules: list[f.IngressRule]) -> str:
     catch_all = template(
         "location",
         namespace="",
@@ -80,7 +80,7 @@ def servers() -> str:
         ssl_redirect="false",
     )
     blocks = [_server("_", catch_all)]
-    for rule in sorted(f.INGRESSES, key=lambda r: r.host):
+    for rule in sorted(rules, key=lambda r: r.host):
         location = template(
             "location",
             namespace=rule.namespace,
@@ -94,8 +94,10 @@ def servers() -> str:
     return "".join(blocks)
 
 
-def nginx_conf() -> str:
-    return clean_conf("\n" + template("head") + servers() + "\n" + template("tail"))
+def nginx_conf(rules: list[f.IngressRule] | None = None) -> str:
+    """The rendered nginx.conf for these Ingress rules (default: the healthy world's)."""
+    rules = f.INGRESSES if rules is None else rules
+    return clean_conf("\n" + template("head") + servers(rules) + "\n" + template("tail"))
 
 
 # -------------------------------------------------------------------------------------- backends
@@ -148,8 +150,9 @@ def _backend(rule: f.IngressRule, pods: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def backends_json(pods: list[dict[str, Any]]) -> str:
-    backends = [_backend(rule, pods) for rule in sorted(f.INGRESSES, key=upstream_name)]
+def backends_json(pods: list[dict[str, Any]], rules: list[f.IngressRule] | None = None) -> str:
+    rules = f.INGRESSES if rules is None else rules
+    backends = [_backend(rule, pods) for rule in sorted(rules, key=upstream_name)]
     backends.append(
         {
             "name": "upstream-default-backend",

@@ -2,8 +2,10 @@
 
 ``ipvsadm -Ln`` is built the way kube-proxy programs IPVS: one virtual server per
 ClusterIP:port, per LoadBalancer ingress IP:port and per node IP:NodePort, scheduler rr,
-real servers Masq with weight 1; with ``externalTrafficPolicy: Local`` the external
-virtual servers keep only the endpoints on this node. Lines use ipvsadm's printf formats
+real servers Masq with weight 1 (0 while a terminating endpoint drains); with
+``externalTrafficPolicy: Local`` the external virtual servers keep only the endpoints on
+this node. Everything is computed from the Service and EndpointSlice objects, so an edit
+of those (a scenario) flows into the tables. Lines use ipvsadm's printf formats
 (``%-4s %s`` for services, ``  -> %-28s %-7s %-6d %-10u %-10u`` for real servers, so
 real-server lines end in blanks). ``ip -o addr`` shows eth0 and the kube-ipvs0 VIPs.
 """
@@ -15,7 +17,9 @@ from typing import Any
 
 from tools.demo_world import facts as f
 
+Obj = dict[str, Any]
 PROTOCOL_NUMBER = {"TCP": 6, "UDP": 17}
+SERVICE_NAME = "kubernetes.io/service-name"
 HEADER = (
     "IP Virtual Server version 1.2.1 (size=4096)\n"
     "Prot LocalAddress:Port Scheduler Flags\n"
@@ -23,41 +27,67 @@ HEADER = (
 )
 
 
-def _ready_endpoints(
-    slices: list[dict[str, Any]], service: f.Service, port: f.ServicePort
-) -> list[tuple[str, str]]:
-    """(address, nodeName) of the ready endpoints of one Service port, from its EndpointSlices."""
+def _slice_endpoints(slices: list[Obj], service: Obj, port: Obj) -> list[tuple[str, str, int, int]]:
+    """(address, nodeName, target port, weight) per endpoint of one Service port, from its slices.
+
+    kube-proxy programs the ready endpoints with weight 1. A terminating endpoint that still
+    has connections stays with weight 0 until they drain (IPVS graceful termination).
+    """
+    meta = service["metadata"]
     out = []
     for s in slices:
-        meta = s["metadata"]
-        if (
-            meta["namespace"] != service.namespace
-            or meta["labels"].get("kubernetes.io/service-name") != service.name
-        ):
+        labels = s["metadata"].get("labels", {})
+        if s["metadata"]["namespace"] != meta["namespace"] or labels.get(SERVICE_NAME) != meta["name"]:
             continue
-        if not any(p["name"] == port.name and p["protocol"] == port.protocol for p in s["ports"]):
+        target = next(
+            (
+                p["port"]
+                for p in s["ports"]
+                if p["name"] == port["name"] and p["protocol"] == port["protocol"]
+            ),
+            None,
+        )
+        if target is None:
             continue
-        for e in s["endpoints"]:
-            if e["conditions"].get("ready", True):
-                out.extend((a, e.get("nodeName", "")) for a in e["addresses"])
+        for e in s.get("endpoints") or []:
+            conditions = e.get("conditions", {})
+            if conditions.get("ready", True):
+                weight = 1
+            elif conditions.get("terminating"):
+                weight = 0
+            else:
+                continue
+            out.extend((a, e.get("nodeName", ""), target, weight) for a in e["addresses"])
     return out
 
 
+def _load_balancer_ips(service: Obj) -> list[str]:
+    if service["spec"].get("type") != "LoadBalancer":
+        return []
+    return [
+        i["ip"] for i in service.get("status", {}).get("loadBalancer", {}).get("ingress", []) if "ip" in i
+    ]
+
+
 def virtual_servers(
-    node: f.Node, slices: list[dict[str, Any]]
-) -> dict[tuple[str, str, int], list[tuple[str, int]]]:
-    """(protocol, VIP, port) → real servers (address, port), as kube-proxy programs them on ``node``."""
-    table: dict[tuple[str, str, int], list[tuple[str, int]]] = {}
-    for s in f.SERVICES:
-        for p in s.ports:
-            endpoints = _ready_endpoints(slices, s, p)
-            target = p.target_port
-            table[(p.protocol, s.cluster_ip, p.port)] = [(a, target) for a, _ in endpoints]
-            if s.load_balancer is None:
+    node: f.Node, services: list[Obj], slices: list[Obj]
+) -> dict[tuple[str, str, int], list[tuple[str, int, int]]]:
+    """(protocol, VIP, port) → real servers (address, port, weight) as kube-proxy programs ``node``."""
+    table: dict[tuple[str, str, int], list[tuple[str, int, int]]] = {}
+    for s in services:
+        for p in s["spec"]["ports"]:
+            endpoints = _slice_endpoints(slices, s, p)
+            table[(p["protocol"], s["spec"]["clusterIP"], p["port"])] = [
+                (a, t, w) for a, _, t, w in endpoints
+            ]
+            lb_ips = _load_balancer_ips(s)
+            if not lb_ips:
                 continue
-            local = [(a, target) for a, node_name in endpoints if node_name == node.name]
-            table[(p.protocol, s.load_balancer.address, p.port)] = local
-            table[(p.protocol, node.ip, p.node_port or 0)] = local
+            local_only = s["spec"].get("externalTrafficPolicy") == "Local"
+            external = [(a, t, w) for a, n, t, w in endpoints if not local_only or n == node.name]
+            for ip in lb_ips:
+                table[(p["protocol"], ip, p["port"])] = external
+            table[(p["protocol"], node.ip, p.get("nodePort", 0))] = external
     return table
 
 
@@ -66,26 +96,30 @@ def _connections(seed: str) -> tuple[int, int]:
     return number % 3, number % 17
 
 
-def ipvsadm(node: f.Node, slices: list[dict[str, Any]]) -> str:
+def ipvsadm(node: f.Node, services: list[Obj], slices: list[Obj]) -> str:
     def key(item: tuple[tuple[str, str, int], Any]) -> tuple[int, int, int]:
         (proto, vip, port), _ = item
         return PROTOCOL_NUMBER[proto], int(ipaddress.IPv4Address(vip)), port
 
     lines = [HEADER]
-    for (proto, vip, port), reals in sorted(virtual_servers(node, slices).items(), key=key):
+    for (proto, vip, port), reals in sorted(virtual_servers(node, services, slices).items(), key=key):
         lines.append(f"{proto:<4} {vip}:{port} rr\n")  # ipvsadm: "%-4s %s" then " %s" (scheduler)
-        for address, real_port in sorted(reals, key=lambda r: (int(ipaddress.IPv4Address(r[0])), r[1])):
+        for address, real_port, weight in sorted(
+            reals, key=lambda r: (int(ipaddress.IPv4Address(r[0])), r[1])
+        ):
             active, inactive = _connections(f"{node.ip} {vip}:{port} {address}")
+            if weight == 0:  # a draining real server is only kept while it has connections
+                active = max(active, 1)
             # ipvsadm: "  -> %-28s %-7s %-6d %-10u %-10u"
             real = f"{address}:{real_port}"
-            lines.append(f"  -> {real:<28} {'Masq':<7} {1:<6} {active:<10} {inactive:<10}\n")
+            lines.append(f"  -> {real:<28} {'Masq':<7} {weight:<6} {active:<10} {inactive:<10}\n")
     return "".join(lines)
 
 
-def ip_addr(node: f.Node) -> str:
+def ip_addr(node: f.Node, services: list[Obj]) -> str:
     forever = "\\       valid_lft forever preferred_lft forever"
     vips = sorted(
-        {s.cluster_ip for s in f.SERVICES} | {s.load_balancer.address for s in f.SERVICES if s.load_balancer},
+        {s["spec"]["clusterIP"] for s in services} | {ip for s in services for ip in _load_balancer_ips(s)},
         key=lambda ip: int(ipaddress.IPv4Address(ip)),
     )
     lines = [
@@ -97,11 +131,11 @@ def ip_addr(node: f.Node) -> str:
     return "\n".join(lines) + "\n"
 
 
-def outputs(slices: list[dict[str, Any]]) -> dict[str, str]:
-    """Relative path under nodes/ → stdout."""
+def outputs(services: list[Obj], slices: list[Obj]) -> dict[str, str]:
+    """Relative path under nodes/ → stdout, from the Service and EndpointSlice objects."""
     out: dict[str, str] = {}
     for n in f.NODES:
         out[f"{n.ip}/proxy-mode.txt"] = "ipvs"  # /proxyMode answers without a trailing newline
-        out[f"{n.ip}/ipvsadm.txt"] = ipvsadm(n, slices)
-        out[f"{n.ip}/ip-addr.txt"] = ip_addr(n)
+        out[f"{n.ip}/ipvsadm.txt"] = ipvsadm(n, services, slices)
+        out[f"{n.ip}/ip-addr.txt"] = ip_addr(n, services)
     return out

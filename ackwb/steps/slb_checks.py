@@ -1,0 +1,203 @@
+"""The SLB step's judgements: whether the listener's ACL lets the client in (and which entry
+decides), whether the server group has healthy backends, and whether ECS backends use the
+NodePort of the Service the load balancer was made for.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import TYPE_CHECKING, Any
+
+from ackwb.errors import SourceError
+from ackwb.model import Edge, Finding, Hop, Severity, Verdict
+from ackwb.sources import Sources
+from ackwb.steps.common import cloud_evidence, details, dig, kube_evidence, source_finding
+from ackwb.steps.slb_records import AclEntry, Listener
+
+if TYPE_CHECKING:
+    from ackwb.steps.slb import LoadBalancerResult
+
+LB_ID_LABEL = "service.k8s.alibaba/loadbalancer-id"  # written by ACK's cloud-controller-manager
+
+
+def acl_decision(listener: Listener, client_ip: str) -> tuple[bool, AclEntry | None]:
+    """Whether the listener's ACL lets ``client_ip`` in, and the entry that decides."""
+    address = ipaddress.ip_address(client_ip)
+    match = next(
+        (e for e in listener.acl_entries if address in ipaddress.ip_network(e.cidr, strict=False)), None
+    )
+    if not listener.acl_on or not listener.acl_entries:
+        return True, None  # an empty white or black list lets everything through
+    if listener.acl_type == "white":
+        return match is not None, match
+    return match is None, match
+
+
+def acl_finding(result: LoadBalancerResult, li: Listener, hop_id: str, region: str) -> bool:
+    """Add the ACL finding for the client's listener; returns whether the client gets in."""
+    entries = "; ".join(str(e) for e in li.acl_entries)
+    evidence = (
+        cloud_evidence(
+            "slb",
+            "DescribeAccessControlListAttribute",
+            f"AclId={li.acl_id} AclEntrys.AclEntry",
+            [{"AclEntryIP": e.cidr, "AclEntryComment": e.comment} for e in li.acl_entries],
+        ),
+        cloud_evidence(
+            "slb", "DescribeLoadBalancerListeners", f"Listeners[ListenerPort={li.port}]", li.summary
+        ),
+    )
+    check = f"aliyun slb DescribeAccessControlListAttribute --RegionId {region} --AclId {li.acl_id}"
+    client_ip = result.client.ip
+    if client_ip is None:
+        kind = "only these sources get in" if li.acl_type == "white" else "these sources are refused"
+        message = (
+            f"Listener {li.port} has a {li.acl_type}list ACL {li.acl_id}; {kind}: {entries}. "
+            "Give a client IP to get a verdict."
+        )
+        result.findings.append(
+            Finding("LB_ACL_LIMITS_SOURCES", Severity.INFO, hop_id, message, evidence, check)
+        )
+        return True
+    allowed, entry = acl_decision(li, client_ip)
+    decided_by = f"entry {entry}" if entry else f"it matches none of {entries}"
+    if allowed:
+        message = f"Client {client_ip} may use listener {li.port}: {decided_by}."
+        result.findings.append(
+            Finding("LB_ACL_ALLOWS_CLIENT", Severity.INFO, hop_id, message, evidence, check)
+        )
+        return True
+    message = f"The {li.acl_type}list ACL {li.acl_id} on listener {li.port} refuses client {client_ip}: "
+    message += f"{decided_by}."
+    result.findings.append(Finding("LB_ACL_DENIES_CLIENT", Severity.ERROR, hop_id, message, evidence, check))
+    result.dead_end = result.dead_end or message
+    return False
+
+
+def add_backends(
+    result: LoadBalancerResult, region: str, raw: list[dict[str, Any]], health_rows: list[dict[str, Any]]
+) -> None:
+    """Draw the backends and say when the server group is empty or unhealthy."""
+    listener = result.listener
+    assert listener is not None
+    listener_hop = f"listener:{result.load_balancer_id}:{listener.port}"
+    group = listener.server_group_id
+    for b in result.backends:
+        result.hops.append(
+            Hop(
+                b.hop_id,
+                "backend",
+                f"backend {b.server_ip}:{b.port}\n{b.type} {b.server_id}",
+                verdict=Verdict.BLOCKED if b.health == "abnormal" else Verdict.OK,
+                details=details(type=b.type, id=b.server_id, weight=b.weight, health=b.health),
+            )
+        )
+        result.edges.append(Edge(listener_hop, b.hop_id, group))
+    result.evidence.append(
+        cloud_evidence("slb", "DescribeVServerGroupAttribute", f"VServerGroupId={group} BackendServers", raw)
+    )
+    health = [{k: h.get(k) for k in ("ServerId", "Port", "ServerHealthStatus")} for h in health_rows]
+    health_evidence = cloud_evidence(
+        "slb", "DescribeHealthStatus", f"ListenerPort={listener.port} BackendServers.BackendServer", health
+    )
+    result.evidence.append(health_evidence)
+    check = f"aliyun slb DescribeHealthStatus --RegionId {region} --LoadBalancerId {result.load_balancer_id}"
+    abnormal = [b for b in result.backends if b.health == "abnormal"]
+    if not result.backends:
+        message = (
+            f"Server group {group} of listener {listener.port} has no backend: the load balancer has "
+            "nowhere to send the request."
+        )
+        group_check = f"aliyun slb DescribeVServerGroupAttribute --RegionId {region} --VServerGroupId {group}"
+        result.findings.append(
+            Finding("LB_SERVER_GROUP_EMPTY", Severity.ERROR, listener_hop, message, (), group_check)
+        )
+        result.dead_end = result.dead_end or f"server group {group} has no backend"
+    elif len(abnormal) == len(result.backends):
+        message = (
+            f"Every backend of {group} fails its health check, so listener {listener.port} drops requests."
+        )
+        finding = Finding(
+            "LB_BACKENDS_UNHEALTHY", Severity.ERROR, listener_hop, message, (health_evidence,), check
+        )
+        result.findings.append(finding)
+        result.dead_end = result.dead_end or f"every backend of {group} is unhealthy"
+    elif abnormal:
+        names = ", ".join(f"{b.server_ip}:{b.port}" for b in abnormal)
+        message = f"Backend {names} of {group} fails its health check; the others take its share."
+        finding = Finding(
+            "LB_BACKEND_UNHEALTHY", Severity.WARNING, listener_hop, message, (health_evidence,), check
+        )
+        result.findings.append(finding)
+
+
+def check_node_ports(sources: Sources, result: LoadBalancerResult, raw: list[dict[str, Any]]) -> None:
+    """ECS backends receive on a NodePort: it must be the NodePort of the Service behind the CLB."""
+    listener = result.listener
+    backends = [b for b in result.backends if b.type == "ecs"]
+    if listener is None or not backends:
+        return
+    try:
+        services = sources.kube.list("services", label_selector=f"{LB_ID_LABEL}={result.load_balancer_id}")
+    except SourceError as error:
+        result.findings.append(source_finding(error, result.hop_id, "the Service of the load balancer"))
+        return
+    if not services:
+        return
+    service = services[0]
+    namespace, name = service["metadata"]["namespace"], service["metadata"]["name"]
+    port = next((p for p in dig(service, "spec", "ports") or [] if p.get("port") == listener.port), None)
+    node_port = port.get("nodePort") if port else None
+    if node_port is None:
+        return
+    port_evidence = kube_evidence("services", namespace, name, f"spec.ports[port={listener.port}]", port)
+    check = (
+        f"kubectl -n {namespace} get service {name} -o jsonpath="
+        f"'{{.spec.ports[?(@.port=={listener.port})].nodePort}}'"
+    )
+    wrong = [b for b in backends if b.port != node_port]
+    for b in wrong:
+        item = next(
+            (r for r in raw if r.get("ServerId") == b.server_id and int(r.get("Port", 0)) == b.port), {}
+        )
+        message = (
+            f"Backend {b.server_ip}:{b.port} (ECS {b.server_id}) receives listener {listener.port}'s traffic "
+            f"on port {b.port}, but Service {namespace}/{name} exposes port {listener.port} on NodePort "
+            f"{node_port}: nothing on the node listens on {b.port}."
+        )
+        evidence = (
+            cloud_evidence(
+                "slb",
+                "DescribeVServerGroupAttribute",
+                f"VServerGroupId={listener.server_group_id} "
+                f"BackendServers.BackendServer[ServerId={b.server_id}]",
+                item,
+            ),
+            port_evidence,
+        )
+        result.findings.append(
+            Finding("LB_NODEPORT_MISMATCH", Severity.ERROR, b.hop_id, message, evidence, check)
+        )
+    if wrong and len(wrong) == len(backends):
+        result.dead_end = result.dead_end or (
+            f"listener {listener.port} of {result.load_balancer_name} sends to NodePort {wrong[0].port}, but "
+            f"Service {namespace}/{name} listens on NodePort {node_port}"
+        )
+
+
+def listener_stopped(result: LoadBalancerResult, li: Listener, hop_id: str, region: str) -> None:
+    message = (
+        f"Listener {li.port} of {result.load_balancer_name} is {li.status}, not running: "
+        "the load balancer refuses connections on that port."
+    )
+    evidence = (
+        cloud_evidence(
+            "slb", "DescribeLoadBalancerListeners", f"Listeners[ListenerPort={li.port}]", li.summary
+        ),
+    )
+    check = (
+        f"aliyun slb DescribeLoadBalancerListeners --RegionId {region} "
+        f"--LoadBalancerId.1 {result.load_balancer_id}"
+    )
+    result.findings.append(Finding("LB_LISTENER_STOPPED", Severity.ERROR, hop_id, message, evidence, check))
+    result.dead_end = result.dead_end or f"listener {li.port} of {result.load_balancer_name} is {li.status}"
