@@ -91,6 +91,11 @@ def nginx_backends() -> Command:
     return Command("nginx-backends", ("/dbg", "backends", "all"))
 
 
+def nginx_backend(name: str) -> Command:
+    """One dynamic backend by name: what the balancer uses for one location, whatever the cluster size."""
+    return Command("nginx-backend", ("/dbg", "backends", "get", name))
+
+
 def nginx_backends_curl() -> Command:
     """Fallback for controllers whose image has no ``/dbg``."""
     return Command("nginx-backends", ("curl", "-s", "--max-time", "5", BACKENDS_URL))
@@ -104,7 +109,7 @@ NODE_COMMANDS = {
     "nft": nft_kube_proxy,
     "ip-addr": ip_addresses,
 }
-POD_COMMANDS = {"nginx-server-block", "nginx-backends"}
+POD_COMMANDS = {"nginx-server-block", "nginx-backend", "nginx-backends"}
 ALLOWED = frozenset(NODE_COMMANDS) | POD_COMMANDS
 
 
@@ -125,5 +130,7 @@ def is_allowed(command: Command) -> bool:
         return len(command.argv) == 5 and command == nginx_server_block(host_of(command))
     if command.name == "nginx-backends":
         return command in (nginx_backends(), nginx_backends_curl())
+    if command.name == "nginx-backend":
+        return len(command.argv) == 4 and command == nginx_backend(command.argv[3])
     build = NODE_COMMANDS.get(command.name)
     return build is not None and command == build()

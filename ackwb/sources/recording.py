@@ -241,6 +241,12 @@ class _PodExec:
             blocks = self.rec.server_blocks.setdefault(folder, {})
             blocks[host_of(command)] = redact_text(output.stdout)
             self.rec.files[f"{folder}/nginx.conf"] = "\n".join(blocks[h] for h in sorted(blocks))
+        elif output.exit_status == 0 and command.name == "nginx-backend":
+            stored = self.rec.files.get(f"{folder}/backends.json")
+            backends = json.loads(stored) if isinstance(stored, str) else (stored or [])
+            backend = json.loads(output.stdout)
+            backends = [b for b in backends if b.get("name") != backend.get("name")] + [backend]
+            self.rec.files[f"{folder}/backends.json"] = sorted(backends, key=lambda b: b.get("name", ""))
         elif output.exit_status == 0 and command.name == "nginx-backends":
             self.rec.files[f"{folder}/backends.json"] = output.stdout
         return output

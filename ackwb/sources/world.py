@@ -101,6 +101,8 @@ class WorldPodExec:
             conf = self._read(source, namespace, pod, "nginx.conf", command)
             return CommandOutput(server_block(conf, commands.host_of(command)))
         backends = self._read(source, namespace, pod, "backends.json", command)
+        if command.name == "nginx-backend":
+            return _one_backend(backends, command.argv[3])
         if command.argv[0] != "curl":
             return CommandOutput(backends)
         try:  # curl gets the raw body the Lua side stores; /dbg pretty-prints it
@@ -114,6 +116,17 @@ class WorldPodExec:
         if text is None:
             raise Unreachable(source, f"this world holds no {name} of pod {namespace}/{pod} (for {command})")
         return text
+
+
+def _one_backend(backends: str, name: str) -> CommandOutput:
+    """``/dbg backends get NAME``: that backend's JSON object, pretty-printed, or a failure."""
+    try:
+        found = [b for b in json.loads(backends) if isinstance(b, dict) and b.get("name") == name]
+    except json.JSONDecodeError:
+        found = []
+    if not found:
+        return CommandOutput("", 1, f"no backend named {name}\n")
+    return CommandOutput(json.dumps(found[0], indent=2, ensure_ascii=False) + "\n")
 
 
 def server_block(conf: str, host: str) -> str:

@@ -70,7 +70,7 @@ def ecs(sources: Sources, lb: LoadBalancerResult) -> NodeResult:
         instance_ids = {b.server_id for b in lb.backends if b.type == "ecs"}
         instance_ids |= {eni["InstanceId"] for eni in enis.values() if eni.get("InstanceId")}
         instances = _instances(sources, sorted(instance_ids))
-        nodes = sources.kube.list("nodes")
+        nodes = _nodes_behind(sources, lb, enis)
     except SourceError as error:
         _unseen_nodes(result, lb, error)
         return result
@@ -97,6 +97,32 @@ def _unseen_nodes(result: NodeResult, lb: LoadBalancerResult, error: SourceError
         source_finding(error, hop_ids[0], "the ENIs, instances and nodes behind the backends")
     )
     result.dead_end = "could not read the ENIs, instances and nodes behind the backends"
+
+
+def _nodes_behind(
+    sources: Sources, lb: LoadBalancerResult, enis: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The Node objects the backends are, read without listing every node of a big cluster.
+
+    The nodes that run a controller Pod are read one by one; only when a backend is none of
+    them (the broken case) are all nodes listed to say which node it is.
+    """
+    settings = sources.settings
+    try:
+        controllers = sources.kube.list("pods", settings.ingress_namespace, settings.ingress_selector)
+    except SourceError:  # the controller step will say so; the nodes can still be named
+        return sources.kube.list("nodes")
+    names = sorted({dig(p, "spec", "nodeName") for p in controllers if dig(p, "spec", "nodeName")})
+    nodes = [node for node in (sources.kube.get("nodes", name) for name in names) if node is not None]
+    for backend in lb.backends:
+        instance_id = (
+            enis.get(backend.server_id, {}).get("InstanceId", "")
+            if backend.type == "eni"
+            else backend.server_id
+        )
+        if _node_for(instance_id, backend.server_ip, nodes) is None:
+            return sources.kube.list("nodes")
+    return nodes
 
 
 def _enis(sources: Sources, eni_ids: list[str]) -> dict[str, dict[str, Any]]:

@@ -146,13 +146,13 @@ def _read_backends(sources: Sources, result: IngressResult) -> None:
     assert controller is not None and location is not None
     container = sources.settings.ingress_container
     try:
-        output = sources.pod_exec.run(
-            controller.namespace, controller.name, container, commands.nginx_backends()
-        )
-        if output.exit_status != 0:
-            fallback = commands.nginx_backends_curl()
-            output = sources.pod_exec.run(controller.namespace, controller.name, container, fallback)
-        backends = parse_backends(output.stdout, f"{controller.name}: /configuration/backends")
+        command = commands.nginx_backend(location.upstream_name or "")
+        output = sources.pod_exec.run(controller.namespace, controller.name, container, command)
+        text = f"[{output.stdout}]"  # /dbg backends get prints one backend object
+        if output.exit_status != 0 or not output.stdout.strip():  # no /dbg in the image, or no such backend
+            command = commands.nginx_backends_curl()
+            text = sources.pod_exec.run(controller.namespace, controller.name, container, command).stdout
+        backends = parse_backends(text, f"{controller.name}: {command}")
     except SourceError as error:
         result.findings.append(source_finding(error, result.hop_id, "the controller's dynamic backends"))
         return
@@ -162,7 +162,7 @@ def _read_backends(sources: Sources, result: IngressResult) -> None:
         )
         return
     result.backend = find_backend(backends, location.upstream_name or "")
-    source = f"{controller.name}: /dbg backends all"
+    source = f"{controller.name}: {command}"
     if result.backend is None:
         message = f"The controller has no dynamic backend named {location.upstream_name}: nginx answers 503."
         result.findings.append(

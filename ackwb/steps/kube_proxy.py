@@ -64,7 +64,7 @@ def _read_mode(sources: Sources, result: KubeProxyResult, node_ip: str) -> str:
 
 def _follow(sources: Sources, result: KubeProxyResult, svc: ServiceResult, nodes: NodeResult) -> None:
     assert svc.port is not None
-    where = f"node {result.node_ip}: ipvsadm -Ln"
+    where = f"node {result.node_ip}: ipvsadm -Ln -t {svc.cluster_ip}:{svc.port.port}"
     try:
         result.mode = _read_mode(sources, result, result.node_ip)
         result.modes[result.node] = result.mode
@@ -72,8 +72,9 @@ def _follow(sources: Sources, result: KubeProxyResult, svc: ServiceResult, nodes
         if result.mode != "ipvs":
             _mode_not_analysed(result, svc)
             return
-        listing = sources.node.run(result.node_ip, commands.ipvsadm_list())
-        table = parse_ipvsadm(listing.stdout, where)
+        command = commands.ipvsadm_service(svc.cluster_ip, svc.port.port, svc.port.protocol)
+        listing = sources.node.run(result.node_ip, command)  # exits 1 when there is no such service
+        table = parse_ipvsadm(listing.stdout, where) if listing.exit_status == 0 else None
     except SourceError as error:
         result.findings.append(
             source_finding(error, result.hop_id, f"the kube-proxy rules on node {result.node}")
@@ -84,7 +85,8 @@ def _follow(sources: Sources, result: KubeProxyResult, svc: ServiceResult, nodes
         result.findings.append(Finding("KUBE_PROXY_UNREADABLE", Severity.WARNING, result.hop_id, str(error)))
         _add_hop(result, svc, Verdict.UNKNOWN, "")
         return
-    result.virtual_service = vs = table.find(svc.cluster_ip, svc.port.port, svc.port.protocol)
+    vs = table.find(svc.cluster_ip, svc.port.port, svc.port.protocol) if table else None
+    result.virtual_service = vs
     if vs is None:
         message = (
             f"IPVS on node {result.node} has no virtual server {svc.cluster_ip}:{svc.port.port}: "
