@@ -8,6 +8,7 @@ Graphviz, papermill) are imported only by the commands that need them.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -28,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ackwb: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (ackwb ... | head): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -60,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
         "-o", "--output", type=Path, required=True, help="snapshot file (.zip) or folder to write"
     )
     capture.set_defaults(run=_capture)
+
+    scenarios = commands.add_parser("scenarios", help="list the demo worlds: healthy and the broken ones")
+    scenarios.set_defaults(run=_scenarios)
 
     domains = commands.add_parser("domains", help="list the hosts the world's Ingresses serve")
     _world_options(domains)
@@ -182,6 +189,15 @@ def _capture_to(wb: Workbook, domains: list[str], output: Path) -> Path:
         file=sys.stderr,
     )
     return written
+
+
+def _scenarios(args: argparse.Namespace) -> int:
+    from ackwb.demo import SCENARIOS
+
+    width = max(map(len, SCENARIOS))
+    for name, what in SCENARIOS.items():
+        print(f"{name:<{width}}  {what}")
+    return EXIT_OK
 
 
 def _domains(args: argparse.Namespace) -> int:

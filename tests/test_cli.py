@@ -79,6 +79,15 @@ def test_bad_input_is_one_clear_line(args: list[str], message: str) -> None:
     assert message in run.stderr and "Traceback" not in run.stderr
 
 
+def test_scenarios_lists_healthy_and_every_broken_world() -> None:
+    from ackwb.demo import SCENARIOS
+
+    run = ackwb("scenarios")
+    assert run.returncode == 0
+    assert [line.split()[0] for line in run.stdout.splitlines()] == list(SCENARIOS)
+    assert len(SCENARIOS) >= 11
+
+
 def test_domains() -> None:
     run = ackwb("domains")
     assert run.stdout.split() == ["app1.qas.abc.com", "app2.qas.abc.com", "app3.qas.abc.com"]
