@@ -181,7 +181,8 @@ def test_products_without_a_world_answer_still_go_out_with_their_version(peer: O
         with pytest.raises(SourceError, match="InvalidAction.NotFound"):
             cloud.call(product, action, {})
     assert [(r.product, r.action, r.version) for r in peer.requests] == [
-        ("pvtz", "DescribeZones", "2018-01-01"), ("nlb", "ListLoadBalancers", "2022-04-30")
+        ("pvtz", "DescribeZones", "2018-01-01"),
+        ("nlb", "ListLoadBalancers", "2022-04-30"),
     ]
 
 

@@ -20,8 +20,24 @@ from typing import Any
 
 import pytest
 
+from ackwb.parse.common import LazyRecords
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "parse"
-PARSERS = ("ipvsadm", "nginx_conf", "backends", "proxy_mode", "endpointslices")
+PARSERS = (
+    "ipvsadm",
+    "ipvsadm_numbers",
+    "ipvsadm_connections",
+    "ipvs_kube",
+    "iptables",
+    "iptables_backend",
+    "nftables",
+    "nginx_conf",
+    "nginx_index",
+    "backends",
+    "canary",
+    "proxy_mode",
+    "endpointslices",
+)
 EXAMPLES = int(os.environ.get("ACKWB_HYPOTHESIS_EXAMPLES", "40"))
 EXPECTED = ".expected.json"
 
@@ -69,7 +85,7 @@ def plain(value: Any) -> Any:
     """Records as JSON would hold them: dataclasses → dicts, tuples → lists."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple, LazyRecords)):
         return [plain(v) for v in value]
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}
@@ -98,6 +114,52 @@ def test_plain_turns_records_into_json_shapes() -> None:
         pairs: tuple[tuple[str, str], ...]
 
     assert plain(Outer(Inner((1, 2)), (("x", "y"),))) == {"inner": {"a": [1, 2]}, "pairs": [["x", "y"]]}
+
+
+def rounded(value: Any, digits: int = 9) -> Any:
+    """``value`` with every float rounded, for comparing computed shares with expected ones."""
+    if isinstance(value, float):
+        return round(value, digits)
+    if isinstance(value, (list, tuple)):
+        return [rounded(v, digits) for v in value]
+    if isinstance(value, dict):
+        return {k: rounded(v, digits) for k, v in value.items()}
+    return value
+
+
+def kube_rules_view(rules: Any) -> dict[str, Any]:
+    """A ProxyRules in the shape of the fixture worlds' truth: per way in, where an allowed
+    outside client lands (endpoints with shares, affinity, Local policy, source ranges)."""
+    entries = []
+    for e in rules.entries:
+        chain = rules.chain(e.service_chain) if e.service_chain else None
+        endpoints = [[x.address, x.port, x.share] for x in chain.endpoints] if chain else []
+        entries.append(
+            {
+                "kind": e.kind,
+                "address": e.address,
+                "protocol": e.protocol,
+                "port": e.port,
+                "service": e.service,
+                "local": bool(chain and chain.local and chain.endpoints),
+                "endpoints": endpoints,
+                "affinity_seconds": chain.affinity_seconds if chain else None,
+                "source_ranges": sorted(e.source_ranges),
+            }
+        )
+    no_endpoints = [
+        {
+            "kind": n.kind,
+            "address": n.address,
+            "protocol": n.protocol,
+            "port": n.port,
+            "service": n.service,
+            "reason": n.reason,
+        }
+        for n in rules.no_endpoints
+    ]
+    key = lambda d: (d["kind"], d["address"] or "", d["protocol"], d["port"])  # noqa: E731
+    return {"entries": rounded(sorted(entries, key=key)), "no_endpoints": sorted(no_endpoints, key=key)}
 
 
 def mutated(texts: list[str]) -> Any:

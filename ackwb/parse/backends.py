@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ackwb.errors import ParseError
+from ackwb.parse.common import decode_json
 
 
 @dataclass(frozen=True)
@@ -61,29 +62,7 @@ def _fail(source: str, where: str, message: str) -> ParseError:
 
 
 def _decode(text: str | bytes, source: str) -> Any:
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", errors="replace")
-    if not text.strip():
-        raise ParseError(source, "empty answer: the controller returned no backends JSON")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as err:
-        if _cut_short(text.rstrip(), err):
-            raise ParseError(source, f"truncated JSON: {err.msg}", err.lineno) from None
-        raise ParseError(source, f"not JSON: {err.msg} (column {err.colno})", err.lineno) from None
-    except RecursionError:
-        raise ParseError(source, "JSON nested too deeply to be a backends list") from None
-
-
-def _cut_short(body: str, err: json.JSONDecodeError) -> bool:
-    """Whether the decoder failed only because the text stops early: at its very end, in
-    an open string, or in the middle of ``true``/``false``/``null`` or an escape."""
-    if err.pos >= len(body) or err.msg.startswith("Unterminated string"):
-        return True
-    rest = body[err.pos :]
-    if any(literal.startswith(rest) for literal in ("true", "false", "null")):
-        return True
-    return "escape" in err.msg and len(body) - err.pos <= 6
+    return decode_json(text, source, "empty answer: the controller returned no backends JSON")
 
 
 def _string(value: Any, where: str, source: str, default: str | None = None) -> str:

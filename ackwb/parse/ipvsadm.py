@@ -7,24 +7,44 @@ kube-proxy hop: which virtual server answers ``VIP:port`` and which real servers
 
 Read forms: ``ipvsadm -Ln`` (``list_all``: a version line, then the two title lines)
 and ``ipvsadm -Ln -t VIP:PORT`` (``list_service``: the title lines only). The format
-comes from ipvsadm's printf strings: ``"%-4s %s"`` for the service name, then the
-scheduler and ``persistent N``, ``mask M``, ``pe NAME``, ``ops``; real servers are
-``"  -> %-28s %-7s %-6d %-10u %-10u"`` with trailing spaces. Other listings
-(``--stats``, ``--rate``, ``-c``) print other title lines; they are recognised by
-those titles and slot into ``_FORMS`` when their readers are written.
+comes from ipvsadm's printf strings: ``"%-4s %s"`` for the service name (TCP, UDP, SCTP,
+or ``FWM  <mark>[ IPv6]``), then the scheduler and ``persistent N``, ``mask M``, ``pe
+NAME``, ``ops``; real servers are ``"  -> %-28s %-7s %-6d %-10u %-10u"`` with trailing
+spaces. The numeric listings (``--stats``, ``--rate``, ``--thresholds``,
+``--persistent-conn``) are read by ``ipvsadm_numbers``, the connection table (``-c``) by
+``ipvsadm_connections``; ``ipvsadm_any.parse_ipvsadm_output`` picks the reader by title.
+
+Scale: every line is checked while parsing (a malformed line is a ``ParseError`` at once,
+naming it), but the ``VirtualService`` and ``RealServer`` records are built when first used
+(``LazyRecords``, which behaves as a tuple), so a node with 10,000 virtual servers and
+100,000 real servers parses in a fraction of a second.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import compress, islice
+from operator import methodcaller, not_
 
 from ackwb.errors import ParseError
+from ackwb.parse.common import LazyRecords, ParseWarning, normal_address, output_lines, truncated_or
 
 _VERSION = re.compile(r"IP Virtual Server version (\d+\.\d+\.\d+) \(size=(\d+)\)")
+SERVICE_NAME = re.compile(r"(TCP|UDP|SCTP) +(\S+):(\d+)|FWM +(\d+)( +IPv6)?")
 _SERVICE = re.compile(r"(TCP|UDP|SCTP) +(\S+):(\d+) +(\S+)((?: +\S+)*) *")
+_SERVICE_V4 = re.compile(r"(TCP|UDP|SCTP) +(\d{1,3}(?:\.\d{1,3}){3}):(\d+) +(\S+) *")
 _FWM = re.compile(r"FWM +(\d+)( +IPv6)? +(\S+)((?: +\S+)*) *")
 _REAL_SERVER = re.compile(r" +-> +(\S+):(\d+) +(\w+) +(-?\d+) +(\d+) +(\d+) *")
+_PORT = r"(\d{1,4}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d\d|655[0-2]\d|6553[0-5])"
+# Everything _read_real_server accepts, in one regex: lines that match it need no other check.
+_REAL_SERVER_OK = re.compile(
+    r" +-> +(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\]):"
+    + _PORT
+    + r" +(Masq|Route|Tunnel|Local) +(-?\d+) +(\d+) +(\d+) *"
+)
 _IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _IPV6 = re.compile(r"\[([0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)\]")
 FORWARD_METHODS = ("Masq", "Route", "Tunnel", "Local")
@@ -32,8 +52,8 @@ _LIST_TITLES = (
     ("Prot", "LocalAddress:Port", "Scheduler", "Flags"),
     ("->", "RemoteAddress:Port", "Forward", "Weight", "ActiveConn", "InActConn"),
 )
-# First title line → the listing it belongs to; only "list" has a reader so far.
-_FORMS = {
+# First title line → the listing it belongs to, for a clear error when the wrong reader is used.
+FORMS = {
     _LIST_TITLES[0]: "list",
     ("Prot", "LocalAddress:Port", "Conns", "InPkts", "OutPkts", "InBytes", "OutBytes"): "--stats",
     ("Prot", "LocalAddress:Port", "CPS", "InPPS", "OutPPS", "InBPS", "OutBPS"): "--rate",
@@ -69,47 +89,32 @@ class VirtualService:
     flags: tuple[str, ...]  # e.g. ("ops",)
     fwmark: int | None
     ipv6: bool
-    real_servers: tuple[RealServer, ...]
+    real_servers: Sequence[RealServer]  # a tuple, or LazyRecords that behaves as one
     line: int
     raw: str
 
 
 @dataclass(frozen=True)
 class IpvsTable:
-    services: tuple[VirtualService, ...]
+    services: Sequence[VirtualService]  # a tuple, or LazyRecords that behaves as one
     version: str | None  # None for the "-t VIP:PORT" form, which prints no version line
     size: int | None
     source: str
+    warnings: tuple[ParseWarning, ...] = field(default=(), compare=False)
+
+    @cached_property
+    def _by_key(self) -> dict[tuple[str, str, int], VirtualService]:
+        return {(s.protocol, normal_address(s.address), s.port): s for s in self.services if s.fwmark is None}
 
     def find(self, address: str, port: int, protocol: str = "TCP") -> VirtualService | None:
         """The virtual server for ``address:port``; IPv6 may be written with brackets."""
-        wanted = _normal_address(address)
-        for service in self.services:
-            if (
-                service.protocol == protocol.upper()
-                and service.port == port
-                and _normal_address(service.address) == wanted
-            ):
-                return service
-        return None
+        return self._by_key.get((protocol.upper(), normal_address(address), port))
 
     def find_fwmark(self, mark: int) -> VirtualService | None:
         return next((s for s in self.services if s.fwmark == mark), None)
 
 
-def _normal_address(address: str) -> str:
-    address = address.strip().removeprefix("[").removesuffix("]")
-    if ":" in address:
-        import ipaddress
-
-        try:
-            return str(ipaddress.ip_address(address))
-        except ValueError:
-            return address.lower()
-    return address
-
-
-def _address(text: str, source: str, line: int) -> tuple[str, bool]:
+def read_address(text: str, source: str, line: int) -> tuple[str, bool]:
     """(address without brackets, is IPv6) of a printed host."""
     if _IPV4.fullmatch(text):
         return text, False
@@ -119,9 +124,16 @@ def _address(text: str, source: str, line: int) -> tuple[str, bool]:
     raise ParseError(source, f"{text!r} is not an IPv4 address or a bracketed IPv6 address", line)
 
 
-def _service_options(
+def read_port(text: str, source: str, line: int) -> int:
+    if int(text) > 65535:
+        raise ParseError(source, f"port {text} is out of range", line)
+    return int(text)
+
+
+def service_options(
     words: list[str], source: str, line: int
 ) -> tuple[int | None, str | None, str | None, tuple[str, ...]]:
+    """(persistent, mask, pe, flags) from the words after the scheduler."""
     persistent = mask = pe = None
     flags: list[str] = []
     i = 0
@@ -148,11 +160,29 @@ def _service_options(
     return persistent, mask, pe, tuple(flags)
 
 
-def _read_service(text: str, source: str, line: int) -> VirtualService | None:
+def service_fields(text: str, source: str, line: int) -> tuple | None:
+    """The fields of a list-form service line, from ``protocol`` to ``ipv6``, or None."""
+    m = _SERVICE_V4.fullmatch(
+        text
+    )  # the common line, "TCP  10.0.0.1:80 rr": no option, nothing else to check
+    if m:
+        protocol, address, port, scheduler = m.groups()
+        return (
+            protocol,
+            address,
+            read_port(port, source, line),
+            scheduler,
+            None,
+            None,
+            None,
+            (),
+            None,
+            False,
+        )
     m = _SERVICE.fullmatch(text)
     if m:
         protocol, host, port, scheduler, rest = m.groups()
-        address, ipv6 = _address(host, source, line)
+        address, ipv6 = read_address(host, source, line)
         fwmark = None
     else:
         m = _FWM.fullmatch(text)
@@ -160,103 +190,137 @@ def _read_service(text: str, source: str, line: int) -> VirtualService | None:
             return None
         mark, v6, scheduler, rest = m.groups()
         protocol, address, port, fwmark, ipv6 = "FWM", "", "0", int(mark), v6 is not None
-    if int(port) > 65535:
-        raise ParseError(source, f"port {port} is out of range", line)
-    persistent, mask, pe, flags = _service_options(rest.split(), source, line)
-    return VirtualService(
-        protocol, address, int(port), scheduler, persistent, mask, pe, flags, fwmark, ipv6, (), line, text
+    persistent, mask, pe, flags = service_options(rest.split(), source, line)
+    return (
+        protocol,
+        address,
+        read_port(port, source, line),
+        scheduler,
+        persistent,
+        mask,
+        pe,
+        flags,
+        fwmark,
+        ipv6,
     )
 
 
-def _read_real_server(text: str, source: str, line: int) -> RealServer | None:
+def read_service(text: str, source: str, line: int) -> VirtualService | None:
+    """The service line of the list form (without its real servers), or None."""
+    fields = service_fields(text, source, line)
+    return None if fields is None else VirtualService(*fields, (), line, text)
+
+
+def _read_real_server(text: str, source: str, line: int) -> RealServer:
+    """The detailed reader: only called for a line the one-regex check rejected, to say why."""
     m = _REAL_SERVER.fullmatch(text)
     if not m:
-        return None
+        raise ParseError(source, f"real-server line not understood: {text!r}", line)
     host, port, forward, weight, active, inactive = m.groups()
-    address, _ = _address(host, source, line)
+    address, _ = read_address(host, source, line)
     if forward not in FORWARD_METHODS:
         raise ParseError(source, f"unknown forward method {forward!r}", line)
-    if int(port) > 65535:
-        raise ParseError(source, f"port {port} is out of range", line)
-    return RealServer(address, int(port), forward, int(weight), int(active), int(inactive), line, text)
+    number = read_port(port, source, line)
+    return RealServer(address, number, forward, int(weight), int(active), int(inactive), line, text)
 
 
-def parse_ipvsadm(text: str, source: str = "ipvsadm -Ln") -> IpvsTable:
+def _build_real_servers(lines: list[str], start: int, end: int) -> list[RealServer]:
+    """RealServer records of lines[start:end], all known to match _REAL_SERVER_OK."""
+    out = []
+    match = _REAL_SERVER_OK.fullmatch
+    for i in range(start, end):
+        text = lines[i]
+        host, port, forward, weight, active, inactive = match(text).groups()  # type: ignore[union-attr]
+        address = host[1:-1].lower() if host[0] == "[" else host
+        out.append(
+            RealServer(address, int(port), forward, int(weight), int(active), int(inactive), i + 1, text)
+        )
+    return out
+
+
+def parse_ipvsadm(text: str | bytes, source: str = "ipvsadm -Ln") -> IpvsTable:
     """Parse ``ipvsadm -Ln`` or ``ipvsadm -Ln -t|-u VIP:PORT`` output.
 
     ipvsadm ends every line with a newline, so when the text does not, an error on its
     last line is reported as truncated output rather than as a line not understood.
     """
-    text = text.replace("\r\n", "\n")  # captured through a terminal (kubectl exec -t, ssh -t)
-    lines = text.split("\n")
+    lines, cut = output_lines(text, source, "ipvsadm")
     first = 0
-    while first < len(lines) and not lines[first].strip():
+    while not lines[first].strip():
         first += 1
-    last = len(lines)
-    while last > first and not lines[last - 1].strip():
-        last -= 1
-    if first == last:
-        raise ParseError(source, "empty output: ipvsadm printed nothing")
     try:
-        return _read_table(lines, first, last, source)
+        index, version, size = read_titles(lines, first, source, _LIST_TITLES, "list")
+        return IpvsTable(_read_entries(lines, index, source), version, size, source)
     except ParseError as err:
-        if err.line == last and not text.endswith("\n") and not err.reason.startswith("truncated"):
-            message = f"truncated: the last line is incomplete ({err.reason})"
-            raise ParseError(source, message, err.line) from None
-        raise
+        raise truncated_or(err, len(lines), cut) from None
 
 
-def _read_table(lines: list[str], first: int, last: int, source: str) -> IpvsTable:
+def read_titles(
+    lines: list[str], index: int, source: str, titles: tuple[tuple[str, ...], ...], form: str
+) -> tuple[int, str | None, int | None]:
+    """Skip the optional version line and check the title lines; (next index, version, size)."""
     version = size = None
-    index = first
     m = _VERSION.fullmatch(lines[index].rstrip())
     if m:
         version, size = m.group(1), int(m.group(2))
         index += 1
     elif lines[index].startswith("IP Virtual Server version"):
         raise ParseError(source, f"version line not understood: {lines[index]!r}", index + 1)
-    for title in _LIST_TITLES:
-        if index >= last:
+    for title in titles:
+        if index >= len(lines):
             raise ParseError(source, "truncated: the output ends before its title lines", index)
         words = tuple(lines[index].split())
         if words != title:
-            form = _FORMS.get(words)
-            if form and form != "list":
-                raise ParseError(source, f"the ipvsadm {form} listing is not supported yet", index + 1)
+            found = FORMS.get(words)
+            if found and found != form:
+                raise ParseError(
+                    source, f"this is the ipvsadm {found} listing, not the {form} listing", index + 1
+                )
             expected = " ".join(title)
             raise ParseError(source, f"expected the title line {expected!r}, got {lines[index]!r}", index + 1)
         index += 1
-    return IpvsTable(_read_entries(lines, index, last, source), version, size, source)
+    return index, version, size
 
 
-def _read_entries(lines: list[str], index: int, last: int, source: str) -> tuple[VirtualService, ...]:
-    services: list[VirtualService] = []
-    real_servers: list[RealServer] = []
+def _read_entries(lines: list[str], index: int, source: str) -> Sequence[VirtualService]:
+    """Check every line; return the services, whose records are built on first use.
+
+    The real-server lines of each service are checked by one ``all(map(...))`` (the loop runs
+    in C); only a block that fails is read line by line, to say which line is wrong and why.
+    """
+    # the lines that are not real-server lines, found by a pipeline that runs in C
+    rs_line = methodcaller("startswith", "  -> ")
+    heads = list(compress(range(index, len(lines)), map(not_, map(rs_line, islice(lines, index, None)))))
+    check = _REAL_SERVER_OK.fullmatch
+    if index < len(lines) and (not heads or heads[0] > index):
+        raise ParseError(source, "real-server line before any virtual service", index + 1)
+    found: list[tuple[tuple, int, int]] = []  # (service fields, line index, end of its real servers)
     seen: dict[tuple[object, ...], int] = {}
-
-    def close() -> None:
-        if services:
-            services[-1] = replace(services[-1], real_servers=tuple(real_servers))
-        real_servers.clear()
-
-    for i in range(index, last):
-        text, number = lines[i], i + 1
-        if text.lstrip().startswith("->"):
-            server = _read_real_server(text, source, number)
-            if server is None:
-                raise ParseError(source, f"real-server line not understood: {text!r}", number)
-            if not services:
-                raise ParseError(source, "real-server line before any virtual service", number)
-            real_servers.append(server)
-            continue
-        service = _read_service(text, source, number)
-        if service is None:
-            raise ParseError(source, f"line not understood: {text!r}", number)
-        key = (service.protocol, service.address, service.port, service.fwmark, service.ipv6)
+    for n, head in enumerate(heads):
+        end = heads[n + 1] if n + 1 < len(heads) else len(lines)
+        text = lines[head]
+        if text.lstrip().startswith("->"):  # a real-server line not indented the way ipvsadm does
+            _read_real_server(text, source, head + 1)
+            raise ParseError(
+                source, f"real-server line not indented as ipvsadm prints it: {text!r}", head + 1
+            )
+        fields = service_fields(text, source, head + 1)
+        if fields is None:
+            raise ParseError(source, f"line not understood: {text!r}", head + 1)
+        if not all(map(check, lines[head + 1 : end])):
+            for i in range(head + 1, end):
+                if check(lines[i]) is None:
+                    _read_real_server(lines[i], source, i + 1)  # raises with the reason
+        key = (fields[0], fields[1], fields[2], fields[8], fields[9])
         if key in seen:
-            raise ParseError(source, f"virtual service listed twice (first at line {seen[key]})", number)
-        seen[key] = number
-        close()
-        services.append(service)
-    close()
-    return tuple(services)
+            raise ParseError(source, f"virtual service listed twice (first at line {seen[key]})", head + 1)
+        seen[key] = head + 1
+        found.append((fields, head, end))
+    return LazyRecords(lambda: [_service(lines, fields, head, end) for fields, head, end in found])
+
+
+def _service(lines: list[str], fields: tuple, head: int, end: int) -> VirtualService:
+    servers: Sequence[RealServer] = ()
+    if end > head + 1:
+        servers = LazyRecords(lambda: _build_real_servers(lines, head + 1, end))
+    return VirtualService(*fields, servers, head + 1, lines[head])

@@ -80,27 +80,42 @@ def _marker(kind: str, host: str) -> re.Pattern[str]:
     return re.compile(rf"^[ \t]*## {kind} server {re.escape(host)}[ \t]*\r?$", re.MULTILINE)
 
 
-def parse_server_block(text: str, host: str | None = None, source: str = "nginx.conf") -> ServerBlock:
-    """Parse the server block of ``host`` (the first block in ``text`` when None)."""
-    if host is None:
-        start = _ANY_START.search(text)
-        if start is None:
+def _find_marker(text: str, kind: str, host: str | None, pos: int = 0) -> re.Match[str] | None:
+    """The first marker line at or after ``pos``: a plain substring search (fast on a
+    100 MB config), then the line is checked to be the whole marker."""
+    needle = f"## {kind} server " + (host or "")
+    pattern = _ANY_START if host is None else _marker(kind, host)
+    at = text.find(needle, pos)
+    while at >= 0:
+        line_start = text.rfind("\n", 0, at) + 1
+        found = pattern.match(text, line_start)
+        if found is not None:
+            return found
+        at = text.find(needle, at + 1)
+    return None
+
+
+def parse_server_block(
+    text: str, host: str | None = None, source: str = "nginx.conf", first_line: int = 1
+) -> ServerBlock:
+    """Parse the server block of ``host`` (the first block in ``text`` when None);
+    ``first_line`` is the line number of the first line of ``text`` (for a slice of a file)."""
+    start = _find_marker(text, "start", host)
+    if start is None:
+        if host is None:
             what = "empty input" if not text.strip() else "no '## start server HOST' marker"
             raise ParseError(source, f"{what}: this is not a rendered ingress-nginx server block")
-        host = start.group(1)
-    else:
-        start = _marker("start", host).search(text)
-        if start is None:
-            empty = "empty input: " if not text.strip() else ""
-            message = f"the server block of host {host!r} was not found (no '## start server {host}')"
-            raise ParseError(source, empty + message)
-    start_line = text.count("\n", 0, start.start()) + 1
-    end = _marker("end", host).search(text, start.end())
+        empty = "empty input: " if not text.strip() else ""
+        message = f"the server block of host {host!r} was not found (no '## start server {host}')"
+        raise ParseError(source, empty + message)
+    host = start.group(1) if host is None else host
+    start_line = text.count("\n", 0, start.start()) + first_line
+    end = _find_marker(text, "end", host, start.end())
     if end is None:
         raise ParseError(
             source, f"truncated: '## start server {host}' has no matching '## end server {host}'", start_line
         )
-    end_line = text.count("\n", 0, end.start()) + 1
+    end_line = text.count("\n", 0, end.start()) + first_line
     body = text[start.end() : end.start()]  # begins with the newline that ends the start marker
     try:
         statements = parse_nginx(body, source, first_line=start_line)

@@ -1,0 +1,145 @@
+"""Pieces every parser shares: warnings, command-output lines, JSON decoding, lazy records.
+
+- ``ParseWarning``: a line a parser understood only partly, or a fact worth saying (a
+  probability cascade that does not add up to 1). Results carry them in a ``warnings``
+  tuple, so nothing is dropped silently.
+- ``output_lines``: split command output into lines (``\\r\\n`` from a terminal too), and
+  tell whether the text stopped in the middle of a line: every tool read here ends its
+  output with a newline, so a missing one means a capture that was cut short.
+- ``decode_json``: ``json.loads`` whose errors are ``ParseError`` and which says "truncated"
+  when the text stops early rather than when it is wrong.
+- ``normal_address``: one spelling of an address (brackets dropped, IPv6 compressed).
+- ``LazyRecords``: a read-only sequence built on first use. Parsers check every line while
+  parsing, then build the per-line records only when someone looks at them: at tens of
+  thousands of lines, creating Python objects costs far more than checking the text.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar, overload
+
+from ackwb.errors import ParseError
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ParseWarning:
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return self.message if self.line is None else f"line {self.line}: {self.message}"
+
+
+def normal_address(address: str) -> str:
+    """An address in one spelling: brackets dropped, IPv6 compressed and lower-case."""
+    address = address.strip().removeprefix("[").removesuffix("]")
+    if ":" in address:
+        import ipaddress
+
+        try:
+            return str(ipaddress.ip_address(address))
+        except ValueError:
+            return address.lower()
+    return address
+
+
+def output_lines(text: str | bytes, source: str, what: str) -> tuple[list[str], bool]:
+    """(lines without their line ends and without trailing empty lines, cut short?).
+
+    Raises ``ParseError`` for empty output, naming ``what`` printed nothing.
+    """
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    if not text.strip():
+        raise ParseError(source, f"empty output: {what} printed nothing")
+    lines = text.split("\n")
+    cut = lines[-1] != ""
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return lines, cut
+
+
+def truncated_or(err: ParseError, last_line: int, cut: bool) -> ParseError:
+    """``err`` itself, or, when it is about the last line of a capture cut mid-line, a
+    "truncated" error: the line is incomplete rather than wrong."""
+    if cut and err.line == last_line and not err.reason.startswith("truncated"):
+        return ParseError(err.source, f"truncated: the last line is incomplete ({err.reason})", err.line)
+    return err
+
+
+def decode_json(text: str | bytes, source: str, empty: str) -> Any:
+    """Decoded JSON; ``empty`` is the message for blank input."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    if not text.strip():
+        raise ParseError(source, empty)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        if _cut_short(text.rstrip(), err):
+            raise ParseError(source, f"truncated JSON: {err.msg}", err.lineno) from None
+        raise ParseError(source, f"not JSON: {err.msg} (column {err.colno})", err.lineno) from None
+    except RecursionError:
+        raise ParseError(source, "JSON nested too deeply") from None
+
+
+def _cut_short(body: str, err: json.JSONDecodeError) -> bool:
+    """Whether the decoder failed only because the text stops early: at its very end, in
+    an open string, or in the middle of ``true``/``false``/``null`` or an escape."""
+    if err.pos >= len(body) or err.msg.startswith("Unterminated string"):
+        return True
+    rest = body[err.pos :]
+    if any(literal.startswith(rest) for literal in ("true", "false", "null")):
+        return True
+    return "escape" in err.msg and len(body) - err.pos <= 6
+
+
+class LazyRecords(Sequence[T], Generic[T]):
+    """A tuple-like sequence whose items are built by ``build`` the first time they are used.
+
+    It compares equal to a tuple or list with the same items, hashes like that tuple and
+    prints like it, so records holding one behave as if they held the tuple itself.
+    """
+
+    __slots__ = ("_build", "_items")
+
+    def __init__(self, build: Callable[[], Sequence[T]]) -> None:
+        self._build: Callable[[], Sequence[T]] | None = build
+        self._items: tuple[T, ...] = ()
+
+    def _all(self) -> tuple[T, ...]:
+        if self._build is not None:
+            self._items = tuple(self._build())
+            self._build = None
+        return self._items
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[T, ...]: ...
+    def __getitem__(self, index: int | slice) -> T | tuple[T, ...]:
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (LazyRecords, tuple, list)):
+            return self._all() == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._all())
+
+    def __repr__(self) -> str:
+        return repr(self._all())
