@@ -237,7 +237,7 @@ if {run_trace!r}:
             code = cli.main(["trace", "app1.qas.abc.com"])
         except SystemExit as stop:
             code = stop.code
-    report.update(trace=heavy(), code=code, output=out.getvalue()[-1500:])
+    report.update(trace=heavy(), code=code, output=out.getvalue())
 print("RESULT " + json.dumps(report))
 """
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import shlex
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -120,6 +121,22 @@ def test_one_connection_per_node_and_one_shared_jump_host(lab: SshLab, make_node
     assert lab.node.accepted_logins() - node_before == 2
     assert lab.jump.accepted_logins() - jump_before == 1
     assert (nodes.connections_opened, nodes.commands_run) == (3, 6)
+
+
+def test_concurrent_reads_share_one_login_per_node_and_jump_host(
+    world: World, lab: SshLab, make_nodes
+) -> None:
+    """Steps read several nodes at once (Sources.gather): every thread that needs a connection
+    waits for the one that logs in, so no node and no jump host is logged into twice."""
+    node_before, jump_before = lab.node.accepted_logins(), lab.jump.accepted_logins()
+    nodes, expected = make_nodes(), WorldNodes(world.files)
+    work = [node for node in sorted(lab.node.ports) for _ in range(3)]
+    with ThreadPoolExecutor(max_workers=len(work)) as pool:
+        answers = list(pool.map(lambda node: nodes.run(node, commands.proxy_mode()), work))
+    assert answers == [expected.run(node, commands.proxy_mode()) for node in work]
+    assert lab.node.accepted_logins() - node_before == len(lab.node.ports)
+    assert lab.jump.accepted_logins() - jump_before == 1
+    assert nodes.connections_opened == 1 + len(lab.node.ports)
 
 
 def test_jump_host_from_the_profile_overrides_proxyjump(lab: SshLab, make_nodes) -> None:

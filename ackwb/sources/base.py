@@ -9,10 +9,13 @@ live clients. Sources raise ``ackwb.errors.SourceError`` subclasses and nothing 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from ackwb.sources.commands import Command
+
+T = TypeVar("T")
 
 
 class KubeSource(Protocol):
@@ -102,7 +105,11 @@ class ClusterSettings:
 
 @dataclass(frozen=True)
 class Sources:
-    """The bundle a step receives. ``description`` says in one line what world it is."""
+    """The bundle a step receives. ``description`` says in one line what world it is.
+
+    ``parallel`` is how many independent reads ``gather`` runs at once: 1 for a stored
+    world, whose answers cost nothing; more for live sources, where each read is a round trip.
+    """
 
     kube: KubeSource
     cloud: CloudSource
@@ -111,3 +118,16 @@ class Sources:
     pod_exec: PodExecSource
     description: str
     settings: ClusterSettings = ClusterSettings()
+    parallel: int = 1
+
+    def gather(self, reads: Sequence[Callable[[], T]]) -> list[T]:
+        """Run independent reads, concurrently when ``parallel`` allows, and return their answers
+        in the order given. The first read that failed (in that order) raises its error, as a
+        loop over them would; the step then handles it exactly as it handles one read."""
+        if self.parallel <= 1 or len(reads) < 2:
+            return [read() for read in reads]
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(self.parallel, len(reads))) as pool:
+            futures = [pool.submit(read) for read in reads]
+        return [future.result() for future in futures]

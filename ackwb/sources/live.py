@@ -13,6 +13,10 @@ from ackwb.errors import SourceError
 from ackwb.profiles import Profile
 from ackwb.sources.base import Sources
 
+# Independent reads a step may run at once (a few nodes' proxy mode, a few Node objects).
+# Small: a trace asks for a handful at a time, and API servers throttle bursts.
+PARALLEL_READS = 4
+
 
 def live_sources(profile: Profile) -> Sources:
     from ackwb.sources.live_cloud import LiveCloud
@@ -44,6 +48,7 @@ def live_sources(profile: Profile) -> Sources:
         pod_exec=LivePodExec(profile.kubeconfig, profile.context or None),
         description=f"live profile '{profile.name}' ({profile.region}, from {profile.file})",
         settings=profile.cluster_settings(),
+        parallel=PARALLEL_READS,
     )
 
 

@@ -65,7 +65,8 @@ class LiveNodes:
         self._allow_agent = allow_agent
         self._config: SshConfig | None = None
         self._clients: dict[tuple[tuple[str, str, int], ...], paramiko.SSHClient] = {}
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # guards the two dicts, never held during I/O
+        self._login_locks: dict[tuple[tuple[str, str, int], ...], threading.Lock] = {}
         self.connections_opened = 0  # logins made, jump hosts included (for progress and tests)
         self.commands_run = 0
 
@@ -171,7 +172,10 @@ class LiveNodes:
     # --- connections --------------------------------------------------------------------------
 
     def _client(self, node: str, source: str) -> paramiko.SSHClient:
-        """The node's logged-in client, connecting (through its jump hosts) on first use."""
+        """The node's logged-in client, connecting (through its jump hosts) on first use.
+
+        Nodes connect concurrently; one lock per connection (a node, or a jump host several
+        nodes go through) makes every thread that needs it wait for the one that logs in."""
         with self._lock:
             try:  # a bad ssh_config or ProxyJump loop makes this node's hop unknown, like any source failure
                 if self._config is None:
@@ -180,10 +184,13 @@ class LiveNodes:
                 target, jumps = self._config.node(node)
             except InputError as error:
                 raise SourceError(source, str(error)) from error
-            client: paramiko.SSHClient | None = None
-            path = [*jumps, target]
-            for depth, endpoint in enumerate(path):
-                key = tuple((e.user, e.hostname, e.port) for e in path[: depth + 1])
+        client: paramiko.SSHClient | None = None
+        path = [*jumps, target]
+        for depth, endpoint in enumerate(path):
+            key = tuple((e.user, e.hostname, e.port) for e in path[: depth + 1])
+            with self._lock:
+                login_lock = self._login_locks.setdefault(key, threading.Lock())
+            with login_lock:
                 cached = self._clients.get(key)
                 transport = cached.get_transport() if cached else None
                 if cached and transport and transport.is_active():
@@ -198,9 +205,10 @@ class LiveNodes:
                         client, (endpoint.hostname, endpoint.port), source, f"jump host {via.label}"
                     )
                 client = self._login(endpoint, sock, source)
-                self._clients[key] = client
-            assert client is not None
-            return client
+                with self._lock:
+                    self._clients[key] = client
+        assert client is not None
+        return client
 
     def _forget(self, client: paramiko.SSHClient) -> None:
         with self._lock:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -63,10 +64,12 @@ class Recording:
     server_blocks: dict[str, dict[str, str]] = field(default_factory=dict)  # pod folder → host → block
     calls: int = 0
     progress: Callable[[str], None] = lambda message: None
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # reads may run concurrently
 
     def note(self, what: str) -> None:
-        self.calls += 1
-        self.progress(f"[{self.calls}] {what}")
+        with self.lock:
+            self.calls += 1
+            self.progress(f"[{self.calls}] {what}")
 
     def merge_items(
         self,
@@ -75,14 +78,20 @@ class Recording:
         items_path: tuple[str, ...],
         key: Callable[[Obj], Any],
         items: list[Obj],
+        ordered: bool = False,
     ) -> None:
-        stored = self.files.setdefault(path, wrapper)
-        target = stored
-        for part in items_path[:-1]:
-            target = target.setdefault(part, {})
-        existing = target.setdefault(items_path[-1], [])
-        seen = {key(item) for item in existing}
-        existing.extend(item for item in items if key(item) not in seen)
+        """Add the items not yet stored under ``path``; ``ordered`` keeps them sorted by ``key``
+        (as the Kubernetes API lists them), whatever order concurrent reads finished in."""
+        with self.lock:
+            stored = self.files.setdefault(path, wrapper)
+            target = stored
+            for part in items_path[:-1]:
+                target = target.setdefault(part, {})
+            existing = target.setdefault(items_path[-1], [])
+            seen = {key(item) for item in existing}
+            existing.extend(item for item in items if key(item) not in seen)
+            if ordered:
+                existing.sort(key=key)
 
     def write(self, output: Path, world: Obj) -> Path:
         """Write the world as a folder, or as a zip file when ``output`` ends in .zip."""
@@ -132,7 +141,7 @@ class _Kube:
         wrapper = {"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}, "items": []}
         key = lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"])  # noqa: E731
         self.rec.merge_items(
-            f"kube/{resource}.json", wrapper, ("items",), key, [redact_kube(o) for o in objects]
+            f"kube/{resource}.json", wrapper, ("items",), key, [redact_kube(o) for o in objects], ordered=True
         )
 
     def get(self, resource: str, name: str, namespace: str | None = None) -> Obj | None:

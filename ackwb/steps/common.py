@@ -10,14 +10,16 @@ found the error, so a diagram always marks where the request fails.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
-from ackwb.errors import Forbidden, SourceError, Unreachable
+from ackwb.errors import AckwbError, Forbidden, SourceError, Unreachable
 from ackwb.model import Evidence, Finding, Severity, StepResult, Verdict
 from ackwb.sources import Sources
 
 MAX_PAGES = 50  # a safety stop; real accounts answer these queries in one or two pages
+T = TypeVar("T")
 
 
 def dig(body: dict[str, Any], *path: str) -> Any:
@@ -49,6 +51,26 @@ def cloud_items(
         else:
             return items
     return items
+
+
+def attempt(read: Callable[[], T]) -> Callable[[], T | AckwbError]:
+    """``read``, returning its error instead of raising it: for ``Sources.gather``, so that each
+    answer of a batch of independent reads is handled where it is used, in the step's order."""
+
+    def run() -> T | AckwbError:
+        try:
+            return read()
+        except AckwbError as error:
+            return error
+
+    return run
+
+
+def unwrap(answer: T | AckwbError) -> T:
+    """The answer of an ``attempt``, or its error raised again."""
+    if isinstance(answer, AckwbError):
+        raise answer
+    return answer
 
 
 def cloud_evidence(product: str, action: str, locator: str, value: Any) -> Evidence:

@@ -113,7 +113,8 @@ def _nodes_behind(
     except SourceError:  # the controller step will say so; the nodes can still be named
         return sources.kube.list("nodes")
     names = sorted({dig(p, "spec", "nodeName") for p in controllers if dig(p, "spec", "nodeName")})
-    nodes = [node for node in (sources.kube.get("nodes", name) for name in names) if node is not None]
+    reads = [lambda name=name: sources.kube.get("nodes", name) for name in names]
+    nodes = [node for node in sources.gather(reads) if node is not None]
     for backend in lb.backends:
         instance_id = (
             enis.get(backend.server_id, {}).get("InstanceId", "")

@@ -15,10 +15,10 @@ from typing import Any
 from ackwb.errors import AckwbError, InputError, SourceError
 from ackwb.model import Edge, Evidence, Finding, Hop, Path, Severity, StepResult, Verdict
 from ackwb.parse.endpointslices import SliceEndpoint, endpoints_for_port
-from ackwb.sources import Sources
-from ackwb.steps.common import details, dig, kube_evidence, settle_verdicts, source_finding
+from ackwb.sources import DnsRecord, Sources
+from ackwb.steps.common import attempt, details, dig, kube_evidence, settle_verdicts, source_finding, unwrap
 from ackwb.steps.ingress import IngressResult
-from ackwb.steps.service_checks import check_readiness, check_target_port, selected_pods
+from ackwb.steps.service_checks import check_readiness, check_target_port, read_selected_pods, selected_pods
 
 TITLE = "5. Name → virtual IP (Service)"
 
@@ -111,9 +111,17 @@ def service(sources: Sources, ing: IngressResult) -> ServiceResult:
             {"clusterIP": result.cluster_ip, "ports": dig(obj, "spec", "ports") or []},
         )
     )  # fmt: skip
-    _resolve_in_cluster(sources, result)
-    _read_endpoints(sources, result)
-    pods = selected_pods(sources, result, obj)
+    selector = f"kubernetes.io/service-name={result.name}"
+    dns_answer, slices_answer, pods_answer = sources.gather(
+        [
+            attempt(lambda: sources.dns.resolve_in_cluster(result.cluster_dns_name, "A")),
+            attempt(lambda: sources.kube.list("endpointslices", result.namespace, label_selector=selector)),
+            attempt(lambda: read_selected_pods(sources, result.namespace, obj)),
+        ]
+    )
+    _resolve_in_cluster(result, dns_answer)
+    _read_endpoints(result, slices_answer)
+    pods = selected_pods(result, obj, pods_answer)
     check_target_port(result, obj, pods)
     check_readiness(result)
     _add_hop(result, ing, selects_nothing=pods == [])
@@ -134,9 +142,9 @@ def _port(obj: dict[str, Any], wanted: str) -> ServicePort | None:
     return None
 
 
-def _resolve_in_cluster(sources: Sources, result: ServiceResult) -> None:
+def _resolve_in_cluster(result: ServiceResult, answer: list[DnsRecord] | AckwbError) -> None:
     try:
-        records = sources.dns.resolve_in_cluster(result.cluster_dns_name, "A")
+        records = unwrap(answer)
     except InputError as error:
         result.findings.append(
             Finding(
@@ -172,12 +180,11 @@ def _resolve_in_cluster(sources: Sources, result: ServiceResult) -> None:
         )
 
 
-def _read_endpoints(sources: Sources, result: ServiceResult) -> None:
+def _read_endpoints(result: ServiceResult, answer: list[dict[str, Any]] | AckwbError) -> None:
     if result.port is None:
         return
-    selector = f"kubernetes.io/service-name={result.name}"
     try:
-        slices = sources.kube.list("endpointslices", result.namespace, label_selector=selector)
+        slices = unwrap(answer)
         result.endpoints = list(endpoints_for_port(slices, result.port.name))
     except SourceError as error:
         result.findings.append(source_finding(error, result.hop_id, f"the EndpointSlices of {result.name}"))

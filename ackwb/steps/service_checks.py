@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ackwb.errors import SourceError
+from ackwb.errors import AckwbError, SourceError
 from ackwb.model import Evidence, Finding, Severity
 from ackwb.sources import Sources
-from ackwb.steps.common import dig, kube_evidence, source_finding
+from ackwb.steps.common import dig, kube_evidence, source_finding, unwrap
 
 if TYPE_CHECKING:
     from ackwb.steps.service import ServiceResult
@@ -21,18 +21,26 @@ def selector_text(obj: dict[str, Any]) -> str:
     return ",".join(f"{k}={v}" for k, v in sorted((dig(obj, "spec", "selector") or {}).items()))
 
 
-def selected_pods(
-    sources: Sources, result: ServiceResult, obj: dict[str, Any]
-) -> list[dict[str, Any]] | None:
+def read_selected_pods(sources: Sources, namespace: str, obj: dict[str, Any]) -> list[dict[str, Any]] | None:
     """The Pods the Service's selector matches in its namespace; None when it has no selector."""
     selector = selector_text(obj)
     if not selector:
         return None  # endpoints managed by hand: nothing to compare
+    return sources.kube.list("pods", namespace, label_selector=selector)
+
+
+def selected_pods(
+    result: ServiceResult, obj: dict[str, Any], answer: list[dict[str, Any]] | None | AckwbError
+) -> list[dict[str, Any]] | None:
+    """The answer of ``read_selected_pods``, with a finding when the selector matches no Pod."""
+    selector = selector_text(obj)
     try:
-        pods = sources.kube.list("pods", result.namespace, label_selector=selector)
+        pods = unwrap(answer)
     except SourceError as error:
         result.findings.append(source_finding(error, result.hop_id, f"the Pods selected by {selector}"))
         return None
+    if pods is None:
+        return None  # endpoints managed by hand: nothing to compare
     if not pods:
         message = (
             f"The selector {selector} of Service {result.namespace}/{result.name} matches no Pod in "

@@ -78,11 +78,13 @@ def read_listeners(sources: Sources, lb_id: str) -> list[Listener]:
         {"RegionId": region, "LoadBalancerId.1": lb_id},
         "Listeners",
     )
+    acl_ids = sorted({li["AclId"] for li in raw if li.get("AclStatus") == "on" and li.get("AclId")})
+    reads = [lambda acl_id=acl_id: read_acl_entries(sources, acl_id) for acl_id in acl_ids]
+    acls = dict(zip(acl_ids, sources.gather(reads), strict=True))  # listeners often share one ACL
     listeners = []
     for item in sorted(raw, key=lambda li: int(li["ListenerPort"])):
-        entries: tuple[AclEntry, ...] = ()
-        if item.get("AclStatus") == "on" and item.get("AclId"):
-            entries = read_acl_entries(sources, item["AclId"])
+        on = item.get("AclStatus") == "on" and item.get("AclId")
+        entries: tuple[AclEntry, ...] = acls[item["AclId"]] if on else ()
         listeners.append(
             Listener(
                 port=int(item["ListenerPort"]),
@@ -122,18 +124,15 @@ def read_backends(
 ) -> tuple[list[Backend], list[dict[str, Any]], list[dict[str, Any]]]:
     """The backends of the listener's vServer group with their health, and the raw rows of both."""
     region = sources.settings.region
-    group = sources.cloud.call(
-        "slb",
-        "DescribeVServerGroupAttribute",
-        {"RegionId": region, "VServerGroupId": listener.server_group_id},
-    )
-    health_rows = cloud_items(
-        sources,
-        "slb",
-        "DescribeHealthStatus",
-        {"RegionId": region, "LoadBalancerId": lb_id, "ListenerPort": listener.port},
-        "BackendServers",
-        "BackendServer",
+    group_query = {"RegionId": region, "VServerGroupId": listener.server_group_id}
+    health_query = {"RegionId": region, "LoadBalancerId": lb_id, "ListenerPort": listener.port}
+    group, health_rows = sources.gather(
+        [
+            lambda: sources.cloud.call("slb", "DescribeVServerGroupAttribute", group_query),
+            lambda: cloud_items(
+                sources, "slb", "DescribeHealthStatus", health_query, "BackendServers", "BackendServer"
+            ),
+        ]
     )
     health = {
         (h.get("ServerId"), int(h.get("Port", 0))): h.get("ServerHealthStatus", "unknown")
