@@ -3,7 +3,7 @@
 #   make demo    set up, trace app1.qas.abc.com and write an HTML report to reports/
 #   make test    set up (with the browser the tests need), then ruff and pytest
 #   make lab     open the notebooks in JupyterLab
-#   make bench   time a demo trace against `python -c "import ackwb"`
+#   make bench   time a demo trace against `python -c "import ackwb"`, and the parsers at scale
 #   make clean   remove generated files (reports, caches); `make distclean` also removes .venv
 #
 # Python packages go into .venv (needs python3 with venv: Debian/Ubuntu package python3-venv).
@@ -87,6 +87,7 @@ lab: setup
 
 bench: setup
 	$(BIN)/python benchmarks/trace_vs_import.py
+	$(BIN)/python benchmarks/parse_scale.py
 
 clean:
 	rm -rf reports build dist *.egg-info .pytest_cache .ruff_cache .hypothesis

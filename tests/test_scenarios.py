@@ -3,7 +3,8 @@
 ``EXPECTED`` is this test's own table (not read back from the worlds' ``world.json``), so a
 scenario or a step that drifts makes it fail. Hop ids are matched with shell wildcards
 where they hold generated IDs (``listener:lb-*:80``). The healthy world must produce no
-error for any of its domains, and the overlay folders must hold only what differs.
+error for any of its domains, and the overlay folders must hold only what differs (plus, for
+a node a scenario switches to iptables mode, that node's ``iptables-save`` output).
 """
 
 from __future__ import annotations
@@ -100,6 +101,10 @@ EXPECTED = {
         "kube-proxy", A1, "KUBE_PROXY_MODE_DIFFERS", "kube-proxy:cn-hangzhou.10.17.10.11", OK, OK, "",
         Severity.WARNING,
     ),
+    "iptables-stale-dnat": Expect(
+        "kube-proxy", A1, "KUBE_PROXY_STALE_RULES", "kube-proxy:cn-hangzhou.10.17.10.11", BLOCKED, BLOCKED,
+        "stale 10.17.10.90:8080",
+    ),
     "pod-crashloop": Expect(
         "pod", A1, "POD_NOT_READY", "pod:app/app1-service-*", BLOCKED, BLOCKED, "CrashLoopBackOff"
     ),
@@ -192,8 +197,10 @@ def test_scenario_folders_are_overlays_of_healthy() -> None:
         own = sorted(
             p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and p.name != "world.json"
         )
-        assert own == meta["files"] and set(own) < healthy_files
-        for relative in own:
+        assert own == meta["files"] and set(own) & healthy_files < healthy_files
+        added = set(own) - healthy_files  # only the rules of a node whose kube-proxy runs another mode
+        assert all(p.startswith("nodes/") and p.endswith("/iptables-save.txt") for p in added), added
+        for relative in set(own) & healthy_files:
             assert (root / relative).read_bytes() != (healthy / relative).read_bytes(), f"{name}/{relative}"
 
 

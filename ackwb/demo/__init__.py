@@ -34,6 +34,7 @@ SCENARIOS: dict[str, str] = {
     "ipvs-stale-real-server": "IPVS on node 10.17.10.11 sends app2 to an old Pod IP (stale rule)",
     "ipvs-weight-zero": "an app2 Pod drains: its endpoint is terminating and IPVS gives it weight 0",
     "proxy-mode-differs": "kube-proxy on node 10.17.10.13 runs iptables, the others IPVS",
+    "iptables-stale-dnat": "kube-proxy in iptables mode on node 10.17.10.11 DNATs app1 to an old Pod IP",
     "pod-crashloop": "app1's Pod is in CrashLoopBackOff after 7 restarts",
     "node-not-ready": "node 10.17.10.13 is NotReady; app1's Pod on it is not ready",
     "egress-no-default-route": "the vSwitch's route 0.0.0.0/0 to the NAT gateway was deleted",

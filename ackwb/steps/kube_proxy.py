@@ -2,25 +2,38 @@
 proxy mode and the rule that turns the Service's ClusterIP into Pod IPs.
 
 In IPVS mode the ClusterIP:port is a virtual server with one real server per endpoint
-kube-proxy uses (the ready ones); a stale rule (real servers ≠ those endpoints), a
-missing virtual server or a weight-0 real server is a finding. The proxy mode is read on
-every node of the trace (the load balancer's backends and the endpoints' nodes), because
-a node that runs another mode handles the Service differently. The iptables and nftables
-rules are read in a later version and are reported as not yet analysed, never guessed.
+kube-proxy uses (the ready ones); in iptables and nftables mode it is a rule leading to a
+KUBE-SVC / ``service-`` chain that DNATs each new connection to one endpoint, by share
+(``kube_proxy_rules`` reads those rules). Either way the targets must be those endpoints: a
+stale rule (targets ≠ endpoints), a missing virtual server or rule, or (IPVS) a weight-0 real
+server is a finding. The proxy mode is read on every node of the trace (the load balancer's
+backends and the endpoints' nodes), because a node that runs another mode handles the
+Service differently. Windows' ``kernelspace`` mode is reported as not analysed, never guessed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ackwb.errors import AckwbError, SourceError
 from ackwb.model import Edge, Evidence, Finding, Hop, Severity, StepResult, Verdict
 from ackwb.parse.endpointslices import kube_proxy_endpoints
-from ackwb.parse.ipvsadm import VirtualService, parse_ipvsadm
+from ackwb.parse.ipvsadm import IpvsTable, VirtualService, parse_ipvsadm
 from ackwb.parse.proxy_mode import parse_proxy_mode
 from ackwb.sources import Sources, commands
-from ackwb.steps.common import details, dig, settle_verdicts, source_finding
+from ackwb.steps.common import attempt, details, dig, settle_verdicts, source_finding, unwrap
 from ackwb.steps.ecs import NodeResult
+from ackwb.steps.kube_proxy_rules import (
+    RULE_MODES,
+    RuleLookup,
+    Target,
+    check,
+    no_endpoints,
+    read_rules,
+    rows,
+    stale_rules,
+)
 from ackwb.steps.service import ServiceResult
 
 TITLE = "6. Virtual IP → Pod IP (Kube-proxy)"
@@ -32,7 +45,8 @@ class KubeProxyResult(StepResult):
     node_ip: str = ""
     mode: str = ""  # ipvs, iptables, nftables
     modes: dict[str, str] = field(default_factory=dict)  # node name → mode, for every node of the trace
-    virtual_service: VirtualService | None = None
+    virtual_service: VirtualService | None = None  # IPVS mode
+    rules: RuleLookup | None = None  # iptables and nftables mode
 
     @property
     def hop_id(self) -> str:
@@ -55,26 +69,43 @@ def kube_proxy(sources: Sources, svc: ServiceResult) -> KubeProxyResult:
     return result
 
 
-def _read_mode(sources: Sources, result: KubeProxyResult, node_ip: str) -> str:
-    output = sources.node.run(node_ip, commands.proxy_mode())
-    mode = parse_proxy_mode(output.stdout)
-    result.evidence.append(Evidence(f"node {node_ip}: {commands.proxy_mode()}", "stdout", mode))
-    return mode
+def _read_modes(sources: Sources, result: KubeProxyResult, svc: ServiceResult, nodes: NodeResult) -> None:
+    """kube-proxy's mode on the controller's node and on the other nodes of the trace, read at
+    once. Only the controller node's failure raises: its rules are the ones this step reads."""
+    targets = {result.node: result.node_ip}
+    targets.update(
+        (name, ip) for name, ip in _trace_nodes(sources, svc, nodes).items() if name != result.node
+    )
+    answers = sources.gather(
+        [attempt(lambda ip=ip: sources.node.run(ip, commands.proxy_mode())) for ip in targets.values()]
+    )
+    for (name, ip), answer in zip(targets.items(), answers, strict=True):
+        try:
+            mode = parse_proxy_mode(unwrap(answer).stdout)
+        except AckwbError:
+            if name == result.node:
+                raise
+            continue  # an unreadable node is not a disagreement; its own hop says what was seen
+        result.evidence.append(Evidence(f"node {ip}: {commands.proxy_mode()}", "stdout", mode))
+        result.modes[name] = mode
+    result.mode = result.modes[result.node]
 
 
 def _follow(sources: Sources, result: KubeProxyResult, svc: ServiceResult, nodes: NodeResult) -> None:
     assert svc.port is not None
     where = f"node {result.node_ip}: ipvsadm -Ln -t {svc.cluster_ip}:{svc.port.port}"
+    table = None
     try:
-        result.mode = _read_mode(sources, result, result.node_ip)
-        result.modes[result.node] = result.mode
-        _compare_modes(sources, result, svc, nodes)
-        if result.mode != "ipvs":
-            _mode_not_analysed(result, svc)
-            return
-        command = commands.ipvsadm_service(svc.cluster_ip, svc.port.port, svc.port.protocol)
-        listing = sources.node.run(result.node_ip, command)  # exits 1 when there is no such service
-        table = parse_ipvsadm(listing.stdout, where) if listing.exit_status == 0 else None
+        _read_modes(sources, result, svc, nodes)
+        _compare_modes(result)
+        if result.mode == "ipvs":
+            command = commands.ipvsadm_service(svc.cluster_ip, svc.port.port, svc.port.protocol)
+            listing = sources.node.run(result.node_ip, command)  # exits 1 when there is no such service
+            table = parse_ipvsadm(listing.stdout, where) if listing.exit_status == 0 else None
+        elif result.mode in RULE_MODES:
+            result.rules = read_rules(
+                sources, result.node_ip, result.mode, svc.cluster_ip, svc.port.port, svc.port.protocol
+            )
     except SourceError as error:
         result.findings.append(
             source_finding(error, result.hop_id, f"the kube-proxy rules on node {result.node}")
@@ -85,6 +116,16 @@ def _follow(sources: Sources, result: KubeProxyResult, svc: ServiceResult, nodes
         result.findings.append(Finding("KUBE_PROXY_UNREADABLE", Severity.WARNING, result.hop_id, str(error)))
         _add_hop(result, svc, Verdict.UNKNOWN, "")
         return
+    if result.mode == "ipvs":
+        _follow_ipvs(result, svc, table, where)
+    elif result.rules is not None:
+        _follow_rules(result, svc, result.rules)
+    else:
+        _mode_not_analysed(result, svc)
+
+
+def _follow_ipvs(result: KubeProxyResult, svc: ServiceResult, table: IpvsTable | None, where: str) -> None:
+    assert svc.port is not None
     vs = table.find(svc.cluster_ip, svc.port.port, svc.port.protocol) if table else None
     result.virtual_service = vs
     if vs is None:
@@ -95,16 +136,16 @@ def _follow(sources: Sources, result: KubeProxyResult, svc: ServiceResult, nodes
         evidence = (
             Evidence(where, f"{svc.port.protocol} {svc.cluster_ip}:{svc.port.port}", "(no such line)"),
         )
-        check = f"ipvsadm -Ln -t {svc.cluster_ip}:{svc.port.port}"
-        result.findings.append(
-            Finding("KUBE_PROXY_VIP_MISSING", Severity.ERROR, result.hop_id, message, evidence, check)
-        )
-        result.dead_end = message
+        _vip_missing(result, message, evidence, f"ipvsadm -Ln -t {svc.cluster_ip}:{svc.port.port}")
         _add_hop(result, svc, Verdict.BLOCKED, f"IPVS: no {svc.cluster_ip}:{svc.port.port}")
         return
-    result.evidence.append(Evidence(where, f"line {vs.line}", vs.raw))
+    head = (Evidence(where, f"line {vs.line}", vs.raw),)
+    targets = [
+        Target(rs.address, rs.port, rs.weight > 0, (Evidence(where, f"line {rs.line}", rs.raw),))
+        for rs in vs.real_servers
+    ]
+    result.evidence.extend((*head, *(e for t in targets for e in t.evidence)))
     for rs in vs.real_servers:
-        result.evidence.append(Evidence(where, f"line {rs.line}", rs.raw))
         result.rows.append(
             {
                 "node": result.node,
@@ -118,9 +159,9 @@ def _follow(sources: Sources, result: KubeProxyResult, svc: ServiceResult, nodes
                 "inactive": rs.inactive_conn,
             }
         )
-    _compare_with_endpoints(result, svc, vs, where)
+    _compare_with_endpoints(result, svc, targets, head, "IPVS", f"ipvsadm -Ln -t {vs.address}:{vs.port}")
     _weight_zero(result, vs, where)
-    forwarding = any(rs.weight > 0 for rs in vs.real_servers)
+    forwarding = any(t.forwarding for t in targets)
     _add_hop(
         result,
         svc,
@@ -129,12 +170,48 @@ def _follow(sources: Sources, result: KubeProxyResult, svc: ServiceResult, nodes
     )
 
 
+def _follow_rules(result: KubeProxyResult, svc: ServiceResult, lookup: RuleLookup) -> None:
+    """iptables or nftables: the way in for the ClusterIP, the chain, its DNAT targets and shares."""
+    assert svc.port is not None
+    vip, port, mode = svc.cluster_ip, svc.port.port, lookup.mode
+    by_hand = check(mode, vip, port, svc.port.protocol, lookup.chain.chain if lookup.chain else None)
+    result.evidence.extend((*lookup.evidence, *(e for t in lookup.targets for e in t.evidence)))
+    result.rows.extend(rows(lookup, result.node))
+    if lookup.entry is not None:
+        _compare_with_endpoints(result, svc, lookup.targets, lookup.evidence, mode, by_hand)
+        forwarding = any(t.forwarding for t in lookup.targets)
+        _add_hop(result, svc, Verdict.OK if forwarding else Verdict.BLOCKED, lookup.rule)
+        return
+    none_ready = svc.endpoints_seen and not kube_proxy_endpoints(svc.endpoints)
+    if lookup.rejected is not None or (mode == "iptables" and none_ready):
+        result.findings.append(no_endpoints(svc, result.node, result.hop_id, lookup, by_hand))
+        _compare_with_endpoints(result, svc, (), lookup.evidence, mode, by_hand)
+        _add_hop(result, svc, Verdict.BLOCKED, f"{mode}: REJECT, no endpoints")
+        return
+    message = (
+        f"kube-proxy ({mode}) on node {result.node} has no rule for {svc.port.protocol} {vip}:{port}: "
+        "in-cluster clients on this node cannot reach the Service."
+    )
+    evidence = (Evidence(lookup.where, f"{svc.port.protocol} {vip}:{port}", "(no such rule)"),)
+    _vip_missing(result, message, evidence, by_hand)
+    _add_hop(result, svc, Verdict.BLOCKED, f"{mode}: no {vip}:{port}")
+
+
+def _vip_missing(result: KubeProxyResult, message: str, evidence: tuple[Evidence, ...], by_hand: str) -> None:
+    result.findings.append(
+        Finding("KUBE_PROXY_VIP_MISSING", Severity.ERROR, result.hop_id, message, evidence, by_hand)
+    )
+    result.dead_end = message
+
+
 def _trace_nodes(sources: Sources, svc: ServiceResult, nodes: NodeResult) -> dict[str, str]:
     """Node name → internal IP of the load balancer's backend nodes and the endpoints' nodes."""
     found = {n.name: n.internal_ip for n in nodes.nodes}
-    for name in sorted({e.node for e in svc.endpoints if e.node} - set(found)):
+    names = sorted({e.node for e in svc.endpoints if e.node} - set(found))
+    answers = sources.gather([attempt(lambda name=name: sources.kube.get("nodes", name)) for name in names])
+    for name, answer in zip(names, answers, strict=True):
         try:
-            obj = sources.kube.get("nodes", name)
+            obj = unwrap(answer)
         except SourceError:
             continue
         addresses = dig(obj or {}, "status", "addresses") or []
@@ -144,15 +221,8 @@ def _trace_nodes(sources: Sources, svc: ServiceResult, nodes: NodeResult) -> dic
     return found
 
 
-def _compare_modes(sources: Sources, result: KubeProxyResult, svc: ServiceResult, nodes: NodeResult) -> None:
-    """Read kube-proxy's mode on the other nodes of the trace and say when they differ."""
-    for name, ip in _trace_nodes(sources, svc, nodes).items():
-        if name in result.modes:
-            continue
-        try:
-            result.modes[name] = _read_mode(sources, result, ip)
-        except AckwbError:
-            continue  # an unreadable node is not a disagreement; its own hop says what was seen
+def _compare_modes(result: KubeProxyResult) -> None:
+    """Say when kube-proxy's mode differs between the nodes of the trace."""
     if len(set(result.modes.values())) < 2:
         return
     by_mode: dict[str, list[str]] = {}
@@ -173,45 +243,18 @@ def _compare_modes(sources: Sources, result: KubeProxyResult, svc: ServiceResult
 
 
 def _compare_with_endpoints(
-    result: KubeProxyResult, svc: ServiceResult, vs: VirtualService, where: str
+    result: KubeProxyResult,
+    svc: ServiceResult,
+    targets: Sequence[Target],
+    head: tuple[Evidence, ...],
+    what: str,
+    by_hand: str,
 ) -> None:
-    """Real servers with weight must be the endpoints kube-proxy should use: the ready ones."""
-    if not svc.endpoints_seen:
-        return  # the EndpointSlices could not be read: nothing to compare with
-    rules = {f"{rs.address}:{rs.port}" for rs in vs.real_servers if rs.weight > 0}
-    wanted = {f"{e.address}:{e.port}" for e in kube_proxy_endpoints(svc.endpoints)}
-    extra, missing = sorted(rules - wanted), sorted(wanted - rules)
-    if not extra and not missing:
-        return
-    wrong = [f"stale {', '.join(extra)} (no ready endpoint)"] if extra else []
-    wrong += [f"missing {', '.join(missing)}"] if missing else []
-    message = (
-        f"IPVS on {result.node} sends {svc.cluster_ip}:{vs.port} to {', '.join(sorted(rules)) or 'nothing'}, "
-        f"but the ready endpoints are {', '.join(sorted(wanted)) or 'none'}: {'; '.join(wrong)}. "
-        "kube-proxy on this node has not applied the latest endpoints (its logs say why)."
-    )
-    broken = bool(extra) or not rules
-    evidence = (
-        Evidence(where, f"line {vs.line}", vs.raw),
-        *(Evidence(where, f"line {rs.line}", rs.raw) for rs in vs.real_servers),
-        Evidence(
-            "kube:endpointslices",
-            f"{svc.namespace}/{svc.name} ready endpoints",
-            ", ".join(sorted(wanted)) or "(none)",
-        ),
-    )
-    result.findings.append(
-        Finding(
-            "KUBE_PROXY_STALE_RULES",
-            Severity.ERROR if broken else Severity.WARNING,
-            result.hop_id,
-            message,
-            evidence,
-            check=f"ipvsadm -Ln -t {vs.address}:{vs.port}",
-        )
-    )
-    if broken:
-        result.dead_end = result.dead_end or message
+    finding = stale_rules(svc, result.node, result.hop_id, targets, head, what, by_hand)
+    if finding is not None:
+        result.findings.append(finding)
+        if finding.severity is Severity.ERROR:
+            result.dead_end = result.dead_end or finding.message
 
 
 def _weight_zero(result: KubeProxyResult, vs: VirtualService, where: str) -> None:
@@ -237,7 +280,7 @@ def _add_hop(result: KubeProxyResult, svc: ServiceResult, verdict: Verdict, rule
     result.hops.append(
         Hop(
             result.hop_id,
-            "ipvs" if result.mode == "ipvs" else "kube-proxy",
+            result.mode if result.mode in ("ipvs", *RULE_MODES) else "kube-proxy",
             f"{rule or 'kube-proxy ' + (result.mode or '?')}\non {result.node}",
             svc.path_kind,
             verdict,
@@ -252,13 +295,15 @@ def _add_hop(result: KubeProxyResult, svc: ServiceResult, verdict: Verdict, rule
 
 
 def _mode_not_analysed(result: KubeProxyResult, svc: ServiceResult) -> None:
+    """A mode whose rules ackwb does not read (``kernelspace``: Windows' HNS load balancers)."""
     result.findings.append(
         Finding(
             "KUBE_PROXY_MODE_NOT_ANALYSED",
             Severity.INFO,
             result.hop_id,
-            f"kube-proxy on {result.node} runs in {result.mode} mode; this version reads IPVS rules only.",
-            check="iptables-save -t nat" if result.mode == "iptables" else "nft -j list table ip kube-proxy",
+            f"kube-proxy on {result.node} runs in {result.mode} mode; ackwb reads IPVS, iptables and "
+            "nftables rules only.",
+            check="hnsdiag list loadbalancers  (on the Windows node)",
         )
     )
     _add_hop(result, svc, Verdict.UNKNOWN, "")

@@ -233,8 +233,13 @@ class NodePeer(SshPeer):
 
 
 def _node_dirs(world: World) -> list[str]:
-    root = world.root.joinpath("nodes")
-    return sorted(child.name for child in root.iterdir() if child.is_dir())
+    """The world's nodes: an overlay's node folders and its base's together."""
+    found: set[str] = set()
+    for root in (world.root, world.files.base):
+        folder = root.joinpath("nodes") if root is not None else None
+        if folder is not None and folder.is_dir():
+            found.update(child.name for child in folder.iterdir() if child.is_dir())
+    return sorted(found)
 
 
 def _responses(world: World, nodes: list[str]) -> dict[str, dict[str, Any]]:

@@ -109,12 +109,18 @@ class Draft:
         self.files[f"nodes/{node_ip}/{name}"] = text
 
     def refresh_node_tables(self, node_ips: list[str] | None = None) -> None:
-        """Recompute ``ipvsadm -Ln`` and ``ip -o addr`` from the current Services and EndpointSlices."""
-        fresh = node.outputs(self.items("services"), self.items("endpointslices"))
-        for n in f.NODES:
-            if node_ips is None or n.ip in node_ips:
-                for name in ("ipvsadm.txt", "ip-addr.txt"):
-                    self.set_node_text(n.ip, name, fresh[f"{n.ip}/{name}"])
+        """Recompute what kube-proxy programs (``ipvsadm -Ln``, ``ip -o addr``, ``iptables-save``)
+        from the current Services and EndpointSlices, in each node's current proxy mode."""
+        modes = {n.ip: self.node_text(n.ip, "proxy-mode.txt") for n in f.NODES}
+        fresh = node.outputs(self.items("services"), self.items("endpointslices"), modes)
+        for path, text in fresh.items():
+            if node_ips is None or path.split("/", 1)[0] in node_ips:
+                self.files[f"nodes/{path}"] = text
+
+    def set_proxy_mode(self, node_ip: str, mode: str) -> None:
+        """kube-proxy on ``node_ip`` restarted in ``mode``: it cleans up the other mode's rules."""
+        self.set_node_text(node_ip, "proxy-mode.txt", mode)
+        self.refresh_node_tables([node_ip])
 
     def refresh_backends(self) -> None:
         """Recompute the controllers' dynamic backends from the current Services and EndpointSlices.

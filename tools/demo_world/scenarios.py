@@ -157,6 +157,14 @@ SCENARIOS = [
         edit=cluster.proxy_mode_differs,
     ),
     Scenario(
+        name="iptables-stale-dnat",
+        family="kube-proxy",
+        summary="kube-proxy in iptables mode on node 10.17.10.11 DNATs app1 to an old Pod IP",
+        expect="KUBE_PROXY_STALE_RULES on kube-proxy of cn-hangzhou.10.17.10.11 (iptables mode)",
+        domain="app1.qas.abc.com",
+        edit=cluster.iptables_stale_dnat,
+    ),
+    Scenario(
         name="pod-crashloop",
         family="pod",
         summary="app1's Pod is in CrashLoopBackOff after 7 restarts",

@@ -8,6 +8,7 @@ condition, the IPVS tables of every node and the ingress controller's dynamic ba
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,7 @@ from tools.demo_world.facts import later
 Obj = dict[str, Any]
 TRIGGER = "endpoints.kubernetes.io/last-change-trigger-time"
 STALE_POD_IP = "10.17.10.95"  # an app2 Pod IP from before the last rollout
+STALE_APP1_POD_IP = "10.17.10.90"  # app1's Pod IP before the Pod was recreated
 SICK_NODE = f.NODE_BY_IP["10.17.10.13"]
 
 
@@ -121,11 +123,24 @@ def ipvs_weight_zero(d: Draft) -> None:
 def proxy_mode_differs(d: Draft) -> None:
     """kube-proxy on node 10.17.10.13 was restarted with a local config in iptables mode: it
     cleaned up IPVS and kube-ipvs0 there, while the other nodes run IPVS."""
-    ip = SICK_NODE.ip
-    d.set_node_text(ip, "proxy-mode.txt", "iptables")
-    d.set_node_text(ip, "ipvsadm.txt", node.HEADER)
-    lines = d.node_text(ip, "ip-addr.txt").splitlines(keepends=True)
-    d.set_node_text(ip, "ip-addr.txt", "".join(line for line in lines if "kube-ipvs0" not in line))
+    d.set_proxy_mode(SICK_NODE.ip, "iptables")
+
+
+def iptables_stale_dnat(d: Draft) -> None:
+    """kube-proxy on node 10.17.10.11 runs in iptables mode and lost its API watch before app1's
+    Pod was recreated: its rules still DNAT app1's ClusterIP to the old Pod IP 10.17.10.90 (a
+    stale KUBE-SEP chain) and have none for the current Pod 10.17.10.91."""
+    controller_node = f.NODE_BY_IP["10.17.10.11"]
+    d.set_proxy_mode(controller_node.ip, "iptables")
+    seen = copy.deepcopy(d.items("endpointslices"))  # the EndpointSlices as kube-proxy last saw them
+    (app1,) = [s for s in seen if s["metadata"]["labels"].get(node.SERVICE_NAME) == "app1-service"]
+    for endpoint in app1["endpoints"]:
+        endpoint["addresses"] = [
+            STALE_APP1_POD_IP if a == "10.17.10.91" else a for a in endpoint["addresses"]
+        ]
+    rules = node.iptables_save(controller_node, d.items("services"), seen)
+    assert STALE_APP1_POD_IP in rules, "app1's endpoint to make stale is not in the rules"
+    d.set_node_text(controller_node.ip, "iptables-save.txt", rules)
 
 
 # ------------------------------------------------------------------------------------------- pod
