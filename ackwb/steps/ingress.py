@@ -1,6 +1,7 @@
 """Step 4, Ingress (host → Service): which server block and location of the ingress-nginx
 controller serve the host and path, which Service and port they name, and which
-endpoints the controller's Lua balancer really sends the request to.
+endpoints the controller's Lua balancer really sends the request to (and what share a
+canary takes: ``ingress_canary``).
 
 nginx.conf holds no endpoints: the location sets ``$proxy_upstream_name`` and the
 dynamic backends (``/dbg backends all``) hold the endpoints under that name. They are
@@ -17,10 +18,12 @@ from typing import Any
 from ackwb.errors import AckwbError, SourceError
 from ackwb.model import Edge, Evidence, Finding, Hop, Path, Severity, StepResult, Verdict
 from ackwb.parse.backends import Backend, find_backend, parse_backends
+from ackwb.parse.canary import TrafficTarget
 from ackwb.parse.nginx_conf import Location, ServerBlock, match_location, parse_server_block
 from ackwb.sources import Sources, commands
 from ackwb.steps.common import details, dig, settle_verdicts, source_finding
 from ackwb.steps.ecs import ControllerPod, NodeResult
+from ackwb.steps.ingress_canary import check_canary
 from ackwb.steps.ingress_checks import check_in_sync, class_not_served, class_verdicts, close_hosts
 
 TITLE = "4. Host → Service (Ingress)"
@@ -42,6 +45,7 @@ class IngressResult(StepResult):
     service_upstream: bool = False  # True: nginx proxies to the ClusterIP, so kube-proxy is on the path
     backend: Backend | None = None
     backend_endpoints: list[str] = field(default_factory=list)  # "ip:port" the balancer picks from
+    traffic: tuple[TrafficTarget, ...] = ()  # the split with a canary backend (empty without one)
 
     @property
     def hop_id(self) -> str:
@@ -184,6 +188,7 @@ def _read_backends(sources: Sources, result: IngressResult) -> None:
         ", ".join(result.backend_endpoints) or "(absent: no endpoints)",
     )
     result.evidence.append(endpoints)
+    check_canary(sources, result, backends, source)
     if not result.backend_endpoints:
         # No dead end here: the Service step says why there is no endpoint (selector, readiness…),
         # and the Pod step says so when nginx's list disagrees with the EndpointSlices.
