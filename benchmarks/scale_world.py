@@ -3,7 +3,7 @@
 ``build_scaled_world(target, services, pods_per_service)`` copies the healthy demo world and
 adds ``services`` ClusterIP Services in namespace ``bulk``, each with ``pods_per_service``
 ready Pods, their EndpointSlices, cluster DNS records, IPVS virtual servers on every node
-and dynamic backends in the ingress controller. app1/app2/app3 stay as they are, so a trace
+and dynamic backends in the ingress controller. The demo's apps stay as they are, so a trace
 of app1 must read the same amount whatever the size.
 """
 

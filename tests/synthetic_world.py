@@ -29,6 +29,13 @@ TEMPLATE_NAMESPACE = "app"
 TEMPLATE_CLUSTER_IP = "192.168.195.85"
 TEMPLATE_POD_IP = "10.17.10.91"
 PUBLIC_LB_IP, PRIVATE_LB_IP = "203.0.113.10", "198.51.100.20"
+DEMO_DOMAINS = sorted(
+    {
+        rule["host"]
+        for ingress in json.loads(demo_world_root().joinpath("kube", "ingresses.json").read_text())["items"]
+        for rule in ingress["spec"]["rules"]
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -86,14 +93,14 @@ class Host:
 
 
 def build_big_world(root: Path, domains: int = 50) -> list[str]:
-    """Write a world with ``domains`` hosts (the demo's three plus generated ones) at ``root``.
+    """Write a world with ``domains`` hosts (the demo's own plus generated ones) at ``root``.
 
     Returns the generated domains.
     """
     shutil.copytree(str(demo_world_root()), root)
     hosts = [
         Host(number, NAMESPACES[number % len(NAMESPACES)], on_private_lb=number % 4 == 3)
-        for number in range(domains - 3)
+        for number in range(domains - len(DEMO_DOMAINS))
     ]
     for resource in ("ingresses", "services", "endpointslices", "pods"):
         _clone_in(root / "kube" / f"{resource}.json", hosts, lambda d: d["items"], _names_template)

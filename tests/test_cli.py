@@ -90,7 +90,12 @@ def test_scenarios_lists_healthy_and_every_broken_world() -> None:
 
 def test_domains() -> None:
     run = ackwb("domains")
-    assert run.stdout.split() == ["app1.qas.abc.com", "app2.qas.abc.com", "app3.qas.abc.com"]
+    assert run.stdout.split() == [
+        "app1.qas.abc.com",
+        "app2.qas.abc.com",
+        "app3.qas.abc.com",
+        "app4.qas.abc.com",
+    ]
 
 
 def test_report_is_self_contained_html_with_the_diagram(tmp_path: Path) -> None:

@@ -199,7 +199,7 @@ def test_generated_world_maps_fifty_domains_in_their_namespaces(big_map: Cluster
     assert {f"cluster_ns_{ns}" for ns in NAMESPACES} | {"cluster_ns_app"} == {
         c for c in groups if c.startswith("cluster_ns_")
     }
-    assert len(groups["cluster_lb"]) == 2
+    assert len(groups["cluster_lb"]) == 3  # public-lb, private-lb and public-nlb
     assert len(edges(dot)) >= 50 * 4
 
 
@@ -253,6 +253,6 @@ def test_map_command_prints_the_dot_or_writes_a_file(
     assert capsys.readouterr().out == demo_map.dot
     assert main(["map", "-o", str(tmp_path / "map.gv")]) == 0
     assert (tmp_path / "map.gv").read_text(encoding="utf-8") == demo_map.dot
-    assert "3 domains" in capsys.readouterr().err
+    assert "4 domains" in capsys.readouterr().err
     assert main(["map", "-o", str(tmp_path / "map.png")]) == 2
     assert "map.png" in capsys.readouterr().err

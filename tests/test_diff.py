@@ -176,7 +176,7 @@ def test_healthy_world_against_itself_lists_nothing(healthy: Workbook) -> None:
     assert isinstance(result, WorldDiff) and not result
     assert [d.domain for d in result.diffs] == healthy.domains()
     assert result.rows == [] and result.changed == []
-    assert "no differences in 3 domains" in diff_text(result)
+    assert "no differences in 4 domains" in diff_text(result)
 
 
 def test_unready_pod_changes_exactly_its_hop(healthy: Workbook, tmp_path: FilePath) -> None:
@@ -209,7 +209,7 @@ def test_world_diff_diagram_and_html(healthy: Workbook, tmp_path: FilePath) -> N
     assert "changed" in pod_line and "BLOCKED" in pod_line
     assert "app2-service" not in dot, "unchanged domains are left out of the diagram"
     page = result._repr_html_()
-    assert "2 changes in 1 of 3 domains" in page or re.search(r"\d+ changes? in 1 of 3 domains", page)
+    assert "2 changes in 1 of 4 domains" in page or re.search(r"\d+ changes? in 1 of 4 domains", page)
     assert app1_pod_name(root) in page
 
 

@@ -97,7 +97,7 @@ def test_changing_the_world_refreshes_the_domains(tmp_path: FilePath) -> None:
 
     explorer = Explorer(domain="app3.qas.abc.com")
     explorer.world.value = str(world)
-    assert list(explorer.domain.options) == ["app1.qas.abc.com", "app3.qas.abc.com"]
+    assert list(explorer.domain.options) == ["app1.qas.abc.com", "app3.qas.abc.com", "app4.qas.abc.com"]
     assert explorer.domain.value == "app3.qas.abc.com", "the chosen domain is kept when the new world has it"
     assert str(world) in explorer.status.value
     trace = explorer.on_run()

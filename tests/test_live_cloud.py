@@ -159,6 +159,22 @@ def test_roa_cluster_detail_is_a_get_on_the_cluster_path(peer: OpenApiPeer, worl
     ]
 
 
+def test_nlb_goes_out_through_its_sdk_client_as_rpc_with_plain_arrays(peer: OpenApiPeer, world: Any) -> None:
+    cloud = live(peer)
+    nlb_calls = [(a, p) for product, a, p in STEP_CALLS if product == "nlb"]
+    assert {a for a, _ in nlb_calls} == {
+        "ListLoadBalancers", "ListListeners", "ListServerGroupServers", "GetListenerHealthStatus"
+    }  # fmt: skip
+    listeners = cloud.call("nlb", "ListListeners", {"LoadBalancerIds": ["nlb-x", "nlb-y"], "MaxResults": 1})
+    assert listeners["Listeners"] == [] and listeners["NextToken"] == ""
+    assert type(cloud._client("nlb")).__module__ == "alibabacloud_nlb20220430.client"
+    (sent,) = peer.requests
+    assert (sent.method, sent.path, sent.product, sent.version) == ("POST", "/", "nlb", "2022-04-30")
+    assert (sent.params["LoadBalancerIds.1"], sent.params["LoadBalancerIds.2"]) == ("nlb-x", "nlb-y")
+    (nlb,) = cloud.call("nlb", "ListLoadBalancers", {"MaxResults": 100})["LoadBalancers"]
+    assert isinstance(nlb["ZoneMappings"], list) and isinstance(nlb["SecurityGroupIds"], list)
+
+
 def test_an_unknown_id_is_a_source_error_with_the_api_code(peer: OpenApiPeer) -> None:
     with pytest.raises(SourceError) as caught:
         live(peer).call("slb", "DescribeVServerGroupAttribute", {"VServerGroupId": "rsp-doesnotexist"})
@@ -177,12 +193,12 @@ def test_region_is_added_where_the_product_needs_it(peer: OpenApiPeer) -> None:
 
 def test_products_without_a_world_answer_still_go_out_with_their_version(peer: OpenApiPeer) -> None:
     cloud = live(peer)
-    for product, action in (("pvtz", "DescribeZones"), ("nlb", "ListLoadBalancers")):
+    for product, action in (("pvtz", "DescribeZones"), ("nlb", "GetLoadBalancerAttribute")):
         with pytest.raises(SourceError, match="InvalidAction.NotFound"):
             cloud.call(product, action, {})
     assert [(r.product, r.action, r.version) for r in peer.requests] == [
         ("pvtz", "DescribeZones", "2018-01-01"),
-        ("nlb", "ListLoadBalancers", "2022-04-30"),
+        ("nlb", "GetLoadBalancerAttribute", "2022-04-30"),
     ]
 
 

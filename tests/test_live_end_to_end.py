@@ -23,7 +23,7 @@ from ackwb.demo import demo_world_root
 from ackwb.sources import commands
 from ackwb.sources.world import load_world
 
-DOMAINS = ["app1.qas.abc.com", "app2.qas.abc.com", "app3.qas.abc.com"]
+DOMAINS = ["app1.qas.abc.com", "app2.qas.abc.com", "app3.qas.abc.com", "app4.qas.abc.com"]  # app4: NLB
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +76,8 @@ def test_nothing_but_reads_reached_any_peer(lab: Lab) -> None:
     assert lab.cloud.requests and all(
         r.action.startswith(("Describe", "List", "Get")) for r in lab.cloud.requests
     )
+    nlb = {r.action for r in lab.cloud.requests if (r.product, r.version) == ("nlb", "2022-04-30")}
+    assert nlb == {"ListLoadBalancers", "ListListeners", "ListServerGroupServers", "GetListenerHealthStatus"}
     node_commands = [entry["command"] for entry in lab.ssh.node.commands()]
     allowed = {
         commands.proxy_mode().shell(),

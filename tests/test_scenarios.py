@@ -43,7 +43,7 @@ class Expect:
     client_ip: str | None = None
 
 
-A1, A2, A3 = "app1.qas.abc.com", "app2.qas.abc.com", "app3.qas.abc.com"
+A1, A2, A3, A4 = "app1.qas.abc.com", "app2.qas.abc.com", "app3.qas.abc.com", "app4.qas.abc.com"
 EXPECTED = {
     "dns-record-deleted": Expect(
         "dns", A1, "DNS_NAME_NOT_FOUND", f"dns:{A1}", BLOCKED, BLOCKED, f"{A1} does not resolve"
@@ -66,6 +66,10 @@ EXPECTED = {
     "lb-nodeport-mismatch": Expect(
         "load balancer", A1, "LB_NODEPORT_MISMATCH", "backend:10.17.10.1?:30080", BLOCKED, BLOCKED,
         "listens on NodePort 31523",
+    ),
+    "nlb-security-group-closed": Expect(
+        "load balancer", A4, "LB_SECURITY_GROUP_DENIES", "listener:nlb-*:80", BLOCKED, BLOCKED,
+        "Drop TCP 80/80 from 0.0.0.0/0 priority 1",
     ),
     "ingress-host-typo": Expect(
         "ingress", A1, "INGRESS_NO_RULE_FOR_HOST", f"ingress:{A1}", BLOCKED, BLOCKED, "app1.qsa.abc.com"
@@ -164,7 +168,16 @@ def test_a_blocking_error_blocks_its_hop(name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("domain", "client_ip"), [(A1, None), (A2, None), (A3, None), (A3, "192.0.2.44"), (A3, "198.51.100.70")]
+    ("domain", "client_ip"),
+    [
+        (A1, None),
+        (A2, None),
+        (A3, None),
+        (A3, "192.0.2.44"),
+        (A3, "198.51.100.70"),
+        (A4, None),
+        (A4, "192.0.2.44"),
+    ],
 )
 def test_the_healthy_world_has_no_error(domain: str, client_ip: str | None) -> None:
     trace = Workbook.demo().trace(domain, client_ip=client_ip)
@@ -178,6 +191,13 @@ def test_a_scenario_only_breaks_what_it_changed() -> None:
     assert Workbook.demo("lb-acl-entry-removed").trace(A1).verdict is OK
     vpn = Workbook.demo("lb-acl-entry-removed").trace(A3, client_ip="198.51.100.70")
     assert vpn.verdict is OK and "LB_ACL_ALLOWS_CLIENT" in {f.code for f in vpn.findings}
+
+
+def test_the_security_group_scenario_closes_port_80_only() -> None:
+    """The Drop rule names port 80: HTTPS clients of app4 still get through, and the CLBs are untouched."""
+    closed = Workbook.demo("nlb-security-group-closed")
+    assert closed.trace(A4, port=443).verdict is OK
+    assert closed.trace(A1).verdict is OK
 
 
 def test_the_cli_takes_a_scenario() -> None:

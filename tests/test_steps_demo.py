@@ -197,7 +197,7 @@ def test_a_forbidden_read_becomes_an_unknown_hop(wb: Workbook) -> None:
 
 
 def test_domains_lists_the_ingress_hosts(wb: Workbook) -> None:
-    assert wb.domains() == ["app1.qas.abc.com", "app2.qas.abc.com", "app3.qas.abc.com"]
+    assert wb.domains() == ["app1.qas.abc.com", "app2.qas.abc.com", "app3.qas.abc.com", "app4.qas.abc.com"]
 
 
 def test_from_world_rejects_a_folder_that_is_no_world(tmp_path: Path) -> None:

@@ -49,11 +49,18 @@ def node_ips() -> dict[str, str]:
 
 
 LBS = cloud_items("slb/DescribeLoadBalancers.json", "LoadBalancers", "LoadBalancer")
+NLBS = cloud_items("nlb/ListLoadBalancers.json", "LoadBalancers")
+NLB_ADDRESSES = {
+    a["PublicIPv4Address"]: nlb
+    for nlb in NLBS
+    for zone in nlb["ZoneMappings"]
+    for a in zone["LoadBalancerAddresses"]
+}
 ENIS = cloud_items("ecs/DescribeNetworkInterfaces.json", "NetworkInterfaceSets", "NetworkInterfaceSet")
 
 
 def test_every_a_record_points_at_a_load_balancer() -> None:
-    addresses = {lb["Address"] for lb in LBS}
+    addresses = {lb["Address"] for lb in LBS} | set(NLB_ADDRESSES)
     public = [r for r in load("dns/public.json") if r["type"] == "A"]
     alidns = [
         r
@@ -101,6 +108,57 @@ def test_listeners_groups_and_services_agree() -> None:
         annotations = svc["metadata"]["annotations"]
         acl = annotations.get("service.beta.kubernetes.io/alibaba-cloud-loadbalancer-acl-id")
         assert listener.get("AclId") == acl and (listener["AclStatus"] == "on") == bool(acl)
+
+
+def test_nlb_servers_listeners_and_service_agree() -> None:
+    """The NLB as CCM made it for its Service: listeners per Service port, servers are the ENIs of
+    the nodes that run a host-network controller Pod, health per listener, EIPs bound to it."""
+    services = {
+        s["metadata"].get("labels", {}).get("service.k8s.alibaba/loadbalancer-id"): s
+        for s in items("services")
+    }
+    nodes, enis = node_ips(), {e["NetworkInterfaceId"]: e for e in ENIS}
+    controllers = {
+        p["status"]["hostIP"] for p in items("pods") if p["metadata"]["labels"].get("app") == "ingress-nginx"
+    }
+    cluster_id = load("world.json")["cluster_id"]
+    (nlb,) = NLBS
+    svc = services[nlb["LoadBalancerId"]]
+    assert svc["spec"]["loadBalancerClass"] == "alibabacloud.com/nlb"
+    assert svc["status"]["loadBalancer"]["ingress"][0]["hostname"] == nlb["DNSName"]
+    listeners = [
+        li
+        for li in cloud_items("nlb/ListListeners.json", "Listeners")
+        if li["LoadBalancerId"] == nlb["LoadBalancerId"]
+    ]
+    assert sorted(li["ListenerPort"] for li in listeners) == sorted(p["port"] for p in svc["spec"]["ports"])
+    for listener in listeners:
+        name = svc["metadata"]["name"]
+        assert (
+            listener["ListenerDescription"]
+            == f"k8s/{listener['ListenerPort']}/{name}/kube-system/{cluster_id}"
+        )
+        servers = load(f"cloud/nlb/ListServerGroupServers/{listener['ServerGroupId']}.json")["Servers"]
+        assert {s["ServerIp"] for s in servers} == controllers and controllers <= set(nodes.values())
+        for server in servers:
+            eni = enis[server["ServerId"]]
+            assert eni["PrivateIpAddress"] == server["ServerIp"] and server["ServerType"] == "Eni"
+            assert server["Port"] == listener["ListenerPort"]
+        (health,) = load(f"cloud/nlb/GetListenerHealthStatus/{listener['ListenerId']}.json")[
+            "ListenerHealthStatus"
+        ]
+        assert health["ListenerId"] == listener["ListenerId"]
+        assert {g["ServerGroupId"] for g in health["ServerGroupInfos"]} == {listener["ServerGroupId"]}
+    (group,) = nlb["SecurityGroupIds"]
+    assert load(f"cloud/ecs/DescribeSecurityGroupAttribute/{group}.json")["VpcId"] == nlb["VpcId"]
+    eips = {
+        e["IpAddress"]: e for e in cloud_items("vpc/DescribeEipAddresses.json", "EipAddresses", "EipAddress")
+    }
+    for zone in nlb["ZoneMappings"]:
+        (address,) = zone["LoadBalancerAddresses"]
+        eip = eips[address["PublicIPv4Address"]]
+        assert (eip["AllocationId"], eip["InstanceId"]) == (address["AllocationId"], nlb["LoadBalancerId"])
+        assert eip["PrivateIpAddress"] == address["PrivateIPv4Address"]
 
 
 def test_endpoint_slice_addresses_are_pod_ips() -> None:
@@ -173,7 +231,12 @@ def test_ipvs_real_servers_are_the_ready_endpoints(node: str) -> None:
             if port.get("nodePort"):
                 assert f"TCP {node}:{port['nodePort']}" in table
     leftovers = {key.split()[1].rsplit(":", 1)[0] for key in table}
-    lb_ips = {i["ip"] for s in items("services") for i in s["status"]["loadBalancer"].get("ingress", [])}
+    lb_ips = {  # an NLB Service is published by hostname: kube-proxy programs no IP for it
+        i["ip"]
+        for s in items("services")
+        for i in s["status"]["loadBalancer"].get("ingress", [])
+        if "ip" in i
+    }
     assert leftovers <= {node} | lb_ips  # only NodePorts and load-balancer IPs remain
 
 
@@ -224,7 +287,7 @@ def test_egress_leaves_through_an_eip_that_is_no_load_balancer() -> None:
     (eip,) = [e for e in cloud_items("vpc/DescribeEipAddresses.json", "EipAddresses", "EipAddress")
               if e["IpAddress"] == entry["SnatIp"]]  # fmt: skip
     assert (eip["InstanceType"], eip["InstanceId"]) == ("Nat", nat["NatGatewayId"])
-    assert eip["IpAddress"] not in {lb["Address"] for lb in LBS}
+    assert eip["IpAddress"] not in {lb["Address"] for lb in LBS} | set(NLB_ADDRESSES)
     assert {e["VSwitchId"] for e in ENIS} == {vsw_body["VSwitchId"]}
 
 

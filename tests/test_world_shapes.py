@@ -24,6 +24,7 @@ WORLD = Path(str(demo_world_root()))
 SDK_PACKAGES = {
     "alidns": "alibabacloud_alidns20150109",
     "slb": "alibabacloud_slb20140515",
+    "nlb": "alibabacloud_nlb20220430",
     "ecs": "alibabacloud_ecs20140526",
     "vpc": "alibabacloud_vpc20160428",
     "cs": "alibabacloud_cs20151215",
@@ -65,6 +66,8 @@ def answers() -> list[tuple[str, str, dict[str, Any]]]:
     ]
     vsw = nat["NatGatewayPrivateInfo"]["VswitchId"]
     route_table = next(WORLD.joinpath("cloud/vpc/DescribeRouteEntryList").iterdir()).stem
+    nlb = json.loads((WORLD / "cloud/nlb/ListLoadBalancers.json").read_text())["LoadBalancers"][0]
+    nlb_listener = json.loads((WORLD / "cloud/nlb/ListListeners.json").read_text())["Listeners"][0]
     return [
         ("alidns", "DescribeDomainRecords", {"DomainName": "abc.com", "PageSize": 2}),
         ("alidns", "DescribeSubDomainRecords", {"SubDomain": "app1.qas.abc.com"}),
@@ -82,6 +85,15 @@ def answers() -> list[tuple[str, str, dict[str, Any]]]:
         ("vpc", "DescribeSnatTableEntries", {"NatGatewayId": nat["NatGatewayId"], "SourceVSwitchId": vsw}),
         ("vpc", "DescribeEipAddresses", {"AssociatedInstanceId": nat["NatGatewayId"]}),
         ("cs", "DescribeClusterDetail", {"ClusterId": world.meta["cluster_id"]}),
+        ("nlb", "ListLoadBalancers", {"DNSName": nlb["DNSName"], "MaxResults": 1}),
+        ("nlb", "ListListeners", {"LoadBalancerIds.1": nlb["LoadBalancerId"], "MaxResults": 1}),
+        ("nlb", "ListServerGroupServers", {"ServerGroupId": nlb_listener["ServerGroupId"]}),
+        ("nlb", "GetListenerHealthStatus", {"ListenerId": nlb_listener["ListenerId"]}),
+        (
+            "ecs",
+            "DescribeSecurityGroupAttribute",
+            {"SecurityGroupId": nlb["SecurityGroupIds"][0], "Direction": "ingress", "MaxResults": 10},
+        ),
     ]
 
 

@@ -18,13 +18,19 @@ from importlib.resources.abc import Traversable
 from ackwb.errors import InputError
 
 SCENARIOS: dict[str, str] = {
-    "healthy": "app1/app2 on public-lb, app3 on private-lb behind an office whitelist; every hop works",
+    "healthy": (
+        "app1/app2 on public-lb, app3 on private-lb behind an office whitelist, app4 on the NLB public-nlb; "
+        "every hop works"
+    ),
     "dns-record-deleted": "app1's A record was deleted in Alidns: the name does not resolve",
     "dns-stale-answer": "Alidns points app2 at public-lb, resolvers still answer a released CLB's IP",
     "lb-listener-stopped": "listener 80 of public-lb is stopped",
     "lb-acl-entry-removed": "the office range left private-lb's whitelist: client 192.0.2.44 is refused",
     "lb-backends-unhealthy": "every backend of public-lb fails its health check",
     "lb-nodeport-mismatch": "public-lb's ECS backends use NodePort 30080, not the Service's 31523",
+    "nlb-security-group-closed": (
+        "a Drop rule for port 80 in public-nlb's security group refuses every client of app4"
+    ),
     "ingress-host-typo": "app1's Ingress was applied with host app1.qsa.abc.com (a typo)",
     "ingress-class-not-served": "app2's Ingress names IngressClass alb, which ingress-nginx does not serve",
     "ingress-out-of-sync": "app1 moved to Service port 80; the controller's nginx.conf still says 8080",

@@ -43,6 +43,8 @@ LISTED: dict[tuple[str, str], tuple[str, tuple[str, ...], str]] = {
         "vpc/DescribeNatGateways.json", ("NatGateways", "NatGateway"), "NatGatewayId"),
     ("vpc", "DescribeEipAddresses"): (
         "vpc/DescribeEipAddresses.json", ("EipAddresses", "EipAddress"), "AllocationId"),
+    ("nlb", "ListLoadBalancers"): ("nlb/ListLoadBalancers.json", ("LoadBalancers",), "LoadBalancerId"),
+    ("nlb", "ListListeners"): ("nlb/ListListeners.json", ("Listeners",), "ListenerId"),
 }  # fmt: skip
 BY_ID: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
     ("slb", "DescribeAccessControlListAttribute"): ("AclId", ("AclEntrys", "AclEntry")),
@@ -53,6 +55,9 @@ BY_ID: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
     ("vpc", "DescribeRouteEntryList"): ("RouteTableId", ("RouteEntrys", "RouteEntry")),
     ("vpc", "DescribeSnatTableEntries"): ("SnatTableId", ("SnatTableEntries", "SnatTableEntry")),
     ("cs", "DescribeClusterDetail"): ("ClusterId", ()),
+    ("nlb", "ListServerGroupServers"): ("ServerGroupId", ("Servers",)),
+    ("nlb", "GetListenerHealthStatus"): ("ListenerId", ("ListenerHealthStatus",)),
+    ("ecs", "DescribeSecurityGroupAttribute"): ("SecurityGroupId", ("Permissions", "Permission")),
 }
 
 

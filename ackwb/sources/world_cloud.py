@@ -66,9 +66,50 @@ def _has_private_ip(instance: Obj, request: Request) -> bool:
     return wanted is None or bool(set(wanted) & set(_instance_ips(instance)))
 
 
+def _zone_ids(nlb: Obj) -> list[str]:
+    return [str(zone.get("ZoneId", "")) for zone in nlb.get("ZoneMappings") or []]
+
+
+def _direction(rule: Obj, request: Request) -> bool:
+    """DescribeSecurityGroupAttribute's Direction: ingress, egress, or all (the default)."""
+    wanted = (request.get("Direction") or "all").lower()
+    return wanted == "all" or str(rule.get("Direction", "")).lower() == wanted
+
+
 def _next_hops(field_name: str) -> Callable[[Obj], list[str]]:
     return lambda entry: [str(h.get(field_name, "")) for h in dig(entry, ("NextHops", "NextHop")) or []]
 
+
+NLB_PAGES = tokens("MaxResults", 20, 100, emit=("NextToken", "TotalCount", "MaxResults"))
+# NLB's "not found" codes are UNCONFIRMED (reference section 7.7: product-specific names).
+NLB_ACTIONS: dict[tuple[str, str], Handler] = {
+    ("nlb", "ListLoadBalancers"): listing("nlb/ListLoadBalancers.json", Answer(
+        ("LoadBalancers",),
+        (one_of_indexed("LoadBalancerIds", "LoadBalancerId"),
+         one_of_indexed("LoadBalancerNames", "LoadBalancerName"), one_of_indexed("VpcIds", "VpcId"),
+         eq("DNSName", fold=True), any_of("ZoneId", _zone_ids),
+         *eqs("AddressType", "AddressIpVersion", "LoadBalancerStatus", "LoadBalancerBusinessStatus",
+              "ResourceGroupId")),
+        NLB_PAGES)),
+    ("nlb", "ListListeners"): listing("nlb/ListListeners.json", Answer(
+        ("Listeners",),
+        (one_of_indexed("LoadBalancerIds", "LoadBalancerId"), one_of_indexed("ListenerIds", "ListenerId"),
+         eq("ListenerProtocol", fold=True)),
+        NLB_PAGES)),
+    ("nlb", "ListServerGroupServers"): by_id(
+        "ServerGroupId", "nlb/ListServerGroupServers", "ResourceNotFound.serverGroup", "server group",
+        Answer(("Servers",),
+               (one_of_indexed("ServerIds", "ServerId"), one_of_indexed("ServerIps", "ServerIp")),
+               NLB_PAGES)),
+    ("nlb", "GetListenerHealthStatus"): by_id(
+        "ListenerId", "nlb/GetListenerHealthStatus", "ResourceNotFound.listener", "listener",
+        Answer(("ListenerHealthStatus",), (), NLB_PAGES)),
+    ("ecs", "DescribeSecurityGroupAttribute"): by_id(
+        "SecurityGroupId", "ecs/DescribeSecurityGroupAttribute", "InvalidSecurityGroupId.NotFound",
+        "security group",
+        Answer(("Permissions", "Permission"), (_direction, eq("NicType", fold=True)),
+               tokens("MaxResults", 500, 1000, emit=("NextToken",)))),
+}  # fmt: skip
 
 SNAT_ANSWER = Answer(
     ("SnatTableEntries", "SnatTableEntry"),
@@ -210,6 +251,7 @@ ACTIONS: dict[tuple[str, str], Handler] = {
         pages(10, 100))),
     ("cs", "DescribeClusterDetail"): by_id(
         "ClusterId", "cs/DescribeClusterDetail", "ErrorClusterNotFound", "cluster", Answer(request_id=False)),
+    **NLB_ACTIONS,
 }
 # fmt: on
 

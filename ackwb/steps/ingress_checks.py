@@ -119,7 +119,10 @@ def close_hosts(host: str, ingresses: list[dict[str, Any]]) -> list[str]:
     import difflib  # only needed when a host has no rule
 
     hosts = sorted({r["host"] for i in ingresses for r in dig(i, "spec", "rules") or [] if r.get("host")})
-    return difflib.get_close_matches(host, hosts, n=3, cutoff=0.85)
+    matches = difflib.get_close_matches(host, hosts, n=len(hosts), cutoff=0.85)
+    # Two letters swapped (the same letters in another order) is the likeliest typo, more than a
+    # sibling host such as app2 for app1: those come first.
+    return sorted(matches, key=lambda h: sorted(h) != sorted(host))[:3]
 
 
 def set_line(text: str, variable: str, after: int) -> tuple[int, str] | None:

@@ -1,26 +1,50 @@
-"""Step 2, 查看公网 IP 对应的 SLB (IP → load balancer): which CLB owns the address,
-its listeners, the ACL in front of them, the server group behind the client's port,
-and the health of each backend.
+"""Step 2, 查看公网 IP 对应的 SLB (IP → load balancer): which CLB or NLB owns the address,
+its listeners, the ACL or security groups in front of them, the server group behind the
+client's port, and the health of each backend.
 
-The API reads live in ``slb_records``, the judgements (ACL, health, NodePort) in
-``slb_checks``; this module chains them and draws the hops.
+A CLB is looked up by address; when none owns it, ``slb_nlb`` finds the NLB (since
+2025-08-28 the default for an NGINX Ingress installed from the ACK console) and reads it
+into the same records, so both products give the same hops and the same result shape.
+The CLB reads live in ``slb_records``, the judgements in ``slb_checks`` (ACL, health,
+NodePort) and ``slb_security_groups`` (an NLB's security groups); this module chains them
+and draws the hops.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from ackwb.errors import SourceError
 from ackwb.model import Client, Edge, Finding, Hop, Severity, StepResult, Verdict
 from ackwb.sources import Sources
 from ackwb.steps.common import cloud_evidence, cloud_items, details, settle_verdicts, source_finding
 from ackwb.steps.dns import DnsResult
-from ackwb.steps.slb_checks import acl_decision, acl_finding, add_backends, check_node_ports, listener_stopped
-from ackwb.steps.slb_records import AclEntry, Backend, Listener, read_backends, read_listeners
+from ackwb.steps.slb_checks import (
+    acl_decision,
+    acl_finding,
+    add_backends,
+    check_node_ports,
+    listener_hop,
+    listener_stopped,
+)
+from ackwb.steps.slb_nlb import find_nlb, group_ids, read_nlb_backends, read_nlb_listeners
+from ackwb.steps.slb_records import (
+    CLB,
+    NLB,
+    AclEntry,
+    Backend,
+    LbApi,
+    Listener,
+    read_backends,
+    read_listeners,
+)
+from ackwb.steps.slb_security_groups import SecurityRule, read_groups, security_group_finding
 
 TITLE = "2. IP → load balancer (查看公网 IP 对应的 SLB)"
 
-__all__ = ["AclEntry", "Backend", "Listener", "LoadBalancerResult", "acl_decision", "slb"]
+__all__ = ["AclEntry", "Backend", "Listener", "LoadBalancerResult", "SecurityRule", "acl_decision", "slb"]
+READERS = {CLB.kind: (read_listeners, read_backends), NLB.kind: (read_nlb_listeners, read_nlb_backends)}
 
 
 @dataclass(kw_only=True)
@@ -29,9 +53,12 @@ class LoadBalancerResult(StepResult):
     address: str = ""
     load_balancer_id: str = ""
     load_balancer_name: str = ""
+    api: LbApi = CLB  # which product owns the address: CLB or NLB
     listeners: list[Listener] = field(default_factory=list)
     listener: Listener | None = None  # the one the client's port reaches
     backends: list[Backend] = field(default_factory=list)
+    security_group_ids: list[str] = field(default_factory=list)  # NLB only
+    security_rules: list[SecurityRule] = field(default_factory=list)  # their ingress rules
 
     @property
     def hop_id(self) -> str:
@@ -61,45 +88,73 @@ def _find(sources: Sources, address: str) -> list[dict]:
     )
 
 
+def _cname_targets(dns: DnsResult) -> list[str]:
+    """The last name of the CNAME chain first: an NLB's DNSName is what an alias points at."""
+    return [r.value for r in reversed(dns.records) if r.type == "CNAME"]
+
+
 def _follow(sources: Sources, result: LoadBalancerResult, dns: DnsResult) -> None:
-    region, client = sources.settings.region, result.client
     try:
         found = _find(sources, result.address)
     except SourceError as error:
         _unknown(result, f"ip:{result.address}", error, f"the load balancer that owns {result.address}")
         return
-    if not found:
+    if found:
+        lb = found[0]
+        locator = f"Address={result.address} LoadBalancers.LoadBalancer[0]"
+        result.evidence.append(cloud_evidence("slb", "DescribeLoadBalancers", locator, lb))
+        _draw_lb(result, dns, lb, CLB, details(id=lb["LoadBalancerId"], type=lb.get("AddressType")))
+        _follow_listeners(sources, result)
+        return
+    try:
+        nlb = find_nlb(sources, result.address, _cname_targets(dns))
+    except SourceError as error:
+        _unknown(result, f"ip:{result.address}", error, f"the NLB that owns {result.address}")
+        return
+    if nlb is None:
         _not_found(result, sources, dns)
         return
-    lb = found[0]
+    item, evidence = nlb
+    result.evidence.extend(evidence)
+    result.security_group_ids = group_ids(item)
+    hop_details = details(
+        id=item["LoadBalancerId"],
+        product="NLB",
+        type=item.get("AddressType"),
+        dns_name=item.get("DNSName"),
+        security_groups=", ".join(result.security_group_ids) or "none (every client may connect)",
+    )
+    _draw_lb(result, dns, item, NLB, hop_details)
+    read_groups(sources, result)
+    _follow_listeners(sources, result)
+
+
+def _draw_lb(
+    result: LoadBalancerResult, dns: DnsResult, lb: dict[str, Any], api: LbApi, hop_details: Any
+) -> None:
+    result.api = api
     result.load_balancer_id, result.load_balancer_name = lb["LoadBalancerId"], lb.get("LoadBalancerName", "")
-    result.evidence.append(
-        cloud_evidence(
-            "slb", "DescribeLoadBalancers", f"Address={result.address} LoadBalancers.LoadBalancer[0]", lb
-        )
-    )
-    result.hops.append(
-        Hop(
-            result.hop_id,
-            "lb",
-            f"{result.load_balancer_name or result.load_balancer_id}\n{result.address}",
-            details=details(id=result.load_balancer_id, type=lb.get("AddressType")),
-        )
-    )
+    label = f"{result.load_balancer_name or result.load_balancer_id}\n{result.address}"
+    result.hops.append(Hop(result.hop_id, "lb", label, details=hop_details))
     result.edges.append(Edge(f"dns:{dns.domain}", result.hop_id, f"A {result.address}"))
+
+
+def _follow_listeners(sources: Sources, result: LoadBalancerResult) -> None:
+    region, client = sources.settings.region, result.client
+    read_listeners_of, read_backends_of = READERS[result.api.kind]
     try:
-        result.listeners = read_listeners(sources, result.load_balancer_id)
+        result.listeners = read_listeners_of(sources, result.load_balancer_id)
     except SourceError as error:
         _unknown(result, result.hop_id, error, f"the listeners of {result.load_balancer_id}")
         return
-    result.listener = next((li for li in result.listeners if li.port == client.port), None)
+    result.listener = next((li for li in result.listeners if li.serves(client.port)), None)
     for listener in result.listeners:
         _add_listener(result, listener, region)
     if result.listener is None:
         _no_listener(result, region)
         return
     try:
-        result.backends, raw, health = read_backends(sources, result.load_balancer_id, result.listener)
+        result.backends, raw, health = read_backends_of(sources, result.load_balancer_id, result.listener)
     except SourceError as error:
         _unknown(result, result.hop_id, error, f"the server group {result.listener.server_group_id}")
         return
@@ -107,60 +162,67 @@ def _follow(sources: Sources, result: LoadBalancerResult, dns: DnsResult) -> Non
     add_backends(result, region, raw, health)
 
 
-def _add_listener(result: LoadBalancerResult, li: Listener, region: str) -> None:
-    hop_id = f"listener:{result.load_balancer_id}:{li.port}"
+def _access(result: LoadBalancerResult, li: Listener) -> str:
+    """Who may connect, as the listener hop and the table say it: the ACL, or the NLB's security groups."""
+    if result.api is NLB:
+        return (
+            f"security groups {', '.join(result.security_group_ids)}" if result.security_group_ids else "none"
+        )
     entries = "; ".join(str(e) for e in li.acl_entries)
-    acl = f"{li.acl_type}list {li.acl_id}: {entries}" if li.acl_on else "off"
+    return f"{li.acl_type}list {li.acl_id}: {entries}" if li.acl_on else "off"
+
+
+def _add_listener(result: LoadBalancerResult, li: Listener, region: str) -> None:
+    hop_id, api = listener_hop(result, li), result.api
     verdict = Verdict.OK if li.status == "running" else Verdict.BLOCKED
     if li is result.listener:
-        result.evidence.append(
-            cloud_evidence(
-                "slb", "DescribeLoadBalancerListeners", f"Listeners[ListenerPort={li.port}]", li.summary
-            )
-        )
+        locator = f"Listeners[ListenerPort={li.port}]"
+        result.evidence.append(cloud_evidence(api.product, api.listeners, locator, li.summary))
         if li.acl_on and not acl_finding(result, li, hop_id, region):
+            verdict = Verdict.BLOCKED
+        if api is NLB and not security_group_finding(result, li, hop_id, region, result.security_group_ids):
             verdict = Verdict.BLOCKED
         if li.status != "running":
             listener_stopped(result, li, hop_id, region)
+    access = "security groups" if api is NLB else "acl"
     result.hops.append(
         Hop(
             hop_id,
             "listener",
-            f"listener {li.protocol} {li.port}",
+            f"listener {li.protocol} {li.ports}",
             verdict=verdict,
-            details=details(status=li.status, server_group=li.server_group_id, acl=acl),
+            details=details(
+                status=li.status, server_group=li.server_group_id, **{access: _access(result, li)}
+            ),
         )
     )
-    result.edges.append(Edge(result.hop_id, hop_id, f"port {li.port}"))
+    result.edges.append(Edge(result.hop_id, hop_id, f"port {li.ports}"))
     for entry in li.acl_entries or (None,):
         result.rows.append(
             {
                 "load balancer": result.load_balancer_name,
                 "address": result.address,
-                "listener": f"{li.protocol} {li.port}",
+                "listener": f"{li.protocol} {li.ports}",
                 "status": li.status,
                 "server group": li.server_group_id,
-                "acl": f"{li.acl_type}list {li.acl_id}" if li.acl_on else "off",
+                "acl": f"{li.acl_type}list {li.acl_id}" if li.acl_on else _access(result, li),
                 "acl entry": f"{entry.cidr} {entry.comment}".strip() if entry else "",
             }
         )
 
 
 def _no_listener(result: LoadBalancerResult, region: str) -> None:
-    ports = ", ".join(str(li.port) for li in result.listeners) or "none"
+    api = result.api
+    ports = ", ".join(li.ports for li in result.listeners) or "none"
     message = (
         f"{result.load_balancer_name} has no listener on port {result.client.port} (it listens on {ports})."
     )
     evidence = (
         cloud_evidence(
-            "slb",
-            "DescribeLoadBalancerListeners",
-            "Listeners[].ListenerPort",
-            [li.port for li in result.listeners],
+            api.product, api.listeners, "Listeners[].ListenerPort", [li.ports for li in result.listeners]
         ),
     )
-    check = f"aliyun slb DescribeLoadBalancerListeners --RegionId {region} --LoadBalancerId.1 "
-    check += result.load_balancer_id
+    check = api.listeners_command.format(region=region, lb=result.load_balancer_id)
     result.findings.append(
         Finding("LB_NO_LISTENER_FOR_PORT", Severity.ERROR, result.hop_id, message, evidence, check)
     )
@@ -168,13 +230,14 @@ def _no_listener(result: LoadBalancerResult, region: str) -> None:
 
 
 def _not_found(result: LoadBalancerResult, sources: Sources, dns: DnsResult) -> None:
-    """No CLB owns the address. When the Alidns record names another address that one does
-    own, the resolvers' answer is the culprit, and the DNS hop is drawn blocked."""
+    """No CLB or NLB owns the address. When the Alidns record names another address that one
+    does own, the resolvers' answer is the culprit, and the DNS hop is drawn blocked."""
     region = sources.settings.region
     hop_id = f"ip:{result.address}"
     message = (
         f"No load balancer in region {region} owns {result.address} "
-        f"(looked up with slb:DescribeLoadBalancers Address={result.address} in the {sources.description})."
+        f"(looked up with slb:DescribeLoadBalancers Address={result.address} and among the NLBs' zone "
+        f"addresses in the {sources.description})."
     )
     result.hops.append(Hop(hop_id, "lb", f"{result.address}\n(no load balancer)", verdict=Verdict.BLOCKED))
     result.edges.append(Edge(f"dns:{result.domain}", hop_id, f"A {result.address}"))
@@ -195,12 +258,8 @@ def _not_found(result: LoadBalancerResult, sources: Sources, dns: DnsResult) -> 
         and str(r.get("Status", "ENABLE")).upper() == "ENABLE"
     ]
     for address in configured:
-        try:
-            owner = _find(sources, address)
-        except SourceError:
-            owner = []
-        if owner:
-            name = owner[0].get("LoadBalancerName") or owner[0]["LoadBalancerId"]
+        name = _owner(sources, address)
+        if name:
             result.dead_end = (
                 f"resolvers answer {result.address} for {result.domain}, which no load balancer owns, "
                 f"while the Alidns record says {address} ({name}): resolvers serve an outdated answer"
@@ -209,6 +268,18 @@ def _not_found(result: LoadBalancerResult, sources: Sources, dns: DnsResult) -> 
             if stale is not None:
                 result.hops.insert(0, replace(stale, verdict=Verdict.BLOCKED))
             return
+
+
+def _owner(sources: Sources, address: str) -> str:
+    """The name of the CLB or NLB that owns ``address``, or "" when none does (or none can be read)."""
+    try:
+        owners = _find(sources, address)
+        if not owners:
+            found = find_nlb(sources, address, [])
+            owners = [found[0]] if found else []
+    except SourceError:
+        return ""
+    return str(owners[0].get("LoadBalancerName") or owners[0]["LoadBalancerId"]) if owners else ""
 
 
 def _unknown(result: LoadBalancerResult, hop_id: str, error: SourceError, what: str) -> None:

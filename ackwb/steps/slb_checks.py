@@ -1,6 +1,10 @@
 """The SLB step's judgements: whether the listener's ACL lets the client in (and which entry
-decides), whether the server group has healthy backends, and whether ECS backends use the
-NodePort of the Service the load balancer was made for.
+decides), whether the listener runs, whether the server group has healthy backends, and
+whether ECS backends use the NodePort of the Service the load balancer was made for.
+
+They work on the records common to CLB and NLB; ``result.api`` says which actions the
+evidence quotes and which ``aliyun`` command checks a finding by hand. An NLB's security
+groups, its counterpart of the CLB ACL, are judged in ``slb_security_groups``.
 """
 
 from __future__ import annotations
@@ -18,6 +22,10 @@ if TYPE_CHECKING:
     from ackwb.steps.slb import LoadBalancerResult
 
 LB_ID_LABEL = "service.k8s.alibaba/loadbalancer-id"  # written by ACK's cloud-controller-manager
+
+
+def listener_hop(result: LoadBalancerResult, listener: Listener) -> str:
+    return f"listener:{result.load_balancer_id}:{listener.port}"
 
 
 def acl_decision(listener: Listener, client_ip: str) -> tuple[bool, AclEntry | None]:
@@ -74,13 +82,11 @@ def acl_finding(result: LoadBalancerResult, li: Listener, hop_id: str, region: s
     return False
 
 
-def add_backends(
-    result: LoadBalancerResult, region: str, raw: list[dict[str, Any]], health_rows: list[dict[str, Any]]
-) -> None:
+def add_backends(result: LoadBalancerResult, region: str, raw: list[dict[str, Any]], health: Any) -> None:
     """Draw the backends and say when the server group is empty or unhealthy."""
-    listener = result.listener
+    listener, api = result.listener, result.api
     assert listener is not None
-    listener_hop = f"listener:{result.load_balancer_id}:{listener.port}"
+    hop = listener_hop(result, listener)
     group = listener.server_group_id
     for b in result.backends:
         result.hops.append(
@@ -92,48 +98,42 @@ def add_backends(
                 details=details(type=b.type, id=b.server_id, weight=b.weight, health=b.health),
             )
         )
-        result.edges.append(Edge(listener_hop, b.hop_id, group))
-    result.evidence.append(
-        cloud_evidence("slb", "DescribeVServerGroupAttribute", f"VServerGroupId={group} BackendServers", raw)
-    )
-    health = [{k: h.get(k) for k in ("ServerId", "Port", "ServerHealthStatus")} for h in health_rows]
-    health_evidence = cloud_evidence(
-        "slb", "DescribeHealthStatus", f"ListenerPort={listener.port} BackendServers.BackendServer", health
-    )
+        result.edges.append(Edge(hop, b.hop_id, group))
+    result.evidence.append(cloud_evidence(api.product, api.group, api.group_locator.format(group=group), raw))
+    locator = api.health_locator.format(port=listener.port, listener=listener.listener_id)
+    health_evidence = cloud_evidence(api.product, api.health, locator, health)
     result.evidence.append(health_evidence)
-    check = f"aliyun slb DescribeHealthStatus --RegionId {region} --LoadBalancerId {result.load_balancer_id}"
+    check = api.health_command.format(
+        region=region, lb=result.load_balancer_id, listener=listener.listener_id
+    )
     abnormal = [b for b in result.backends if b.health == "abnormal"]
     if not result.backends:
         message = (
             f"Server group {group} of listener {listener.port} has no backend: the load balancer has "
             "nowhere to send the request."
         )
-        group_check = f"aliyun slb DescribeVServerGroupAttribute --RegionId {region} --VServerGroupId {group}"
+        group_check = api.group_command.format(region=region, group=group)
         result.findings.append(
-            Finding("LB_SERVER_GROUP_EMPTY", Severity.ERROR, listener_hop, message, (), group_check)
+            Finding("LB_SERVER_GROUP_EMPTY", Severity.ERROR, hop, message, (), group_check)
         )
         result.dead_end = result.dead_end or f"server group {group} has no backend"
     elif len(abnormal) == len(result.backends):
         message = (
             f"Every backend of {group} fails its health check, so listener {listener.port} drops requests."
         )
-        finding = Finding(
-            "LB_BACKENDS_UNHEALTHY", Severity.ERROR, listener_hop, message, (health_evidence,), check
-        )
+        finding = Finding("LB_BACKENDS_UNHEALTHY", Severity.ERROR, hop, message, (health_evidence,), check)
         result.findings.append(finding)
         result.dead_end = result.dead_end or f"every backend of {group} is unhealthy"
     elif abnormal:
         names = ", ".join(f"{b.server_ip}:{b.port}" for b in abnormal)
         message = f"Backend {names} of {group} fails its health check; the others take its share."
-        finding = Finding(
-            "LB_BACKEND_UNHEALTHY", Severity.WARNING, listener_hop, message, (health_evidence,), check
-        )
+        finding = Finding("LB_BACKEND_UNHEALTHY", Severity.WARNING, hop, message, (health_evidence,), check)
         result.findings.append(finding)
 
 
 def check_node_ports(sources: Sources, result: LoadBalancerResult, raw: list[dict[str, Any]]) -> None:
-    """ECS backends receive on a NodePort: it must be the NodePort of the Service behind the CLB."""
-    listener = result.listener
+    """ECS backends receive on a NodePort: it must be the NodePort of the Service behind the load balancer."""
+    listener, api = result.listener, result.api
     backends = [b for b in result.backends if b.type == "ecs"]
     if listener is None or not backends:
         return
@@ -165,16 +165,8 @@ def check_node_ports(sources: Sources, result: LoadBalancerResult, raw: list[dic
             f"on port {b.port}, but Service {namespace}/{name} exposes port {listener.port} on NodePort "
             f"{node_port}: nothing on the node listens on {b.port}."
         )
-        evidence = (
-            cloud_evidence(
-                "slb",
-                "DescribeVServerGroupAttribute",
-                f"VServerGroupId={listener.server_group_id} "
-                f"BackendServers.BackendServer[ServerId={b.server_id}]",
-                item,
-            ),
-            port_evidence,
-        )
+        locator = api.group_locator.format(group=listener.server_group_id) + f"[ServerId={b.server_id}]"
+        evidence = (cloud_evidence(api.product, api.group, locator, item), port_evidence)
         result.findings.append(
             Finding("LB_NODEPORT_MISMATCH", Severity.ERROR, b.hop_id, message, evidence, check)
         )
@@ -190,14 +182,8 @@ def listener_stopped(result: LoadBalancerResult, li: Listener, hop_id: str, regi
         f"Listener {li.port} of {result.load_balancer_name} is {li.status}, not running: "
         "the load balancer refuses connections on that port."
     )
-    evidence = (
-        cloud_evidence(
-            "slb", "DescribeLoadBalancerListeners", f"Listeners[ListenerPort={li.port}]", li.summary
-        ),
-    )
-    check = (
-        f"aliyun slb DescribeLoadBalancerListeners --RegionId {region} "
-        f"--LoadBalancerId.1 {result.load_balancer_id}"
-    )
+    api = result.api
+    evidence = (cloud_evidence(api.product, api.listeners, f"Listeners[ListenerPort={li.port}]", li.summary),)
+    check = api.listeners_command.format(region=region, lb=result.load_balancer_id)
     result.findings.append(Finding("LB_LISTENER_STOPPED", Severity.ERROR, hop_id, message, evidence, check))
     result.dead_end = result.dead_end or f"listener {li.port} of {result.load_balancer_name} is {li.status}"

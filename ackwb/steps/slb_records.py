@@ -1,7 +1,11 @@
 """What the CLB API says about one load balancer: its listeners, ACL entries, the backends
 of a vServer group and their health, read into small records the SLB step judges.
 
-Each record keeps the raw JSON item it came from, so a finding can quote the exact field.
+The records (``Listener``, ``Backend``) are common to CLB and NLB (``slb_nlb`` reads an
+NLB into the same ones), and ``LbApi`` names, per product, the actions a finding quotes
+and the ``aliyun`` command that checks it by hand, so the judgements in ``slb_checks``
+work on either. Each record keeps the raw JSON item it came from, so a finding can quote
+the exact field.
 """
 
 from __future__ import annotations
@@ -14,13 +18,64 @@ from ackwb.steps.common import MAX_PAGES, cloud_items, dig
 
 ACL_PAGE_SIZE = 50  # the largest page DescribeAccessControlListAttribute serves
 LISTENER_FIELDS = (
+    "ListenerId",  # NLB
     "ListenerPort",
+    "StartPort",  # NLB port ranges
+    "EndPort",
     "ListenerProtocol",
     "Status",
+    "ListenerStatus",  # NLB
     "VServerGroupId",
+    "ServerGroupId",  # NLB
     "AclStatus",
     "AclType",
     "AclId",
+)
+
+
+@dataclass(frozen=True)
+class LbApi:
+    """One load balancer product as findings quote it: actions, locators, commands to check by hand.
+
+    The templates take ``region``, ``lb`` (the load balancer ID), ``group`` (a server group
+    ID), ``port`` and ``listener`` (an NLB listener ID).
+    """
+
+    kind: str  # CLB or NLB, as the hop details say
+    product: str  # the OpenAPI product: slb or nlb
+    listeners: str  # the action that lists the listeners
+    group: str  # the action that lists a server group's backends
+    group_locator: str
+    health: str  # the action that reports backend health
+    health_locator: str
+    listeners_command: str
+    group_command: str
+    health_command: str
+
+
+CLB = LbApi(
+    kind="CLB",
+    product="slb",
+    listeners="DescribeLoadBalancerListeners",
+    group="DescribeVServerGroupAttribute",
+    group_locator="VServerGroupId={group} BackendServers.BackendServer",
+    health="DescribeHealthStatus",
+    health_locator="ListenerPort={port} BackendServers.BackendServer",
+    listeners_command="aliyun slb DescribeLoadBalancerListeners --RegionId {region} --LoadBalancerId.1 {lb}",
+    group_command="aliyun slb DescribeVServerGroupAttribute --RegionId {region} --VServerGroupId {group}",
+    health_command="aliyun slb DescribeHealthStatus --RegionId {region} --LoadBalancerId {lb}",
+)
+NLB = LbApi(
+    kind="NLB",
+    product="nlb",
+    listeners="ListListeners",
+    group="ListServerGroupServers",
+    group_locator="ServerGroupId={group} Servers",
+    health="GetListenerHealthStatus",
+    health_locator="ListenerId={listener} ListenerHealthStatus[].ServerGroupInfos",
+    listeners_command="aliyun nlb ListListeners --RegionId {region} --LoadBalancerIds.1 {lb}",
+    group_command="aliyun nlb ListServerGroupServers --RegionId {region} --ServerGroupId {group}",
+    health_command="aliyun nlb GetListenerHealthStatus --RegionId {region} --ListenerId {listener}",
 )
 
 
@@ -44,10 +99,21 @@ class Listener:
     acl_id: str = ""
     acl_entries: tuple[AclEntry, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    listener_id: str = ""  # NLB listeners have an ID; CLB listeners are known by their port
+    end_port: int = 0  # the last port of an NLB port-range listener (``port`` is the first); 0: one port
 
     @property
     def acl_on(self) -> bool:
         return self.acl_status == "on"
+
+    def serves(self, port: int) -> bool:
+        """Whether a client connecting to ``port`` reaches this listener."""
+        return self.port <= port <= self.end_port if self.end_port else port == self.port
+
+    @property
+    def ports(self) -> str:
+        """``80``, or ``6000-6010`` for a port range."""
+        return f"{self.port}-{self.end_port}" if self.end_port else str(self.port)
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -122,7 +188,8 @@ def read_acl_entries(sources: Sources, acl_id: str) -> tuple[AclEntry, ...]:
 def read_backends(
     sources: Sources, lb_id: str, listener: Listener
 ) -> tuple[list[Backend], list[dict[str, Any]], list[dict[str, Any]]]:
-    """The backends of the listener's vServer group with their health, and the raw rows of both."""
+    """The backends of the listener's vServer group with their health, the raw backend rows,
+    and the health fields a finding quotes."""
     region = sources.settings.region
     group_query = {"RegionId": region, "VServerGroupId": listener.server_group_id}
     health_query = {"RegionId": region, "LoadBalancerId": lb_id, "ListenerPort": listener.port}
@@ -150,4 +217,5 @@ def read_backends(
         )
         for b in raw
     ]
-    return backends, raw, health_rows
+    quoted = [{k: h.get(k) for k in ("ServerId", "Port", "ServerHealthStatus")} for h in health_rows]
+    return backends, raw, quoted

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tools.demo_world import cloud_nlb
 from tools.demo_world import facts as f
 from tools.demo_world.cloud_ecs import instances, network_interfaces
 from tools.demo_world.cloud_lb import (
@@ -55,4 +56,4 @@ def responses() -> dict[str, Obj]:
             out[f"slb/DescribeVServerGroupAttribute/{lb.vserver_group_id(port)}.json"] = (
                 vserver_group_attribute(lb, port)
             )
-    return out
+    return {**out, **cloud_nlb.responses()}

@@ -26,6 +26,10 @@ def _lb_service(lb: f.LoadBalancer) -> f.Service:
     return next(s for s in f.SERVICES if s.load_balancer == lb)
 
 
+def _lb_named(address: str) -> str:
+    return next(lb.name for lb in (f.PUBLIC_LB, f.PRIVATE_LB, f.PUBLIC_NLB) if lb.address == address)
+
+
 # --------------------------------------------------------------------------------------- alidns
 def domain_records() -> Obj:
     records = []
@@ -46,7 +50,7 @@ def domain_records() -> Obj:
                 "Weight": 1,
                 "CreateTimestamp": stamp,
                 "UpdateTimestamp": stamp,
-                "Remark": f"qas ingress via {'public' if ip == f.PUBLIC_LB.address else 'private'}-lb",
+                "Remark": f"qas ingress via {_lb_named(ip)}",
             }
         )
     return {

@@ -1,8 +1,8 @@
 """VPC and CS response bodies of the demo world.
 
 Egress goes vSwitch → route 0.0.0.0/0 → NAT gateway → SNAT entry for the vSwitch → EIP
-(an address distinct from both load balancers). CS answers in ROA snake_case, with
-``meta_data`` as a JSON string.
+(an address distinct from every load balancer's; the NLB's own EIPs are listed beside it).
+CS answers in ROA snake_case, with ``meta_data`` as a JSON string.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from tools.demo_world import cloud_nlb
 from tools.demo_world import facts as f
 from tools.demo_world.facts import request_id
 
@@ -194,12 +195,13 @@ def eip_addresses() -> Obj:
         "VpcId": "",
         "Zone": "",
     }
+    found = [eip, *cloud_nlb.eips()]
     return {
-        "EipAddresses": {"EipAddress": [eip]},
+        "EipAddresses": {"EipAddress": found},
         "PageNumber": 1,
         "PageSize": 100,
         "RequestId": request_id("eips"),
-        "TotalCount": 1,
+        "TotalCount": len(found),
     }
 
 

@@ -167,6 +167,70 @@ ACL_ENTRIES = [("192.0.2.0/24", "office-hangzhou"), ("198.51.100.64/26", "vpn")]
 
 
 @dataclass(frozen=True)
+class NlbZone:
+    """One zone mapping of an NLB: its vSwitch, the EIP in front and the private address behind it."""
+
+    zone: str
+    vswitch_cidr: str
+    public_ip: str
+    private_ip: str
+
+    @property
+    def vswitch_id(self) -> str:
+        return ali_id("vsw", f"qas {self.zone}")
+
+    @property
+    def eip_id(self) -> str:
+        return ali_id("eip", f"nlb {self.zone}")
+
+    @property
+    def eni_id(self) -> str:  # the service-managed ENI that holds the zone's address
+        return ali_id("eni", f"nlb {self.zone}")
+
+
+@dataclass(frozen=True)
+class NetworkLoadBalancer:
+    """An NLB as CCM creates it for a Service with ``loadBalancerClass: alibabacloud.com/nlb``.
+
+    NLB IDs carry no ``bp1`` region marker: ``nlb-`` and 20 characters, as in the API's examples.
+    """
+
+    name: str
+    zones: tuple[NlbZone, ...]
+    security_group_id: str
+
+    @property
+    def id(self) -> str:
+        return "nlb-" + encode("nlb " + self.name, 20, BASE36)
+
+    @property
+    def address(self) -> str:
+        return self.zones[0].public_ip
+
+    @property
+    def dns_name(self) -> str:
+        return f"{self.id}.{REGION}.nlb.aliyuncsslb.com"
+
+    def listener_id(self, port: int) -> str:
+        return "lsn-" + encode(f"lsn {self.name} {port}", 20, BASE36)
+
+    def server_group_id(self, port: int) -> str:
+        return "sgp-" + encode(f"sgp {self.name} {port}", 20, BASE36)
+
+
+NLB_SECURITY_GROUP_ID = ali_id("sg", "qas nlb", 18)
+PUBLIC_NLB = NetworkLoadBalancer(
+    "public-nlb",
+    (
+        NlbZone("cn-hangzhou-h", "10.17.20.0/24", "203.0.113.40", "10.17.20.8"),
+        NlbZone("cn-hangzhou-i", "10.17.21.0/24", "203.0.113.41", "10.17.21.8"),
+    ),
+    NLB_SECURITY_GROUP_ID,
+)
+NLB_CREATED = "2024-05-27T07:18:30Z"  # before the scenarios' observation time (draft.NOW)
+
+
+@dataclass(frozen=True)
 class Service:
     namespace: str
     name: str
@@ -174,7 +238,7 @@ class Service:
     ports: tuple[ServicePort, ...]
     selector: dict[str, str]
     labels: dict[str, str] = field(default_factory=dict)
-    load_balancer: LoadBalancer | None = None
+    load_balancer: LoadBalancer | NetworkLoadBalancer | None = None
     health_check_node_port: int | None = None
     created: str = CLUSTER_CREATED
 
@@ -280,6 +344,16 @@ WORKLOADS = [
         (("10.17.10.94", "10.17.10.11"),),
         created=APP_CREATED,
     ),
+    Workload(
+        "app",
+        "app4-service",
+        "Deployment",
+        {"app": "app4-service"},
+        "registry.cn-hangzhou.aliyuncs.com/qas/app4:1.0.3",
+        (HTTP,),
+        (("10.17.10.96", "10.17.10.12"),),
+        created=NLB_CREATED,
+    ),
 ]
 
 INGRESS_PORTS_PUBLIC = (
@@ -289,6 +363,10 @@ INGRESS_PORTS_PUBLIC = (
 INGRESS_PORTS_PRIVATE = (
     ServicePort("http", "TCP", 80, 80, 32190),
     ServicePort("https", "TCP", 443, 443, 31066),
+)
+INGRESS_PORTS_NLB = (
+    ServicePort("http", "TCP", 80, 80, 30467),
+    ServicePort("https", "TCP", 443, 443, 32718),
 )
 
 SERVICES = [
@@ -333,9 +411,21 @@ SERVICES = [
         health_check_node_port=30417,
         created="2024-05-22T06:40:13Z",
     ),
+    Service(
+        INGRESS_NAMESPACE,
+        "nginx-ingress-lb-nlb",
+        "192.168.102.44",
+        INGRESS_PORTS_NLB,
+        INGRESS_LABELS,
+        labels={"app": "nginx-ingress-lb-nlb"},
+        load_balancer=PUBLIC_NLB,
+        health_check_node_port=31287,
+        created=NLB_CREATED,
+    ),
     Service("app", "app1-service", "192.168.195.85", (HTTP,), {"app": "app1-service"}, created=APP_CREATED),
     Service("app", "app2-service", "192.168.37.214", (HTTP,), {"app": "app2-service"}, created=APP_CREATED),
     Service("app", "app3-service", "192.168.88.16", (HTTP,), {"app": "app3-service"}, created=APP_CREATED),
+    Service("app", "app4-service", "192.168.61.140", (HTTP,), {"app": "app4-service"}, created=NLB_CREATED),
 ]
 SERVICE_BY_NAME = {(s.namespace, s.name): s for s in SERVICES}
 
@@ -354,6 +444,7 @@ INGRESSES = [
     IngressRule("app1-service-ingress", "app1.qas.abc.com", "app1-service"),
     IngressRule("app2-service-ingress", "app2.qas.abc.com", "app2-service", service_upstream=True),
     IngressRule("app3-service-ingress", "app3.qas.abc.com", "app3-service"),
+    IngressRule("app4-service-ingress", "app4.qas.abc.com", "app4-service"),
 ]
 
 # Which load balancer each name is published on (the A records of zone abc.com).
@@ -361,6 +452,7 @@ DNS_RECORDS = [
     ("app1.qas", PUBLIC_LB.address),
     ("app2.qas", PUBLIC_LB.address),
     ("app3.qas", PRIVATE_LB.address),
+    ("app4.qas", PUBLIC_NLB.address),
 ]
 
 

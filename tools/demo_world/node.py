@@ -88,14 +88,13 @@ def virtual_servers(
             table[(p["protocol"], s["spec"]["clusterIP"], p["port"])] = [
                 (a, t, w) for a, _, t, w in endpoints
             ]
-            lb_ips = _load_balancer_ips(s)
-            if not lb_ips:
+            if not p.get("nodePort"):
                 continue
             local_only = s["spec"].get("externalTrafficPolicy") == "Local"
             external = [(a, t, w) for a, n, t, w in endpoints if not local_only or n == node.name]
-            for ip in lb_ips:
+            for ip in _load_balancer_ips(s):  # none for an NLB, which CCM publishes by hostname
                 table[(p["protocol"], ip, p["port"])] = external
-            table[(p["protocol"], node.ip, p.get("nodePort", 0))] = external
+            table[(p["protocol"], node.ip, p["nodePort"])] = external
     return table
 
 

@@ -85,6 +85,14 @@ SCENARIOS = [
         edit=edge.lb_nodeport_mismatch,
     ),
     Scenario(
+        name="nlb-security-group-closed",
+        family="load balancer",
+        summary="a Drop rule for port 80 in public-nlb's security group refuses every client of app4",
+        expect="LB_SECURITY_GROUP_DENIES on listener 80 of public-nlb, naming the Drop rule",
+        domain="app4.qas.abc.com",
+        edit=edge.nlb_security_group_closed,
+    ),
+    Scenario(
         name="ingress-host-typo",
         family="ingress",
         summary="app1's Ingress was applied with host app1.qsa.abc.com (a typo)",

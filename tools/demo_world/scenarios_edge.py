@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tools.demo_world import cloud_nlb, nginx
 from tools.demo_world import facts as f
-from tools.demo_world import nginx
 from tools.demo_world.draft import NOW, Draft, applied_service
 from tools.demo_world.facts import epoch_ms, later
 from tools.demo_world.kube_workloads import metadata
@@ -100,6 +100,19 @@ def lb_nodeport_mismatch(d: Draft) -> None:
         port = row["ListenerPort"]
         row.update({"Port": node_ports[port], "ServerId": f.NODE_BY_IP[row["ServerIp"]].instance_id})
         row["ServerHealthStatus"] = "abnormal" if port == 80 else "normal"
+
+
+def nlb_security_group_closed(d: Draft) -> None:
+    """To push clients to HTTPS, a Drop rule for TCP 80/80 from 0.0.0.0/0 was added to the security
+    group of public-nlb, at priority 1 like the Accept rule for port 80.
+
+    At equal priority a Drop rule wins, so no client reaches listener 80 any more, while the
+    NLB, its listeners and its servers are all still healthy.
+    """
+    group = d.cloud(f"ecs/DescribeSecurityGroupAttribute/{f.NLB_SECURITY_GROUP_ID}.json")
+    rule = cloud_nlb.permission(80, policy="Drop")
+    rule.update({"CreateTime": later(NOW, -5400), "Description": "force https: no plain http"})
+    group["Permissions"]["Permission"].append(rule)
 
 
 # --------------------------------------------------------------------------------------- ingress
