@@ -158,10 +158,10 @@ def snat_entries() -> Obj:
     }
 
 
-def eip_addresses() -> Obj:
-    eip = {
-        "AllocationId": f.EGRESS_EIP_ID,
-        "AllocationTime": "2024-03-11T02:22:52Z",
+def eip_record(fields: Obj) -> Obj:
+    """One DescribeEipAddresses item: ``fields`` (what tells this EIP apart) over the shared
+    defaults, keys in the API's (alphabetical) order."""
+    defaults = {
         "Bandwidth": "200",
         "BandwidthPackageBandwidth": "",
         "BandwidthPackageId": "",
@@ -176,13 +176,9 @@ def eip_addresses() -> Obj:
         "HDMonitorStatus": "OFF",
         "HasReservationData": "false",
         "ISP": "BGP",
-        "InstanceId": f.NAT_GATEWAY_ID,
         "InstanceRegionId": f.REGION,
-        "InstanceType": "Nat",
         "InternetChargeType": "PayByTraffic",
-        "IpAddress": f.EGRESS_EIP,
         "Mode": "NAT",
-        "Name": "qas-nat-eip",
         "Netmode": "public",
         "OperationLocks": {"LockReason": []},
         "PrivateIpAddress": "",
@@ -195,7 +191,19 @@ def eip_addresses() -> Obj:
         "VpcId": "",
         "Zone": "",
     }
-    found = [eip, *cloud_nlb.eips()]
+    return dict(sorted({**defaults, **fields}.items()))
+
+
+def eip_addresses() -> Obj:
+    eip = {
+        "AllocationId": f.EGRESS_EIP_ID,
+        "AllocationTime": "2024-03-11T02:22:52Z",
+        "InstanceId": f.NAT_GATEWAY_ID,
+        "InstanceType": "Nat",
+        "IpAddress": f.EGRESS_EIP,
+        "Name": "qas-nat-eip",
+    }
+    found = [eip_record(fields) for fields in (eip, *cloud_nlb.eips())]
     return {
         "EipAddresses": {"EipAddress": found},
         "PageNumber": 1,
