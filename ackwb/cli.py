@@ -13,10 +13,13 @@ import sys
 from pathlib import Path
 
 from ackwb.errors import AckwbError
-from ackwb.model import Severity, Trace
+from ackwb.model import Path as Journey
+from ackwb.model import Trace, Verdict
 from ackwb.workbook import Workbook
 
 EXIT_OK, EXIT_BROKEN, EXIT_ERROR = 0, 1, 2
+OUTPUTS = ("table", "wide")
+TABLE_CELL_WIDTH = 60  # cells wider than this are cut with "…" in the table output
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,6 +46,12 @@ def _parser() -> argparse.ArgumentParser:
     trace = commands.add_parser("trace", help="print the hops of a domain's path and the findings")
     _world_options(trace)
     _client_options(trace)
+    trace.add_argument(
+        "--output",
+        choices=OUTPUTS,
+        default="table",
+        help="table: the hop table, long cells cut (default); wide: every cell whole",
+    )
     trace.add_argument("domain", help="the domain a client requests, e.g. app1.qas.abc.com")
     trace.set_defaults(run=_trace)
 
@@ -122,14 +131,33 @@ def _trace(args: argparse.Namespace) -> int:
         print(f"ackwb: {reason}", file=sys.stderr)
         return EXIT_BROKEN
     print(_heading(trace))
-    print(hop_table(trace.rows))
+    rows = trace.rows
+    columns = [c for c in dict.fromkeys(k for row in rows for k in row) if any(row.get(c) for row in rows)]
+    width = TABLE_CELL_WIDTH if args.output == "table" else 10**6
+    print(hop_table(rows, columns, max_width=width))
     if trace.findings:
         print()
         print(findings_text(trace.findings))
-    broken = reason or any(f.severity is Severity.ERROR for f in trace.findings)
     print()
-    print(f"path broken: {reason}" if reason else ("path has errors" if broken else "path ok"))
-    return EXIT_BROKEN if broken else EXIT_OK
+    print(verdict_line(trace, reason))
+    return EXIT_OK if trace.verdict in (Verdict.OK, Verdict.DEPENDS) else EXIT_BROKEN
+
+
+def verdict_line(trace: Trace, reason: str) -> str:
+    """The last line of a trace: the request's verdict, then the in-cluster path's when it differs."""
+    verdict = trace.verdict
+    if verdict is Verdict.OK:
+        line = "path ok"
+    elif verdict is Verdict.DEPENDS:
+        line = "path ok for some clients: it depends on the client's address (give --client-ip)"
+    elif verdict is Verdict.UNKNOWN:
+        line = f"path not seen whole: {reason}"
+    else:
+        line = f"path broken: {reason}"
+    inside = trace.verdict_of(Journey.IN_CLUSTER)
+    if any(e.path is Journey.IN_CLUSTER for e in trace.edges) and inside is not verdict:
+        line += f"\nin-cluster path (a client inside the cluster calling the Service): {inside.value}"
+    return line
 
 
 def _heading(trace: Trace) -> str:

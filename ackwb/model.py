@@ -1,9 +1,10 @@
-"""Dataclasses every step speaks: hops, edges, evidence, findings, step results, traces.
+"""Dataclasses every step speaks: evidence, findings, step results and traces.
 
-A step returns a ``StepResult``: rows for its table, the hops and edges it adds to the
-path diagram, its findings and the evidence it read. Presentation (HTML, diagrams)
-lives in ``ackwb.render``, which registers itself here as the ``presenter`` so that
-this module never imports upward.
+Hops, edges and verdicts are defined in ``ackwb.hops`` and re-exported here. A step
+returns a ``StepResult``: rows for its table, the hops and edges it adds to the path
+diagram, its findings and the evidence it read. Presentation (HTML, diagrams) lives in
+``ackwb.render``, which registers itself here as the ``presenter`` so that this module
+never imports upward.
 """
 
 from __future__ import annotations
@@ -13,30 +14,22 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from ackwb.hops import VERDICT_RANK, Edge, Hop, Packet, Path, Verdict, worst_verdict
+from ackwb.verdicts import mark_not_reached, path_verdict
+
+__all__ = [
+    "VERDICT_RANK", "Client", "Edge", "Evidence", "Finding", "Hop", "Packet", "Path", "Severity",
+    "StepResult", "Trace", "Verdict", "rows_to_frame", "worst_verdict",
+]  # fmt: skip
+
 if TYPE_CHECKING:
     import pandas
-
-
-class Verdict(StrEnum):
-    """Whether traffic passes a hop."""
-
-    OK = "ok"
-    BLOCKED = "blocked"
-    UNKNOWN = "unknown"
 
 
 class Severity(StrEnum):
     INFO = "info"
     WARNING = "warning"
     ERROR = "error"
-
-
-class Path(StrEnum):
-    """Which journey a hop or edge belongs to; each gets its own colour."""
-
-    REQUEST = "request"  # the way a client's request really goes
-    IN_CLUSTER = "in-cluster"  # the way a client inside the cluster reaches the Service
-    EGRESS = "egress"  # the way a Pod reaches the internet
 
 
 @dataclass(frozen=True)
@@ -58,26 +51,6 @@ class Finding:
     message: str
     evidence: tuple[Evidence, ...] = ()
     check: str = ""  # a command to verify it by hand
-
-
-@dataclass(frozen=True)
-class Hop:
-    """A box on the path diagram."""
-
-    id: str  # stable, e.g. "lb:lb-bp1public", used as the DOT node id
-    kind: str  # dns, lb, listener, backend, node, controller, ingress, service, ipvs, pod, nat, snat, eip
-    label: str
-    path: Path = Path.REQUEST
-    verdict: Verdict = Verdict.OK
-    details: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(frozen=True)
-class Edge:
-    src: str
-    dst: str
-    label: str = ""
-    path: Path = Path.REQUEST
 
 
 @dataclass(frozen=True)
@@ -152,14 +125,6 @@ class StepResult(Presentable):
         return [f for f in self.findings if f.severity is Severity.ERROR]
 
 
-def worst_verdict(verdicts: Any) -> Verdict:
-    found = set(verdicts)
-    for v in (Verdict.BLOCKED, Verdict.UNKNOWN):
-        if v in found:
-            return v
-    return Verdict.OK
-
-
 @dataclass(kw_only=True)
 class Trace(Presentable):
     """Every step for one domain and client, chained: the whole path and its findings."""
@@ -171,12 +136,13 @@ class Trace(Presentable):
 
     @property
     def hops(self) -> list[Hop]:
-        """Hops in path order; a hop seen by two steps keeps its place and last version."""
+        """Hops in path order; a hop seen by two steps keeps its place and last version. A hop
+        that only a blocked branch leads to reads "not reached" (``ackwb.verdicts``)."""
         by_id: dict[str, Hop] = {}
         for step in self.steps:
             for hop in step.hops:
                 by_id[hop.id] = hop
-        return list(by_id.values())
+        return list(mark_not_reached(by_id, self.edges).values())
 
     @property
     def edges(self) -> list[Edge]:
@@ -196,6 +162,7 @@ class Trace(Presentable):
                 "details": ", ".join(f"{k}: {v}" for k, v in h.details),
                 "path": h.path.value,
                 "verdict": h.verdict.value,
+                "packet": _packet_text(h),
             }
             for h in self.hops
         ]
@@ -204,13 +171,27 @@ class Trace(Presentable):
     def table(self) -> pandas.DataFrame:
         return rows_to_frame(self.rows)
 
+    def verdict_of(self, path: Path) -> Verdict:
+        """Whether one journey gets through: ok when a branch from its start reaches a terminal
+        hop (a ready Pod, an answer, the internet) through passable hops (``ackwb.verdicts``)."""
+        return path_verdict({h.id: h for h in self.hops}, self.edges, path)
+
     @property
     def verdict(self) -> Verdict:
-        """Blocked when a request hop is blocked or a finding is an error; unknown when a hop is unseen."""
-        verdicts = [h.verdict for h in self.hops if h.path is Path.REQUEST]
-        if any(f.severity is Severity.ERROR for f in self.findings):
-            verdicts.append(Verdict.BLOCKED)
-        return worst_verdict(verdicts)
+        """The request's verdict: warnings never change it, a blocked branch only when no other
+        branch gets through."""
+        return self.verdict_of(Path.REQUEST)
 
     def step(self, name: str) -> StepResult | None:
         return next((s for s in self.steps if s.step == name), None)
+
+
+def _packet_text(hop: Hop) -> str:
+    """``in → out`` of a hop, or one packet when the hop does not change it."""
+    if hop.arrives is None and hop.leaves is None:
+        return ""
+    if hop.leaves is None or hop.leaves == hop.arrives:
+        return str(hop.arrives)
+    if hop.arrives is None:
+        return str(hop.leaves)
+    return f"in {hop.arrives}; out {hop.leaves}"

@@ -6,7 +6,7 @@ results are left out, so a broken path shows how far the request gets and why.
 
 from __future__ import annotations
 
-from ackwb.model import Client, StepResult, Trace
+from ackwb.model import Client, Hop, Severity, StepResult, Trace, Verdict
 from ackwb.sources import Sources
 from ackwb.steps import dns, ecs, egress, ingress, kube_proxy, pod, service, slb
 
@@ -27,5 +27,23 @@ def run_trace(sources: Sources, domain: str, client: Client | None = None) -> Tr
 
 
 def dead_end(trace: Trace) -> str:
-    """The first reason the request cannot get through, or "" when it does."""
-    return next((s.dead_end for s in trace.steps if s.dead_end), "")
+    """Why the request does not get through, or "" when it does (or depends on the client).
+
+    The way out (egress) never decides whether the request gets in. When no step gave up
+    on the whole path, the first error on a blocked request hop says why.
+    """
+    if trace.verdict in (Verdict.OK, Verdict.DEPENDS):
+        return ""
+    reason = next((s.dead_end for s in trace.steps if s.dead_end and s.step != "egress"), "")
+    if reason:
+        return reason
+    blocked = {h.id for h in trace.hops if h.verdict is Verdict.BLOCKED}
+    first = next((f for f in trace.findings if f.severity is Severity.ERROR and f.hop in blocked), None)
+    if first is not None:
+        return first.message
+    unseen = next((h for h in trace.hops if h.verdict is Verdict.UNKNOWN), None)
+    return _unseen(unseen) if unseen else "no branch of the path reaches a ready Pod"
+
+
+def _unseen(hop: Hop) -> str:
+    return f"{' '.join(hop.label.split())} could not be seen"

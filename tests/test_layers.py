@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS: list[tuple[str, list[str]]] = [
     ("foundation", ["ackwb.errors", "ackwb.demo"]),
     ("sources (all I/O)", ["ackwb.sources", "ackwb.profiles"]),  # profiles: stdlib-only settings
-    ("parsers and model", ["ackwb.parse", "ackwb.model"]),
+    ("parsers and model", ["ackwb.parse", "ackwb.hops", "ackwb.verdicts", "ackwb.model"]),
     ("steps", ["ackwb.steps"]),
     ("trace", ["ackwb.trace", "ackwb.diff"]),  # ackwb.diff compares Traces
     ("front ends", ["ackwb.cli", "ackwb.workbook", "ackwb.render", "ackwb.__main__"]),
@@ -41,7 +41,7 @@ LAYERS: list[tuple[str, list[str]]] = [
 # The demo world is found through ackwb.demo by the snapshot source and the workbook only.
 DEMO_IMPORTERS = ["ackwb.demo", "ackwb.sources", "ackwb.workbook", "ackwb.cli"]
 
-PURE = ["ackwb.steps", "ackwb.parse", "ackwb.model", "ackwb.render"]
+PURE = ["ackwb.steps", "ackwb.parse", "ackwb.hops", "ackwb.verdicts", "ackwb.model", "ackwb.render"]
 LIVE_CLIENTS = ["kubernetes", "paramiko", "dns", "Tea", "darabonba", "alibabacloud_*"]
 
 HEAVY = [

@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
-from ackwb.model import Edge, Hop, Path, Verdict
+from ackwb.model import VERDICT_RANK, Edge, Hop, Path, Verdict
 
 # Listed first: a family with CJK glyphs; the browser falls back to sans-serif without it.
 FONT = "Noto Sans CJK SC,sans-serif"
@@ -52,7 +52,8 @@ PATH_LEGEND = {
 }
 BLOCKED_STYLE = ("#c0392b", "#fde2e0")
 UNKNOWN_STYLE = ("#8c8c8c", "#f2f2f2")
-VERDICT_RANK = {Verdict.OK: 0, Verdict.UNKNOWN: 1, Verdict.BLOCKED: 2}
+NOT_REACHED_STYLE = ("#b0b0b0", "#fafafa")
+DEPENDS_STYLE = ("#b7791f", "#fff8e6")
 SHAPES = {"acl": "note"}
 
 # How a diff marks a hop or an edge: line colour, box fill, extra style, pen width, marker, legend.
@@ -206,7 +207,13 @@ def _look(hop: Hop, faded: bool, mark: str) -> _Look:
     elif hop.verdict is Verdict.UNKNOWN:
         (line_colour, fill), style = UNKNOWN_STYLE, "rounded,filled,dashed"
         markers.append(("UNKNOWN", line_colour))
-    classes = hop.path.value + " " + hop.verdict.value
+    elif hop.verdict is Verdict.NOT_REACHED:
+        (line_colour, fill), style = NOT_REACHED_STYLE, "rounded,filled,dotted"
+        markers.append(("NOT REACHED", line_colour))
+    elif hop.verdict is Verdict.DEPENDS:
+        line_colour, fill = DEPENDS_STYLE
+        markers.append(("DEPENDS ON THE CLIENT", line_colour))
+    classes = hop.path.value + " " + hop.verdict.name.lower().replace("_", "-")
     if mark:
         line_colour, fill, extra, penwidth, word, _ = HIGHLIGHT_STYLE[mark]
         if extra and extra not in style.split(","):
@@ -285,6 +292,11 @@ def _legend(hops: Iterable[Hop], edges: list[Edge], marks: Collection[str] = (),
         rows.append(_cell("red box: traffic blocked here", size=9, colour=BLOCKED_STYLE[0]))
     if Verdict.UNKNOWN in verdicts:
         rows.append(_cell("grey dashed box: could not be checked", size=9, colour=UNKNOWN_STYLE[0]))
+    if Verdict.NOT_REACHED in verdicts:
+        text = "dotted box: not reached (after a blocked hop)"
+        rows.append(_cell(text, size=9, colour=NOT_REACHED_STYLE[0]))
+    if Verdict.DEPENDS in verdicts:
+        rows.append(_cell("amber box: depends on the client's address", size=9, colour=DEPENDS_STYLE[0]))
     if faded:
         rows.append(_cell("faded box: from an earlier step", size=9, colour=CONTEXT_TEXT))
     for mark, (colour, _, _, _, _, text) in HIGHLIGHT_STYLE.items():

@@ -19,7 +19,13 @@ from ackwb.render.diagram import Diagram
 from ackwb.render.dot import to_dot
 
 SEVERITY_COLOURS = {Severity.INFO: "#2c6fbb", Severity.WARNING: "#b7791f", Severity.ERROR: "#c0392b"}
-VERDICT_COLOURS = {Verdict.OK: "#2e7d32", Verdict.BLOCKED: "#c0392b", Verdict.UNKNOWN: "#757575"}
+VERDICT_COLOURS = {
+    Verdict.OK: "#2e7d32",
+    Verdict.BLOCKED: "#c0392b",
+    Verdict.UNKNOWN: "#757575",
+    Verdict.NOT_REACHED: "#9e9e9e",
+    Verdict.DEPENDS: "#b7791f",
+}
 EXCERPT_MAX_CHARS = 400
 CELL_STYLE = "text-align:left;padding:1px 8px"
 _IP = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")

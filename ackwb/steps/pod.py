@@ -191,6 +191,8 @@ def _add_pod(
         result.edges.append(
             Edge(kp.hop_id, info.hop_id, f"{kp.virtual_service.scheduler} Masq → {address}", svc.path_kind)
         )
+    if kp.rules and any(t.hostport == address and t.forwarding for t in kp.rules.targets):
+        result.edges.append(Edge(kp.hop_id, info.hop_id, f"DNAT → {address}", svc.path_kind))
     _pod_findings(result, info, obj, node, ready_line)
 
 
