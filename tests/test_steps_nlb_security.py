@@ -19,8 +19,8 @@ import pytest
 from ackwb import Workbook
 from ackwb.demo import demo_world_root
 from ackwb.model import Severity, Verdict
-from ackwb.steps.slb_records import Listener
-from ackwb.steps.slb_security_groups import SecurityRule, security_decision
+from ackwb.steps.slb.records import Listener
+from ackwb.steps.slb.security_groups import SecurityRule, security_decision
 from ackwb.trace import dead_end
 
 ROOT = Path(__file__).resolve().parent.parent

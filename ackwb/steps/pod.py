@@ -24,7 +24,7 @@ from ackwb.steps.common import (
     source_finding,
 )
 from ackwb.steps.ingress import IngressResult
-from ackwb.steps.ingress_checks import compare_dynamic_backends
+from ackwb.steps.ingress.checks import compare_dynamic_backends
 from ackwb.steps.kube_proxy import KubeProxyResult
 from ackwb.steps.service import ServiceResult
 

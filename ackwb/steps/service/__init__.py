@@ -18,7 +18,7 @@ from ackwb.parse.endpointslices import SliceEndpoint, endpoints_for_port
 from ackwb.sources import DnsRecord, Sources
 from ackwb.steps.common import attempt, details, dig, kube_evidence, settle_verdicts, source_finding, unwrap
 from ackwb.steps.ingress import IngressResult
-from ackwb.steps.service_checks import check_readiness, check_target_port, read_selected_pods, selected_pods
+from ackwb.steps.service.checks import check_readiness, check_target_port, read_selected_pods, selected_pods
 
 TITLE = "5. Name → virtual IP (Service)"
 

@@ -23,8 +23,8 @@ from ackwb.parse.nginx_conf import Location, ServerBlock, match_location, parse_
 from ackwb.sources import Sources, commands
 from ackwb.steps.common import details, dig, settle_verdicts, source_finding
 from ackwb.steps.ecs import ControllerPod, NodeResult
-from ackwb.steps.ingress_canary import check_canary
-from ackwb.steps.ingress_checks import check_in_sync, class_not_served, class_verdicts, close_hosts
+from ackwb.steps.ingress.canary import check_canary
+from ackwb.steps.ingress.checks import check_in_sync, class_not_served, class_verdicts, close_hosts
 
 TITLE = "4. Host → Service (Ingress)"
 SERVICE_UPSTREAM = "nginx.ingress.kubernetes.io/service-upstream"

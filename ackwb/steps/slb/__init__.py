@@ -20,7 +20,7 @@ from ackwb.model import Client, Edge, Finding, Hop, Severity, StepResult, Verdic
 from ackwb.sources import Sources
 from ackwb.steps.common import cloud_evidence, cloud_items, details, settle_verdicts, source_finding
 from ackwb.steps.dns import DnsResult
-from ackwb.steps.slb_checks import (
+from ackwb.steps.slb.checks import (
     acl_decision,
     acl_finding,
     add_backends,
@@ -28,8 +28,8 @@ from ackwb.steps.slb_checks import (
     listener_hop,
     listener_stopped,
 )
-from ackwb.steps.slb_nlb import find_nlb, group_ids, read_nlb_backends, read_nlb_listeners
-from ackwb.steps.slb_records import (
+from ackwb.steps.slb.nlb import find_nlb, group_ids, read_nlb_backends, read_nlb_listeners
+from ackwb.steps.slb.records import (
     CLB,
     NLB,
     AclEntry,
@@ -39,7 +39,7 @@ from ackwb.steps.slb_records import (
     read_backends,
     read_listeners,
 )
-from ackwb.steps.slb_security_groups import SecurityRule, read_groups, security_group_finding
+from ackwb.steps.slb.security_groups import SecurityRule, read_groups, security_group_finding
 
 TITLE = "2. IP → load balancer (查看公网 IP 对应的 SLB)"
 

@@ -24,7 +24,7 @@ from ackwb.parse.proxy_mode import parse_proxy_mode
 from ackwb.sources import Sources, commands
 from ackwb.steps.common import attempt, details, dig, settle_verdicts, source_finding, unwrap
 from ackwb.steps.ecs import NodeResult
-from ackwb.steps.kube_proxy_rules import (
+from ackwb.steps.rules import (
     RULE_MODES,
     RuleLookup,
     Target,

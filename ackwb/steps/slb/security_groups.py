@@ -23,7 +23,7 @@ from ackwb.errors import SourceError
 from ackwb.model import Finding, Severity
 from ackwb.sources import Sources
 from ackwb.steps.common import cloud_evidence, cloud_items, source_finding
-from ackwb.steps.slb_records import Listener
+from ackwb.steps.slb.records import Listener
 
 if TYPE_CHECKING:
     from ackwb.steps.slb import LoadBalancerResult

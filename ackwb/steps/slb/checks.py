@@ -16,7 +16,7 @@ from ackwb.errors import SourceError
 from ackwb.model import Edge, Finding, Hop, Severity, Verdict
 from ackwb.sources import Sources
 from ackwb.steps.common import cloud_evidence, details, dig, kube_evidence, source_finding
-from ackwb.steps.slb_records import AclEntry, Listener
+from ackwb.steps.slb.records import AclEntry, Listener
 
 if TYPE_CHECKING:
     from ackwb.steps.slb import LoadBalancerResult

@@ -27,7 +27,7 @@ from ackwb.errors import SourceError
 from ackwb.model import Evidence
 from ackwb.sources import Sources
 from ackwb.steps.common import cloud_evidence, cloud_items, dig
-from ackwb.steps.slb_records import Backend, Listener
+from ackwb.steps.slb.records import Backend, Listener
 
 PAGE = 100  # the largest page of the NLB list actions
 HEALTH = {"unhealthy": "abnormal", "unavailable": "unavailable", "initial": "unavailable"}  # → CLB words
