@@ -18,7 +18,7 @@ from ackwb.hops import VERDICT_RANK, Edge, Hop, Packet, Path, Verdict, worst_ver
 from ackwb.verdicts import mark_not_reached, path_verdict
 
 __all__ = [
-    "VERDICT_RANK", "Client", "Edge", "Evidence", "Finding", "Hop", "Packet", "Path", "Severity",
+    "VERDICT_RANK", "Client", "Design", "Edge", "Evidence", "Finding", "Hop", "Packet", "Path", "Severity",
     "StepResult", "Trace", "Verdict", "rows_to_frame", "worst_verdict",
 ]  # fmt: skip
 
@@ -125,6 +125,55 @@ class StepResult(Presentable):
         return [f for f in self.findings if f.severity is Severity.ERROR]
 
 
+@dataclass(frozen=True)
+class Design:
+    """How the cluster on this path is built (DESIGN.md section 7), shown first in every trace.
+
+    Each value is what the trace read, in words; "unknown" says it could not be read.
+    """
+
+    network: str = "unknown"  # "Terway (shared ENI)", "Flannel (Pod CIDR per node)"
+    network_policy: str = "unknown"  # enforced, not enforced, unknown
+    proxy_modes: tuple[tuple[str, str], ...] = ()  # (node, mode) of the nodes read
+    load_balancer: str = ""  # "CLB public-lb", "NLB tnl-public-nlb"
+    backends: str = ""  # "ECS:NodePort", "ENI = node IP (host-network controller)", "Pod IP"
+    traffic_policy: str = ""  # externalTrafficPolicy of the Service behind the load balancer
+    controllers: str = ""  # "host network", "Pod IPs"
+    tls: str = ""  # where TLS ends, for the client's port
+
+    @property
+    def proxy_mode(self) -> str:
+        modes = sorted({mode for _, mode in self.proxy_modes})
+        if len(modes) == 1:
+            return modes[0]
+        return "; ".join(f"{m} on {', '.join(n for n, mm in self.proxy_modes if mm == m)}" for m in modes)
+
+    def summary(self) -> str:
+        """One line: "this cluster: Flannel, iptables, CLB → ECS:NodePort, Local"."""
+        network = self.network.split(" (")[0]
+        lb = self.load_balancer.split(" ")[0]
+        path = f"{lb} → {self.backends}" if lb and self.backends else lb or self.backends
+        parts = [network, self.proxy_mode or "kube-proxy mode not read", path, self.traffic_policy]
+        return "this cluster: " + ", ".join(p for p in parts if p)
+
+    @property
+    def rows(self) -> list[dict[str, str]]:
+        return [
+            {"axis": axis, "this cluster": value}
+            for axis, value in (
+                ("network plugin", self.network),
+                ("NetworkPolicy", self.network_policy),
+                ("kube-proxy mode", self.proxy_mode or "not read on this path"),
+                ("load balancer", self.load_balancer),
+                ("backends", self.backends),
+                ("externalTrafficPolicy", self.traffic_policy),
+                ("ingress controller", self.controllers),
+                ("TLS", self.tls),
+            )
+            if value
+        ]
+
+
 @dataclass(kw_only=True)
 class Trace(Presentable):
     """Every step for one domain and client, chained: the whole path and its findings."""
@@ -133,6 +182,7 @@ class Trace(Presentable):
     client: Client
     world: str  # one line naming the world the trace read (demo, snapshot, profile)
     steps: list[StepResult] = field(default_factory=list)
+    design: Design = field(default_factory=Design)
 
     @property
     def hops(self) -> list[Hop]:

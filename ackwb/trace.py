@@ -6,24 +6,31 @@ results are left out, so a broken path shows how far the request gets and why.
 
 from __future__ import annotations
 
-from ackwb.model import Client, Hop, Severity, StepResult, Trace, Verdict
+from ackwb.model import Client, Hop, Severity, Trace, Verdict
 from ackwb.sources import Sources
 from ackwb.steps import dns, ecs, egress, ingress, kube_proxy, pod, service, slb
+from ackwb.steps.cluster import Cluster, read_cluster
+from ackwb.steps.design import describe
 
 
-def run_trace(sources: Sources, domain: str, client: Client | None = None) -> Trace:
+def run_trace(
+    sources: Sources, domain: str, client: Client | None = None, cluster: Cluster | None = None
+) -> Trace:
+    """Every step for ``domain``; ``cluster`` is what an earlier read learned about the cluster
+    (the network plugin), read now when not given."""
     client = client or Client()
-    results: list[StepResult] = []
+    cluster = cluster or read_cluster(sources)
     r1 = dns(sources, domain)
     r2 = slb(sources, r1, client)
-    r3 = ecs(sources, r2)
+    r3 = ecs(sources, r2, cluster)
     r4 = ingress(sources, r3, client.path)
     r5 = service(sources, r4)
-    r6 = kube_proxy(sources, r5)
-    r7 = pod(sources, r6)
-    r8 = egress(sources, r7)
+    r6 = kube_proxy(sources, r5, cluster)
+    r7 = pod(sources, r6, cluster)
+    r8 = egress(sources, r7, cluster)
     results = [r for r in (r1, r2, r3, r4, r5, r6, r7, r8) if r.hops or r.findings or r.rows]
-    return Trace(domain=r1.domain, client=client, world=sources.description, steps=results)
+    design = describe(cluster, results)
+    return Trace(domain=r1.domain, client=client, world=sources.description, steps=results, design=design)
 
 
 def dead_end(trace: Trace) -> str:

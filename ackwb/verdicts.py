@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from ackwb.hops import Edge, Hop, Path, Verdict
+from ackwb.hops import Edge, Hop, Path, Verdict, worst_verdict
 
 # Where each journey ends: a ready Pod, an answer nginx gives itself, an outside host (an
 # ExternalName Service); the way out ends on the internet.
@@ -57,13 +57,19 @@ def _starts(graph: dict[str, list[str]], hops: dict[str, Hop]) -> list[str]:
     return sorted(src for src in graph if src not in targets)
 
 
-def reached(hops: dict[str, Hop], edges: Sequence[Edge], path: Path, allowed: frozenset[Verdict]) -> set[str]:
+def reached(
+    hops: dict[str, Hop],
+    edges: Sequence[Edge],
+    path: Path,
+    allowed: frozenset[Verdict],
+    starts: Sequence[str] | None = None,
+) -> set[str]:
     """Hop ids reachable from the start of ``path`` passing only through hops whose verdict is in
     ``allowed``. A reached hop with another verdict is in the set but lets nothing through. A
     journey's start always lets it begin: a Pod that is not ready still sends its own traffic out.
     """
     graph = _graph(edges, path)
-    starts = _starts(graph, hops)
+    starts = list(starts) if starts is not None else _starts(graph, hops)
     seen: set[str] = set()
     todo = list(starts)
     while todo:
@@ -78,16 +84,29 @@ def reached(hops: dict[str, Hop], edges: Sequence[Edge], path: Path, allowed: fr
 
 
 def path_verdict(hops: dict[str, Hop], edges: Sequence[Edge], path: Path = Path.REQUEST) -> Verdict:
-    """The verdict of one journey (request, in-cluster or egress) over the hops it reaches."""
+    """The verdict of one journey (request, in-cluster or egress) over the hops it reaches.
+
+    A request needs one branch that gets through; on the way out each Pod makes its own way,
+    so there the worst of the Pods decides.
+    """
     on_path = _on_path(edges, path)
-    terminals = [h for h in hops.values() if h.id in on_path and h.kind in TERMINAL_KINDS[path]]
-    for allowed, verdict in LADDER:
-        seen = reached(hops, edges, path, allowed)
-        if any(t.id in seen and t.verdict in allowed for t in terminals):
-            return verdict
     if not on_path:
         return Verdict.UNKNOWN
-    if any(hops[h].verdict is Verdict.BLOCKED for h in reached(hops, edges, path, MAYBE) if h in hops):
+    terminals = [h for h in hops.values() if h.id in on_path and h.kind in TERMINAL_KINDS[path]]
+    starts = _starts(_graph(edges, path), hops)
+    groups = [[start] for start in starts] if path is Path.EGRESS else [starts]
+    return worst_verdict(_verdict_from(hops, edges, path, group, terminals) for group in groups)
+
+
+def _verdict_from(
+    hops: dict[str, Hop], edges: Sequence[Edge], path: Path, starts: list[str], terminals: list[Hop]
+) -> Verdict:
+    for allowed, verdict in LADDER:
+        seen = reached(hops, edges, path, allowed, starts)
+        if any(t.id in seen and t.verdict in allowed for t in terminals):
+            return verdict
+    maybe = reached(hops, edges, path, MAYBE, starts)
+    if any(hops[h].verdict is Verdict.BLOCKED for h in maybe if h in hops and h not in starts):
         return Verdict.BLOCKED
     return Verdict.UNKNOWN
 

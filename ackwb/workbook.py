@@ -24,6 +24,7 @@ from ackwb.errors import AckwbError, InputError
 from ackwb.model import Client, Trace
 from ackwb.sources import Sources
 from ackwb.sources.world import load_world  # the default world reader: standard library only
+from ackwb.steps.cluster import Cluster, read_cluster
 from ackwb.trace import run_trace
 
 if TYPE_CHECKING:  # for annotations only: the cluster map and diffs load on demand
@@ -36,7 +37,16 @@ class Workbook:
 
     def __init__(self, sources: Sources) -> None:
         self.sources = sources
+        self._cluster: Cluster | None = None  # what the current step-by-step walk learned
         _show_ackwb_errors_briefly()
+
+    @property
+    def cluster(self) -> Cluster:
+        """The cluster facts of the current walk (network plugin, shared reads), read on first use;
+        ``wb.dns(...)`` starts a new walk, so a re-run reads the world afresh."""
+        if self._cluster is None:
+            self._cluster = read_cluster(self.sources)
+        return self._cluster
 
     @classmethod
     def demo(cls, scenario: str = "healthy") -> Workbook:
@@ -80,6 +90,7 @@ class Workbook:
         return sorted(hosts)
 
     def dns(self, domain: str) -> steps.DnsResult:
+        self._cluster = None
         return steps.dns(self.sources, domain)
 
     def slb(
@@ -88,7 +99,7 @@ class Workbook:
         return steps.slb(self.sources, _expect(dns, steps.DnsResult, "dns"), make_client(client_ip, port))
 
     def ecs(self, lb: steps.LoadBalancerResult) -> steps.NodeResult:
-        return steps.ecs(self.sources, _expect(lb, steps.LoadBalancerResult, "slb"))
+        return steps.ecs(self.sources, _expect(lb, steps.LoadBalancerResult, "slb"), self.cluster)
 
     def ingress(self, nodes: steps.NodeResult, path: str = "/") -> steps.IngressResult:
         return steps.ingress(self.sources, _expect(nodes, steps.NodeResult, "ecs"), path)
@@ -97,13 +108,13 @@ class Workbook:
         return steps.service(self.sources, _expect(ing, steps.IngressResult, "ingress"))
 
     def kube_proxy(self, svc: steps.ServiceResult) -> steps.KubeProxyResult:
-        return steps.kube_proxy(self.sources, _expect(svc, steps.ServiceResult, "service"))
+        return steps.kube_proxy(self.sources, _expect(svc, steps.ServiceResult, "service"), self.cluster)
 
     def pod(self, kp: steps.KubeProxyResult) -> steps.PodResult:
-        return steps.pod(self.sources, _expect(kp, steps.KubeProxyResult, "kube_proxy"))
+        return steps.pod(self.sources, _expect(kp, steps.KubeProxyResult, "kube_proxy"), self.cluster)
 
     def egress(self, pods: steps.PodResult) -> steps.EgressResult:
-        return steps.egress(self.sources, _expect(pods, steps.PodResult, "pod"))
+        return steps.egress(self.sources, _expect(pods, steps.PodResult, "pod"), self.cluster)
 
     def trace(self, domain: str, client_ip: str | None = None, port: int = 80, path: str = "/") -> Trace:
         """All eight steps for one domain and client: the whole path, its diagram and findings."""

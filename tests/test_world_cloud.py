@@ -231,24 +231,29 @@ def test_unknown_action_names_what_it_answers(cloud) -> None:
 
 # ------------------------------------------------------------------------------------------ ecs
 def test_network_interfaces_by_ip(world, cloud) -> None:
+    """``PrivateIpAddress.N`` matches secondary addresses only; the primary one is ``PrimaryIpAddress``."""
     enis = stored(world, "ecs/DescribeNetworkInterfaces.json")["NetworkInterfaceSets"]["NetworkInterfaceSet"]
     for eni in enis:
-        for ip in [s["PrivateIpAddress"] for s in eni["PrivateIpSets"]["PrivateIpSet"]]:
-            (found,) = call(cloud, "ecs", "DescribeNetworkInterfaces", **{"PrivateIpAddress.1": ip})[
-                "NetworkInterfaceSets"
-            ]["NetworkInterfaceSet"]
+        for entry in eni["PrivateIpSets"]["PrivateIpSet"]:
+            ip = entry["PrivateIpAddress"]
+            query = {"PrimaryIpAddress": ip} if entry["Primary"] else {"PrivateIpAddress.1": ip}
+            (found,) = call(cloud, "ecs", "DescribeNetworkInterfaces", **query)["NetworkInterfaceSets"][
+                "NetworkInterfaceSet"
+            ]
             assert found["NetworkInterfaceId"] == eni["NetworkInterfaceId"]
     pod = call(cloud, "ecs", "DescribeNetworkInterfaces", **{"PrivateIpAddress.1": "10.17.10.91"})
     (eni,) = pod["NetworkInterfaceSets"]["NetworkInterfaceSet"]
     assert eni["Type"] == "Secondary" and eni["PrivateIpAddress"] != "10.17.10.91"
-    node = call(cloud, "ecs", "DescribeNetworkInterfaces", **{"PrivateIpAddress.1": "10.17.10.13"})
+    by_secondary = call(cloud, "ecs", "DescribeNetworkInterfaces", **{"PrivateIpAddress.1": "10.17.10.13"})
+    assert by_secondary["NetworkInterfaceSets"]["NetworkInterfaceSet"] == []  # a node's primary address
+    node = call(cloud, "ecs", "DescribeNetworkInterfaces", PrimaryIpAddress="10.17.10.13")
     assert node["NetworkInterfaceSets"]["NetworkInterfaceSet"][0]["Type"] == "Primary"
     assert eni["InstanceId"] == node["NetworkInterfaceSets"]["NetworkInterfaceSet"][0]["InstanceId"]
     both = call(
         cloud,
         "ecs",
         "DescribeNetworkInterfaces",
-        **{"PrivateIpAddress.1": "10.17.10.91", "PrivateIpAddress.2": "10.17.10.13"},
+        **{"PrivateIpAddress.1": "10.17.10.91", "PrivateIpAddress.2": "10.17.10.92"},
     )
     assert both["TotalCount"] == 2
 

@@ -53,8 +53,11 @@ def _contains(param: str, field_name: str) -> Filter:
     return check
 
 
-def _private_ips(eni: Obj) -> list[str]:
-    return [s.get("PrivateIpAddress", "") for s in dig(eni, ("PrivateIpSets", "PrivateIpSet")) or []]
+def _secondary_ips(eni: Obj) -> list[str]:
+    """The addresses ``PrivateIpAddress.N`` matches: an ENI's secondary private IPs only, as the real
+    API documents them (a Pod on a Terway exclusive ENI holds the primary one: ``PrimaryIpAddress``)."""
+    sets = dig(eni, ("PrivateIpSets", "PrivateIpSet")) or []
+    return [s.get("PrivateIpAddress", "") for s in sets if not s.get("Primary")]
 
 
 def _instance_ips(instance: Obj) -> list[str]:
@@ -218,7 +221,7 @@ ACTIONS: dict[tuple[str, str], Handler] = {
                (eq("ListenerPort"), eq("ListenerProtocol", "Protocol", fold=True)))),
     ("ecs", "DescribeNetworkInterfaces"): listing("ecs/DescribeNetworkInterfaces.json", Answer(
         ("NetworkInterfaceSets", "NetworkInterfaceSet"),
-        (one_of_indexed("NetworkInterfaceId"), any_of("PrivateIpAddress", _private_ips, indexed=True),
+        (one_of_indexed("NetworkInterfaceId"), any_of("PrivateIpAddress", _secondary_ips, indexed=True),
          eq("PrimaryIpAddress", "PrivateIpAddress"),
          *eqs("InstanceId", "VSwitchId", "VpcId", "Type", "Status", "ZoneId")),
         tokens("MaxResults", 10, 500))),

@@ -12,87 +12,76 @@ sync) live in ``ingress_checks``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import replace
 from typing import Any
 
-from ackwb.errors import AckwbError, SourceError
-from ackwb.model import Edge, Evidence, Finding, Hop, Path, Severity, StepResult, Verdict
-from ackwb.parse.backends import Backend, find_backend, parse_backends
-from ackwb.parse.canary import TrafficTarget
-from ackwb.parse.nginx_conf import Location, ServerBlock, match_location, parse_server_block
+from ackwb.errors import SourceError
+from ackwb.model import Edge, Evidence, Finding, Hop, Packet, Path, Severity, Verdict
 from ackwb.sources import Sources, commands
-from ackwb.steps.common import details, dig, settle_verdicts, source_finding
-from ackwb.steps.ecs import ControllerPod, NodeResult
+from ackwb.steps.common import attempt, details, dig, settle_verdicts, source_finding
+from ackwb.steps.ecs.result import ControllerPod, NodeResult
 from ackwb.steps.ingress.canary import check_canary
 from ackwb.steps.ingress.checks import check_in_sync, class_not_served, class_verdicts, close_hosts
+from ackwb.steps.ingress.controller import DEFAULT_BACKEND, read_view
+from ackwb.steps.ingress.result import ControllerView, IngressResult
 
 TITLE = "4. Host → Service (Ingress)"
 SERVICE_UPSTREAM = "nginx.ingress.kubernetes.io/service-upstream"
-DEFAULT_BACKEND = "upstream-default-backend"
 
-
-@dataclass(kw_only=True)
-class IngressResult(StepResult):
-    path: str = "/"
-    controller: ControllerPod | None = None
-    server_block_text: str = ""
-    server_block: ServerBlock | None = None
-    location: Location | None = None
-    namespace: str = ""
-    ingress_name: str = ""
-    service_name: str = ""
-    service_port: str = ""  # a number or a port name, as nginx.conf holds it
-    service_upstream: bool = False  # True: nginx proxies to the ClusterIP, so kube-proxy is on the path
-    backend: Backend | None = None
-    backend_endpoints: list[str] = field(default_factory=list)  # "ip:port" the balancer picks from
-    traffic: tuple[TrafficTarget, ...] = ()  # the split with a canary backend (empty without one)
-
-    @property
-    def hop_id(self) -> str:
-        return f"ingress:{self.namespace}/{self.ingress_name}"
+__all__ = ["ControllerView", "IngressResult", "ingress"]
 
 
 def ingress(sources: Sources, nodes: NodeResult, path: str = "/") -> IngressResult:
     result = IngressResult(step="ingress", title=TITLE, domain=nodes.domain, prev=nodes, path=path or "/")
-    ready = [c for c in nodes.controller_pods if c.ready] or nodes.controller_pods
-    if not ready:
+    serving = nodes.serving or [c for c in nodes.controller_pods if c.ready] or nodes.controller_pods
+    if not serving:
         result.dead_end = nodes.dead_end or "no ingress controller Pod to ask"
         return result
-    result.controller = controller = ready[0]
-    container = sources.settings.ingress_container
-    command = commands.nginx_server_block(result.domain)
-    try:
-        output = sources.pod_exec.run(controller.namespace, controller.name, container, command)
-        result.server_block_text = output.stdout
-        if not output.stdout.strip():
-            return _no_server_block(sources, result)
-        source = f"{controller.name}: {commands.NGINX_CONF}"
-        result.server_block = parse_server_block(output.stdout, result.domain, source)
-    except SourceError as error:
-        return _unknown(result, error, f"the server block of {result.domain} in {controller.name}")
-    except AckwbError as error:
-        return _unreadable(result, str(error))
-    result.location = location = match_location(result.server_block, result.path)
+    answers = sources.gather(
+        [attempt(lambda c=c: read_view(sources, c, result.domain, result.path)) for c in serving]
+    )
+    views = [a for a in answers if isinstance(a, ControllerView)]
+    result.views = views
+    if not views:  # no controller could be asked at all
+        error = next(a for a in answers if isinstance(a, SourceError))
+        result.controller = serving[0]
+        return _unknown(result, error, f"the server block of {result.domain} in {serving[0].name}")
+    primary = next((v for v in views if v.block is not None), views[0])
+    result.controller = primary.controller
+    result.server_block_text, result.server_block, result.location = (
+        primary.text,
+        primary.block,
+        primary.location,
+    )
+    for answer, controller in zip(answers, serving, strict=True):
+        if isinstance(answer, SourceError):
+            result.findings.append(
+                source_finding(answer, controller.hop_id, f"the server block in {controller.name}")
+            )
+    if primary.block is None:
+        if primary.problem.startswith("unreadable"):
+            return _unreadable(result, primary.problem)
+        return _no_server_block(sources, result)
+    location = primary.location
     if location is None or location.upstream_name == DEFAULT_BACKEND:
         return _default_backend(result)
     result.namespace, result.ingress_name = location.namespace or "", location.ingress_name or ""
     result.service_name, result.service_port = location.service_name or "", location.service_port or ""
-    result.evidence.append(
-        Evidence(
-            f"{controller.name}: {commands.NGINX_CONF} (server {result.domain})",
-            f"line {location.line}",
-            location.raw,
-        )
-    )
-    obj = _read_ingress_object(sources, result)
+    result.evidence.extend(primary.evidence)
+    obj = _read_ingress_object(sources, result, [v.controller for v in views if v.route == primary.route])
     if obj is not None:
         check_in_sync(result, obj)
-    _read_backends(sources, result)
+    _use_backends(sources, result, primary)
+    _compare_controllers(result, primary, views)
     settle_verdicts(result)
     return result
 
 
-def _read_ingress_object(sources: Sources, result: IngressResult) -> dict[str, Any] | None:
+def _read_ingress_object(
+    sources: Sources, result: IngressResult, agreeing: list[ControllerPod]
+) -> dict[str, Any] | None:
+    """The Ingress object the location was rendered from; draws the Ingress hop, reached by every
+    controller that routes the request the same way."""
     try:
         obj = sources.kube.get("ingresses", result.ingress_name, result.namespace)
     except SourceError as error:
@@ -102,7 +91,7 @@ def _read_ingress_object(sources: Sources, result: IngressResult) -> dict[str, A
     result.service_upstream = str(annotations.get(SERVICE_UPSTREAM, "")).lower() == "true"
     way = "ClusterIP (service-upstream)" if result.service_upstream else "Pod IPs"
     location = result.location
-    assert location is not None
+    assert location is not None and result.controller is not None
     result.hops.append(
         Hop(
             result.hop_id,
@@ -114,11 +103,15 @@ def _read_ingress_object(sources: Sources, result: IngressResult) -> dict[str, A
                 service=f"{result.service_name}:{result.service_port}",
                 upstream=location.upstream_name,
                 balances_to=way,
+                controllers=len(agreeing),
             ),
+            arrives=_arriving(result),
+            rewrite="nginx ends the client's connection and opens its own to the upstream; the client's "
+            "address travels in X-Forwarded-For and X-Real-IP",
         )
     )
-    assert result.controller is not None
-    result.edges.append(Edge(result.controller.hop_id, result.hop_id, f"server {result.domain}"))
+    for controller in agreeing:
+        result.edges.append(Edge(controller.hop_id, result.hop_id, f"server {result.domain}"))
     result.rows.append(
         {
             "controller pod": result.controller.name,
@@ -145,28 +138,32 @@ def _read_ingress_object(sources: Sources, result: IngressResult) -> dict[str, A
     return obj
 
 
-def _read_backends(sources: Sources, result: IngressResult) -> None:
-    controller, location = result.controller, result.location
-    assert controller is not None and location is not None
-    container = sources.settings.ingress_container
-    try:
-        command = commands.nginx_backend(location.upstream_name or "")
-        output = sources.pod_exec.run(controller.namespace, controller.name, container, command)
-        text = f"[{output.stdout}]"  # /dbg backends get prints one backend object
-        if output.exit_status != 0 or not output.stdout.strip():  # no /dbg in the image, or no such backend
-            command = commands.nginx_backends_curl()
-            text = sources.pod_exec.run(controller.namespace, controller.name, container, command).stdout
-        backends = parse_backends(text, f"{controller.name}: {command}")
-    except SourceError as error:
-        result.findings.append(source_finding(error, result.hop_id, "the controller's dynamic backends"))
-        return
-    except AckwbError as error:
+def _arriving(result: IngressResult) -> Packet | None:
+    """The packet as nginx receives it: from the source the earlier hops left it with."""
+    controller = result.controller
+    nodes = result.earlier("ecs")
+    if controller is None or not isinstance(nodes, NodeResult):
+        return None
+    hop = next((h for h in nodes.hops if h.id == controller.hop_id), None)
+    return hop.arrives if hop else None
+
+
+def _use_backends(sources: Sources, result: IngressResult, view: ControllerView) -> None:
+    """The endpoints nginx balances the location over, from the first controller's dynamic backends."""
+    controller, location = view.controller, result.location
+    assert location is not None
+    if not view.backends_read:
+        message = f"Could not read the dynamic backends of {controller.name}: {view.problem}."
         result.findings.append(
-            Finding("INGRESS_BACKENDS_UNREADABLE", Severity.WARNING, result.hop_id, str(error))
+            Finding("INGRESS_BACKENDS_UNREADABLE", Severity.WARNING, result.hop_id, message)
+        )
+        _mark(result, Verdict.UNKNOWN)
+        result.dead_end = (
+            result.dead_end or f"could not read which endpoints nginx balances {result.domain} over"
         )
         return
-    result.backend = find_backend(backends, location.upstream_name or "")
-    source = f"{controller.name}: {command}"
+    result.backend = view.backend
+    source = view.backends_source
     if result.backend is None:
         message = f"The controller has no dynamic backend named {location.upstream_name}: nginx answers 503."
         result.findings.append(
@@ -175,20 +172,21 @@ def _read_backends(sources: Sources, result: IngressResult) -> None:
                 Severity.ERROR,
                 result.hop_id,
                 message,
-                (Evidence(source, "[].name", ", ".join(b.name for b in backends)),),
+                (Evidence(source, "[].name", ", ".join(b.name for b in view.backends)),),
                 check=f"kubectl -n {controller.namespace} exec {controller.name} -- /dbg backends list",
             )
         )
         result.dead_end = result.dead_end or message
         return
-    result.backend_endpoints = [f"{e.address}:{e.port}" for e in result.backend.endpoints]
+    result.backend_endpoints = list(view.endpoints)
     endpoints = Evidence(
         source,
         f"[name={result.backend.name}].endpoints",
         ", ".join(result.backend_endpoints) or "(absent: no endpoints)",
     )
     result.evidence.append(endpoints)
-    check_canary(sources, result, backends, source)
+    check_canary(sources, result, list(view.backends), source)
+    _leaving(result)
     if not result.backend_endpoints:
         # No dead end here: the Service step says why there is no endpoint (selector, readiness…),
         # and the Pod step says so when nginx's list disagrees with the EndpointSlices.
@@ -201,6 +199,60 @@ def _read_backends(sources: Sources, result: IngressResult) -> None:
                 (endpoints,),
                 check=f"kubectl -n {controller.namespace} exec {controller.name} -- /dbg backends get "
                 f"{result.backend.name}",
+            )
+        )
+
+
+def _leaving(result: IngressResult) -> None:
+    """The Ingress hop with the packet nginx sends: from the controller to an endpoint."""
+    controller = result.controller
+    hop = next((h for h in result.hops if h.id == result.hop_id), None)
+    if controller is None or hop is None:
+        return
+    target = ", ".join(result.backend_endpoints) or "nothing"
+    leaves = Packet(f"{controller.pod_ip}:*", target)
+    result.hops = [replace(h, leaves=leaves) if h.id == hop.id else h for h in result.hops]
+
+
+def _mark(result: IngressResult, verdict: Verdict) -> None:
+    result.hops = [replace(h, verdict=verdict) if h.id == result.hop_id else h for h in result.hops]
+
+
+def _compare_controllers(result: IngressResult, primary: ControllerView, views: list[ControllerView]) -> None:
+    """Every other serving controller must route the request as the first does: one that has no
+    server block, another location or Service, or other endpoints serves its share differently."""
+    for view in views:
+        if view is primary:
+            continue
+        controller = view.controller
+        if view.route != primary.route or view.block is None:
+            what = view.problem or (
+                f"sends {result.domain}{result.path} to {view.route[0]}:{view.route[1]}"
+                if view.location
+                else "has no location for the path"
+            )
+            severity = Severity.ERROR
+        elif view.backends_read and set(view.endpoints) != set(primary.endpoints):
+            what = (
+                f"balances {view.backend.name if view.backend else '?'} over "
+                f"{', '.join(view.endpoints) or 'nothing'} (the first controller: "
+                f"{', '.join(primary.endpoints) or 'nothing'})"
+            )
+            severity = Severity.WARNING
+        else:
+            continue
+        message = (
+            f"Controller {controller.name} differs from {primary.controller.name}: it {what}. The load "
+            "balancer sends it a share of the requests, which it serves differently (it missed an "
+            "update; its logs say why)."
+        )
+        check = (
+            f"kubectl -n {controller.namespace} exec {controller.name} -- "
+            f"grep -n 'start server {result.domain}' {commands.NGINX_CONF}"
+        )
+        result.findings.append(
+            Finding(
+                "INGRESS_CONTROLLERS_DISAGREE", severity, controller.hop_id, message, view.evidence, check
             )
         )
 
@@ -242,7 +294,9 @@ def _no_server_block(sources: Sources, result: IngressResult) -> IngressResult:
         )
         finding = Finding("INGRESS_NO_RULE_FOR_HOST", Severity.ERROR, hop_id, message, (absent,), check)
     result.hops.append(Hop(hop_id, "ingress", f"no server block\n{result.domain}", verdict=Verdict.BLOCKED))
-    result.edges.append(Edge(result.controller.hop_id, hop_id, f"Host: {result.domain}"))
+    for view in result.views:
+        if view.block is None:
+            result.edges.append(Edge(view.controller.hop_id, hop_id, f"Host: {result.domain}"))
     result.findings.append(finding)
     result.dead_end = finding.message
     return result
@@ -258,7 +312,9 @@ def _default_backend(result: IngressResult) -> IngressResult:
     result.hops.append(
         Hop(hop_id, "ingress", f"default backend\n{result.domain}{result.path}", verdict=Verdict.BLOCKED)
     )
-    result.edges.append(Edge(result.controller.hop_id, hop_id, f"Host: {result.domain}"))
+    for view in result.views:
+        if view.block is not None and view.route == (None, None, None) or view.location == result.location:
+            result.edges.append(Edge(view.controller.hop_id, hop_id, f"Host: {result.domain}"))
     block = result.server_block
     locations = [f"{loc.modifier} {loc.path}".strip() for loc in block.locations] if block else []
     evidence = (

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import TYPE_CHECKING
 
 from ackwb.errors import AckwbError, SourceError
 from ackwb.model import Evidence, Finding, Severity
@@ -20,9 +19,7 @@ from ackwb.parse.backends import Backend, find_backend, parse_backends
 from ackwb.parse.canary import TrafficTarget, traffic_split
 from ackwb.sources import Sources, commands
 from ackwb.steps.common import source_finding
-
-if TYPE_CHECKING:
-    from ackwb.steps.ingress import IngressResult
+from ackwb.steps.ingress.result import IngressResult
 
 
 def check_canary(sources: Sources, result: IngressResult, backends: list[Backend], source: str) -> None:

@@ -1,23 +1,19 @@
 """The Ingress step's cross-checks between what the controller renders and what the cluster
 declares: the IngressClass an Ingress asks for, whether the rendered location still names
 the Service and port of the Ingress object, hosts that look like a typo of the one asked
-for, and (run by the Pod step, once the endpoints are known) whether the dynamic backends
-nginx balances over are the Service's ready endpoints.
+for.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ackwb.errors import SourceError
-from ackwb.model import Evidence, Finding, Severity, StepResult
+from ackwb.model import Evidence, Finding, Severity
 from ackwb.sources import Sources, commands
 from ackwb.steps.common import dig, kube_evidence
-
-if TYPE_CHECKING:
-    from ackwb.steps.ingress import IngressResult
-    from ackwb.steps.service import ServiceResult
+from ackwb.steps.ingress.result import IngressResult
 
 NGINX_CONTROLLER = "k8s.io/ingress-nginx"  # spec.controller of the IngressClasses ingress-nginx serves
 CLASS_ANNOTATION = "kubernetes.io/ingress.class"
@@ -186,34 +182,3 @@ def check_in_sync(result: IngressResult, obj: dict[str, Any]) -> None:
         Finding("INGRESS_OUT_OF_SYNC", Severity.ERROR, result.hop_id, message, tuple(evidence), check)
     )
     result.dead_end = result.dead_end or message
-
-
-def compare_dynamic_backends(result: StepResult, ing: IngressResult, svc: ServiceResult) -> None:
-    """nginx balances over its own copy of the endpoints; say when it differs from the slices."""
-    if ing.service_upstream or ing.backend is None or not svc.endpoints_seen:
-        return
-    ready = {f"{e.address}:{e.port}" for e in svc.ready_endpoints}
-    balanced = set(ing.backend_endpoints)
-    if balanced == ready:
-        return
-    controller = ing.controller
-    message = (
-        f"nginx balances {ing.backend.name} over {', '.join(sorted(balanced)) or 'nothing'}, but the ready "
-        f"endpoints of {svc.name} are {', '.join(sorted(ready)) or 'none'}: the controller's dynamic "
-        "backends are stale (it does not receive endpoint updates; its logs and RBAC say why)."
-    )
-    evidence = tuple(e for e in ing.evidence if e.source.endswith("/dbg backends all")) + (
-        Evidence(
-            "kube:endpointslices", f"{svc.namespace}/{svc.name} ready endpoints", ", ".join(sorted(ready))
-        ),
-    )
-    check = (
-        f"kubectl -n {controller.namespace} exec {controller.name} -- /dbg backends get {ing.backend.name}"
-        if controller
-        else ""
-    )
-    result.findings.append(
-        Finding("INGRESS_BACKENDS_STALE", Severity.ERROR, ing.hop_id, message, evidence, check)
-    )
-    if ready and not balanced & ready:
-        result.dead_end = result.dead_end or message

@@ -14,18 +14,17 @@ real servers as well, as ``Target``s.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ackwb.errors import ParseError
-from ackwb.model import Evidence, Finding, Severity
-from ackwb.parse.endpointslices import kube_proxy_endpoints
+from ackwb.model import Evidence
 from ackwb.parse.kube_iptables import parse_kube_iptables
 from ackwb.parse.kube_nftables import parse_kube_nftables
 from ackwb.parse.kube_rules import Entry, NoEndpoints, ProxyRules, RuleEndpoint, ServiceChain, address_key
 from ackwb.sources import Sources, commands
 from ackwb.sources.commands import Command
-from ackwb.steps.service import ServiceResult
 
 RULE_MODES = ("iptables", "nftables")
 
@@ -78,19 +77,31 @@ def check(mode: str, address: str, port: int, protocol: str, chain: str | None) 
 
 
 def read_rules(
-    sources: Sources, node_ip: str, mode: str, address: str, port: int, protocol: str
+    sources: Sources,
+    node_ip: str,
+    mode: str,
+    address: str | None,
+    port: int,
+    protocol: str,
+    remember: Callable[[Any, Callable[[], Any]], Any] | None = None,
 ) -> RuleLookup:
-    """Run the mode's command on ``node_ip`` and follow ``address:port``; raises ``SourceError``
-    when the node cannot be read and ``ParseError`` when a rule on the way cannot be read."""
+    """Run the mode's command on ``node_ip`` and follow ``address:port`` (``address`` None: the
+    node port ``port``); raises ``SourceError`` when the node cannot be read and ``ParseError``
+    when a rule on the way cannot be read. ``remember`` (a trace's memo) reads and parses a
+    node's rules once for every lookup of the trace."""
     cmd = command(mode)
     where = f"node {node_ip}: {cmd}"
-    output = sources.node.run(node_ip, cmd)
-    text = output.stdout
-    if output.exit_status != 0 and not text.strip():
-        raise ParseError(where, f"exit status {output.exit_status}: {output.stderr.strip() or 'no output'}")
-    parse = parse_kube_iptables if mode == "iptables" else parse_kube_nftables
-    rules = parse(text, where)
-    entry = rules.find(address, port, protocol)
+
+    def fetch() -> tuple[str, ProxyRules]:
+        output = sources.node.run(node_ip, cmd)
+        if output.exit_status != 0 and not output.stdout.strip():
+            detail = output.stderr.strip() or "no output"
+            raise ParseError(where, f"exit status {output.exit_status}: {detail}")
+        parse = parse_kube_iptables if mode == "iptables" else parse_kube_nftables
+        return output.stdout, parse(output.stdout, where)
+
+    text, rules = remember(("rules", node_ip, mode), fetch) if remember else fetch()
+    entry = rules.find(address, port, protocol) if address else rules.find_node_port(port, protocol)
     rejected = None if entry else _rejected(rules, address, port, protocol)
     chain = rules.chain(entry.service_chain) if entry and entry.service_chain else None
     endpoints = chain.endpoints if chain else ()
@@ -120,72 +131,14 @@ def rows(lookup: RuleLookup, node: str) -> list[dict[str, object]]:
     ]
 
 
-def stale_rules(
-    svc: ServiceResult,
-    node: str,
-    hop_id: str,
-    targets: Sequence[Target],
-    head: tuple[Evidence, ...],
-    what: str,
-    by_hand: str,
-) -> Finding | None:
-    """KUBE_PROXY_STALE_RULES when what kube-proxy forwards to (IPVS real servers with weight,
-    DNAT targets with a share) is not the endpoints it should use: the ready ones. ``head`` is
-    the evidence of the rule for the ClusterIP itself, ``what`` names the data plane (IPVS,
-    iptables, nftables). An error (the hop's dead end) when a target is stale or none is left."""
-    if not svc.endpoints_seen:
-        return None  # the EndpointSlices could not be read: nothing to compare with
-    port = svc.port.port if svc.port else ""
-    rules = {t.hostport for t in targets if t.forwarding}
-    wanted = {f"{e.address}:{e.port}" for e in kube_proxy_endpoints(svc.endpoints)}
-    extra, missing = sorted(rules - wanted), sorted(wanted - rules)
-    if not extra and not missing:
-        return None
-    wrong = [f"stale {', '.join(extra)} (no ready endpoint)"] if extra else []
-    wrong += [f"missing {', '.join(missing)}"] if missing else []
-    message = (
-        f"{what} on {node} sends {svc.cluster_ip}:{port} to {', '.join(sorted(rules)) or 'nothing'}, "
-        f"but the ready endpoints are {', '.join(sorted(wanted)) or 'none'}: {'; '.join(wrong)}. "
-        "kube-proxy on this node has not applied the latest endpoints (its logs say why)."
-    )
-    evidence = (
-        *head,
-        *(e for t in targets for e in t.evidence),
-        Evidence(
-            "kube:endpointslices",
-            f"{svc.namespace}/{svc.name} ready endpoints",
-            ", ".join(sorted(wanted)) or "(none)",
-        ),
-    )
-    broken = bool(extra) or not rules
-    severity = Severity.ERROR if broken else Severity.WARNING
-    return Finding("KUBE_PROXY_STALE_RULES", severity, hop_id, message, evidence, by_hand)
-
-
-def no_endpoints(svc: ServiceResult, node: str, hop_id: str, lookup: RuleLookup, by_hand: str) -> Finding:
-    """kube-proxy rejects the ClusterIP because it knows no endpoint. As for an IPVS virtual
-    server without real servers, the hop is blocked but kube-proxy is not the culprit (info):
-    the Service step says why no endpoint is ready, and ``stale_rules`` when some are."""
-    assert svc.port is not None
-    if lookup.rejected is not None:
-        how = f'its rule "{lookup.rejected.service or "?"} has no endpoints" rejects new connections'
-        evidence = lookup.evidence
-    else:
-        how = (
-            "the nat table has no rule for it: for a Service without endpoints kube-proxy writes "
-            "only a REJECT rule, in the filter table"
+def _rejected(rules: ProxyRules, address: str | None, port: int, protocol: str) -> NoEndpoints | None:
+    """The reject (no endpoints) or drop (no local endpoints) rule for a way in."""
+    if address is None:
+        wanted = (None, port, protocol.upper())
+        return next(
+            (n for n in rules.no_endpoints if n.kind == "node-port" and (None, n.port, n.protocol) == wanted),
+            None,
         )
-        evidence = (
-            Evidence(lookup.where, f"{svc.port.protocol} {svc.cluster_ip}:{svc.port.port}", "(no rule)"),
-        )
-    message = (
-        f"kube-proxy ({lookup.mode}) on {node} has no endpoint for {svc.cluster_ip}:{svc.port.port}: "
-        f"{how}, so in-cluster clients are refused."
-    )
-    return Finding("KUBE_PROXY_NO_ENDPOINTS", Severity.INFO, hop_id, message, evidence, by_hand)
-
-
-def _rejected(rules: ProxyRules, address: str, port: int, protocol: str) -> NoEndpoints | None:
     wanted = (address_key(address), port, protocol.upper())
     return next(
         (n for n in rules.no_endpoints if (address_key(n.address), n.port, n.protocol) == wanted), None

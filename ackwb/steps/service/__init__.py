@@ -9,48 +9,18 @@ targetPort, readiness) live in ``service_checks``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from ackwb.errors import AckwbError, InputError, SourceError
-from ackwb.model import Edge, Evidence, Finding, Hop, Path, Severity, StepResult, Verdict
-from ackwb.parse.endpointslices import SliceEndpoint, endpoints_for_port
+from ackwb.model import Edge, Evidence, Finding, Hop, Path, Severity, Verdict
+from ackwb.parse.endpointslices import endpoints_for_port
 from ackwb.sources import DnsRecord, Sources
 from ackwb.steps.common import attempt, details, dig, kube_evidence, settle_verdicts, source_finding, unwrap
 from ackwb.steps.ingress import IngressResult
 from ackwb.steps.service.checks import check_readiness, check_target_port, read_selected_pods, selected_pods
+from ackwb.steps.service.result import ServicePort, ServiceResult
 
 TITLE = "5. Name → virtual IP (Service)"
-
-
-@dataclass(frozen=True)
-class ServicePort:
-    name: str
-    protocol: str
-    port: int
-    target_port: str
-    node_port: int | None = None
-
-
-@dataclass(kw_only=True)
-class ServiceResult(StepResult):
-    namespace: str = ""
-    name: str = ""
-    cluster_dns_name: str = ""
-    cluster_ip: str = ""
-    resolved_ips: list[str] = field(default_factory=list)  # what cluster DNS answers for the name
-    port: ServicePort | None = None
-    endpoints: list[SliceEndpoint] = field(default_factory=list)
-    path_kind: Path = Path.IN_CLUSTER  # REQUEST when the Ingress uses service-upstream
-    endpoints_seen: bool = False  # False when the EndpointSlices could not be read
-
-    @property
-    def hop_id(self) -> str:
-        return f"service:{self.namespace}/{self.name}"
-
-    @property
-    def ready_endpoints(self) -> list[SliceEndpoint]:
-        return [e for e in self.endpoints if e.ready]
 
 
 def service(sources: Sources, ing: IngressResult) -> ServiceResult:

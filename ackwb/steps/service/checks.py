@@ -6,15 +6,13 @@ endpoints are not ready or terminating.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ackwb.errors import AckwbError, SourceError
 from ackwb.model import Evidence, Finding, Severity
 from ackwb.sources import Sources
 from ackwb.steps.common import dig, kube_evidence, source_finding, unwrap
-
-if TYPE_CHECKING:
-    from ackwb.steps.service import ServiceResult
+from ackwb.steps.service.result import ServiceResult
 
 
 def selector_text(obj: dict[str, Any]) -> str:

@@ -12,11 +12,11 @@ and draws the hops.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from ackwb.errors import SourceError
-from ackwb.model import Client, Edge, Finding, Hop, Severity, StepResult, Verdict
+from ackwb.model import Client, Edge, Finding, Hop, Packet, Severity, Verdict, worst_verdict
 from ackwb.sources import Sources
 from ackwb.steps.common import cloud_evidence, cloud_items, details, settle_verdicts, source_finding
 from ackwb.steps.dns import DnsResult
@@ -28,7 +28,13 @@ from ackwb.steps.slb.checks import (
     listener_hop,
     listener_stopped,
 )
-from ackwb.steps.slb.nlb import find_nlb, group_ids, read_nlb_backends, read_nlb_listeners
+from ackwb.steps.slb.nlb import (
+    find_nlb,
+    group_ids,
+    read_nlb_backends,
+    read_nlb_listeners,
+    read_preserve_client_ip,
+)
 from ackwb.steps.slb.records import (
     CLB,
     NLB,
@@ -39,30 +45,14 @@ from ackwb.steps.slb.records import (
     read_backends,
     read_listeners,
 )
+from ackwb.steps.slb.result import LoadBalancerResult
 from ackwb.steps.slb.security_groups import SecurityRule, read_groups, security_group_finding
 
 TITLE = "2. IP → load balancer (查看公网 IP 对应的 SLB)"
 
 __all__ = ["AclEntry", "Backend", "Listener", "LoadBalancerResult", "SecurityRule", "acl_decision", "slb"]
 READERS = {CLB.kind: (read_listeners, read_backends), NLB.kind: (read_nlb_listeners, read_nlb_backends)}
-
-
-@dataclass(kw_only=True)
-class LoadBalancerResult(StepResult):
-    client: Client = field(default_factory=Client)
-    address: str = ""
-    load_balancer_id: str = ""
-    load_balancer_name: str = ""
-    api: LbApi = CLB  # which product owns the address: CLB or NLB
-    listeners: list[Listener] = field(default_factory=list)
-    listener: Listener | None = None  # the one the client's port reaches
-    backends: list[Backend] = field(default_factory=list)
-    security_group_ids: list[str] = field(default_factory=list)  # NLB only
-    security_rules: list[SecurityRule] = field(default_factory=list)  # their ingress rules
-
-    @property
-    def hop_id(self) -> str:
-        return f"lb:{self.load_balancer_id}"
+RUNNING = ("running", "configuring", "provisioning")  # NLB listeners being reconciled still serve
 
 
 def slb(sources: Sources, dns: DnsResult, client: Client | None = None) -> LoadBalancerResult:
@@ -125,8 +115,8 @@ def _follow(sources: Sources, result: LoadBalancerResult, dns: DnsResult) -> Non
         security_groups=", ".join(result.security_group_ids) or "none (every client may connect)",
     )
     _draw_lb(result, dns, item, NLB, hop_details)
-    read_groups(sources, result)
-    _follow_listeners(sources, result)
+    result.nlb_local_ranges = tuple(sorted(_vswitch_cidrs(sources, item)))
+    _follow_listeners(sources, result, read_groups(sources, result))
 
 
 def _draw_lb(
@@ -139,7 +129,9 @@ def _draw_lb(
     result.edges.append(Edge(f"dns:{dns.domain}", result.hop_id, f"A {result.address}"))
 
 
-def _follow_listeners(sources: Sources, result: LoadBalancerResult) -> None:
+def _follow_listeners(sources: Sources, result: LoadBalancerResult, groups: Any = ()) -> None:
+    """Each listener with its decision for the client; the client's listener's backends.
+    ``groups`` are an NLB's security groups (None: they could not be read)."""
     region, client = sources.settings.region, result.client
     read_listeners_of, read_backends_of = READERS[result.api.kind]
     try:
@@ -149,12 +141,16 @@ def _follow_listeners(sources: Sources, result: LoadBalancerResult) -> None:
         return
     result.listener = next((li for li in result.listeners if li.serves(client.port)), None)
     for listener in result.listeners:
-        _add_listener(result, listener, region)
+        _add_listener(result, listener, region, groups)
     if result.listener is None:
         _no_listener(result, region)
         return
+    if result.api is CLB:
+        result.preserves_client_ip = not result.listener.layer7
     try:
         result.backends, raw, health = read_backends_of(sources, result.load_balancer_id, result.listener)
+        if result.api is NLB:
+            result.preserves_client_ip = read_preserve_client_ip(sources, result.listener)
     except SourceError as error:
         _unknown(result, result.hop_id, error, f"the server group {result.listener.server_group_id}")
         return
@@ -172,28 +168,42 @@ def _access(result: LoadBalancerResult, li: Listener) -> str:
     return f"{li.acl_type}list {li.acl_id}: {entries}" if li.acl_on else "off"
 
 
-def _add_listener(result: LoadBalancerResult, li: Listener, region: str) -> None:
+def _add_listener(result: LoadBalancerResult, li: Listener, region: str, groups: Any) -> None:
+    """A listener hop with its decision for the client: every listener shows it, the client's
+    listener also quotes its evidence."""
     hop_id, api = listener_hop(result, li), result.api
-    verdict = Verdict.OK if li.status == "running" else Verdict.BLOCKED
-    if li is result.listener:
+    chosen = li is result.listener
+    before = len(result.findings)
+    verdicts = [Verdict.OK]
+    if chosen:
         locator = f"Listeners[ListenerPort={li.port}]"
         result.evidence.append(cloud_evidence(api.product, api.listeners, locator, li.summary))
-        if li.acl_on and not acl_finding(result, li, hop_id, region):
-            verdict = Verdict.BLOCKED
-        if api is NLB and not security_group_finding(result, li, hop_id, region, result.security_group_ids):
-            verdict = Verdict.BLOCKED
-        if li.status != "running":
+    if li.acl_on:
+        verdicts.append(acl_finding(result, li, hop_id, region))
+    if api is NLB:
+        verdicts.append(security_group_finding(result, li, hop_id, region, groups))
+    if not chosen:  # the other listeners show their decision, not their findings
+        del result.findings[before:]
+    if li.status not in RUNNING:
+        verdicts.append(Verdict.BLOCKED)
+        if chosen:
             listener_stopped(result, li, hop_id, region)
     access = "security groups" if api is NLB else "acl"
+    tls = f"terminates TLS (certificate {li.certificate})" if li.terminates_tls else ""
     result.hops.append(
         Hop(
             hop_id,
             "listener",
             f"listener {li.protocol} {li.ports}",
-            verdict=verdict,
+            verdict=worst_verdict(verdicts),
             details=details(
-                status=li.status, server_group=li.server_group_id, **{access: _access(result, li)}
+                status=li.status,
+                server_group=li.server_group_id,
+                tls=tls,
+                **{access: _access(result, li)},
             ),
+            arrives=Packet(f"{result.client_text}:*", f"{result.address}:{li.port}") if chosen else None,
+            rewrite=result.rewrite() if chosen else "",
         )
     )
     result.edges.append(Edge(result.hop_id, hop_id, f"port {li.ports}"))
@@ -207,8 +217,27 @@ def _add_listener(result: LoadBalancerResult, li: Listener, region: str) -> None
                 "server group": li.server_group_id,
                 "acl": f"{li.acl_type}list {li.acl_id}" if li.acl_on else _access(result, li),
                 "acl entry": f"{entry.cidr} {entry.comment}".strip() if entry else "",
+                "tls": li.certificate,
             }
         )
+
+
+def _vswitch_cidrs(sources: Sources, item: dict[str, Any]) -> list[str]:
+    """The CIDRs of an NLB's zone vSwitches: the addresses it connects to backends from when it does
+    not keep the client's. Read only for the packet view; unreadable ones are left out."""
+    cidrs = []
+    for zone in item.get("ZoneMappings") or []:
+        vswitch = zone.get("VSwitchId")
+        if not vswitch:
+            continue
+        query = {"RegionId": sources.settings.region, "VSwitchId": vswitch}
+        try:
+            body = sources.cloud.call("vpc", "DescribeVSwitchAttributes", query)
+        except SourceError:
+            continue
+        if body.get("CidrBlock"):
+            cidrs.append(str(body["CidrBlock"]))
+    return cidrs
 
 
 def _no_listener(result: LoadBalancerResult, region: str) -> None:

@@ -10,16 +10,14 @@ groups, its counterpart of the CLB ACL, are judged in ``slb_security_groups``.
 from __future__ import annotations
 
 import ipaddress
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ackwb.errors import SourceError
 from ackwb.model import Edge, Finding, Hop, Severity, Verdict
 from ackwb.sources import Sources
 from ackwb.steps.common import cloud_evidence, details, dig, kube_evidence, source_finding
-from ackwb.steps.slb.records import AclEntry, Listener
-
-if TYPE_CHECKING:
-    from ackwb.steps.slb import LoadBalancerResult
+from ackwb.steps.slb.records import AclEntry, Backend, Listener
+from ackwb.steps.slb.result import LoadBalancerResult
 
 LB_ID_LABEL = "service.k8s.alibaba/loadbalancer-id"  # written by ACK's cloud-controller-manager
 
@@ -41,8 +39,9 @@ def acl_decision(listener: Listener, client_ip: str) -> tuple[bool, AclEntry | N
     return match is None, match
 
 
-def acl_finding(result: LoadBalancerResult, li: Listener, hop_id: str, region: str) -> bool:
-    """Add the ACL finding for the client's listener; returns whether the client gets in."""
+def acl_finding(result: LoadBalancerResult, li: Listener, hop_id: str, region: str) -> Verdict:
+    """Add the ACL finding for a listener and the client; returns the listener's verdict for it:
+    ok, blocked, or "depends on the client" when no client address was given."""
     entries = "; ".join(str(e) for e in li.acl_entries)
     evidence = (
         cloud_evidence(
@@ -58,15 +57,18 @@ def acl_finding(result: LoadBalancerResult, li: Listener, hop_id: str, region: s
     check = f"aliyun slb DescribeAccessControlListAttribute --RegionId {region} --AclId {li.acl_id}"
     client_ip = result.client.ip
     if client_ip is None:
-        kind = "only these sources get in" if li.acl_type == "white" else "these sources are refused"
-        message = (
-            f"Listener {li.port} has a {li.acl_type}list ACL {li.acl_id}; {kind}: {entries}. "
-            "Give a client IP to get a verdict."
-        )
+        if not li.acl_entries:  # an empty white or black list lets everything through
+            return Verdict.OK
+        if li.acl_type == "white":
+            message = f"Listener {li.port} admits only {entries} (whitelist ACL {li.acl_id}); "
+            message += "it refuses every other client. Give a client IP to get a verdict."
+        else:
+            message = f"Listener {li.port} refuses {entries} (blacklist ACL {li.acl_id}) and admits "
+            message += "every other client. Give a client IP to get a verdict."
         result.findings.append(
             Finding("LB_ACL_LIMITS_SOURCES", Severity.INFO, hop_id, message, evidence, check)
         )
-        return True
+        return Verdict.DEPENDS
     allowed, entry = acl_decision(li, client_ip)
     decided_by = f"entry {entry}" if entry else f"it matches none of {entries}"
     if allowed:
@@ -74,12 +76,27 @@ def acl_finding(result: LoadBalancerResult, li: Listener, hop_id: str, region: s
         result.findings.append(
             Finding("LB_ACL_ALLOWS_CLIENT", Severity.INFO, hop_id, message, evidence, check)
         )
-        return True
+        return Verdict.OK
     message = f"The {li.acl_type}list ACL {li.acl_id} on listener {li.port} refuses client {client_ip}: "
     message += f"{decided_by}."
     result.findings.append(Finding("LB_ACL_DENIES_CLIENT", Severity.ERROR, hop_id, message, evidence, check))
-    result.dead_end = result.dead_end or message
-    return False
+    if li is result.listener:
+        result.dead_end = result.dead_end or message
+    return Verdict.BLOCKED
+
+
+HEALTH_VERDICTS = {"normal": Verdict.OK, "unavailable": Verdict.OK, "abnormal": Verdict.BLOCKED}
+HEALTH_WORDS = {
+    "normal": "healthy",
+    "unavailable": "not checked (health check off or not finished): receives traffic",
+    "abnormal": "fails its health check: receives no traffic",
+    "unknown": "health not reported",
+}
+
+
+def backend_verdict(backend: Backend) -> Verdict:
+    """Only backends the load balancer reports healthy carry traffic; unreported health is unknown."""
+    return HEALTH_VERDICTS.get(backend.health, Verdict.UNKNOWN)
 
 
 def add_backends(result: LoadBalancerResult, region: str, raw: list[dict[str, Any]], health: Any) -> None:
@@ -94,8 +111,11 @@ def add_backends(result: LoadBalancerResult, region: str, raw: list[dict[str, An
                 b.hop_id,
                 "backend",
                 f"backend {b.server_ip}:{b.port}\n{b.type} {b.server_id}",
-                verdict=Verdict.BLOCKED if b.health == "abnormal" else Verdict.OK,
-                details=details(type=b.type, id=b.server_id, weight=b.weight, health=b.health),
+                verdict=backend_verdict(b),
+                details=details(
+                    type=b.type, id=b.server_id, weight=b.weight, health=HEALTH_WORDS.get(b.health, b.health)
+                ),
+                arrives=result.to_backend(b),
             )
         )
         result.edges.append(Edge(hop, b.hop_id, group))

@@ -178,3 +178,16 @@ def read_nlb_backends(
 def group_ids(item: dict[str, Any]) -> list[str]:
     """The security groups the NLB is in (none: every client may connect)."""
     return [str(g) for g in dig(item, "SecurityGroupIds") or []]
+
+
+def read_preserve_client_ip(sources: Sources, listener: Listener) -> bool | None:
+    """Whether the listener's server group keeps the client's address (``PreserveClientIpEnabled``);
+    None when the group's settings cannot be read."""
+    params = {"RegionId": sources.settings.region, "ServerGroupIds": [listener.server_group_id]}
+    try:
+        groups = cloud_items(sources, "nlb", "ListServerGroups", params, "ServerGroups")
+    except SourceError:
+        return None
+    found = next((g for g in groups if g.get("ServerGroupId") == listener.server_group_id), None)
+    value = found.get("PreserveClientIpEnabled") if found else None
+    return value if isinstance(value, bool) else None

@@ -30,6 +30,8 @@ LISTENER_FIELDS = (
     "AclStatus",
     "AclType",
     "AclId",
+    "HTTPSListenerConfig",  # CLB HTTPS: ServerCertificateId
+    "CertificateIds",  # NLB TCPSSL
 )
 
 
@@ -119,6 +121,24 @@ class Listener:
     def summary(self) -> dict[str, Any]:
         """The fields of the raw listener item a reader needs, as the API spells them."""
         return {key: self.raw[key] for key in LISTENER_FIELDS if key in self.raw}
+
+    @property
+    def layer7(self) -> bool:
+        """An HTTP or HTTPS listener: the load balancer opens its own connection to the backend."""
+        return self.protocol in ("HTTP", "HTTPS")
+
+    @property
+    def terminates_tls(self) -> bool:
+        return self.protocol in ("HTTPS", "TCPSSL")
+
+    @property
+    def certificate(self) -> str:
+        """The certificate the listener presents: a CLB HTTPS listener's ServerCertificateId, an NLB
+        TCPSSL listener's CertificateIds; "" when it terminates no TLS."""
+        https = self.raw.get("HTTPSListenerConfig") or {}
+        ids = self.raw.get("CertificateIds") or []
+        found = https.get("ServerCertificateId") if isinstance(https, dict) else None
+        return str(found or (ids[0] if isinstance(ids, list) and ids else ""))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,143 @@
+"""NetworkPolicy: whether the Pods a request reaches accept it from the hop before them.
+
+Kubernetes' rules: a Pod that no policy of its namespace selects (for Ingress) accepts
+everything; once one does, it accepts only what some ingress rule of a selecting policy
+allows: a rule with no ``from`` allows every source, else one of its peers must match the
+source (``podSelector`` in the policy's namespace, ``namespaceSelector`` — with a
+``podSelector`` beside it, both must match — or an ``ipBlock`` CIDR minus its ``except``), and
+a rule with ``ports`` must name the port (a number, or a container port's name). A source on
+the host network (a controller Pod with ``hostNetwork``) is its node's address to the
+policy: only ``ipBlock`` peers can match it.
+
+Pure functions over the objects as the API returns them; the Pod step reads them and decides
+whether the plugin enforces policies at all.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Any
+
+Obj = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Who sends: a Pod with its labels and its namespace's labels, or an address only."""
+
+    address: str
+    namespace: str = ""
+    labels: tuple[tuple[str, str], ...] = ()
+    namespace_labels: tuple[tuple[str, str], ...] = ()
+    host_network: bool = False  # the policy sees the node's address, never the Pod's labels
+
+
+@dataclass(frozen=True)
+class PolicyDecision:
+    allowed: bool
+    selecting: tuple[str, ...]  # namespace/name of the policies that select the Pod for Ingress
+    allowing: str  # "namespace/name ingress[i]" of the rule that allows, "" when none does
+    reason: str
+
+
+def selects(selector: Obj | None, labels: dict[str, str]) -> bool:
+    """A LabelSelector (matchLabels and matchExpressions); an empty one selects everything."""
+    selector = selector or {}
+    for key, value in (selector.get("matchLabels") or {}).items():
+        if labels.get(key) != value:
+            return False
+    for expression in selector.get("matchExpressions") or []:
+        key, operator = expression.get("key", ""), expression.get("operator", "")
+        values = expression.get("values") or []
+        if operator == "In" and labels.get(key) not in values:
+            return False
+        if operator == "NotIn" and key in labels and labels[key] in values:
+            return False
+        if operator == "Exists" and key not in labels:
+            return False
+        if operator == "DoesNotExist" and key in labels:
+            return False
+    return True
+
+
+def _ingress_policy(policy: Obj) -> bool:
+    spec = policy.get("spec") or {}
+    types = spec.get("policyTypes")
+    return "Ingress" in types if types else True  # absent: Ingress (and Egress only if egress is set)
+
+
+def _name(policy: Obj) -> str:
+    meta = policy.get("metadata") or {}
+    return f"{meta.get('namespace')}/{meta.get('name')}"
+
+
+def _peer_matches(peer: Obj, policy_namespace: str, source: Source) -> bool:
+    block = peer.get("ipBlock")
+    if block:
+        try:
+            address = ipaddress.ip_address(source.address)
+            if address not in ipaddress.ip_network(block.get("cidr", ""), strict=False):
+                return False
+            return not any(
+                address in ipaddress.ip_network(e, strict=False) for e in block.get("except") or []
+            )
+        except ValueError:
+            return False
+    if source.host_network:
+        return False  # selectors match Pods by labels; a host-network Pod is its node's address
+    if "namespaceSelector" in peer:
+        if not selects(peer.get("namespaceSelector"), dict(source.namespace_labels)):
+            return False
+    elif source.namespace != policy_namespace:
+        return False
+    return selects(peer.get("podSelector"), dict(source.labels)) if "podSelector" in peer else True
+
+
+def _port_matches(rule: Obj, port: int, port_name: str, protocol: str) -> bool:
+    ports = rule.get("ports") or []
+    if not ports:
+        return True
+    for entry in ports:
+        if str(entry.get("protocol", "TCP")).upper() != protocol.upper():
+            continue
+        wanted = entry.get("port")
+        end = entry.get("endPort")
+        if wanted is None or wanted == port or (port_name and wanted == port_name):
+            return True
+        if isinstance(wanted, int) and isinstance(end, int) and wanted <= port <= end:
+            return True
+    return False
+
+
+def decide(
+    policies: list[Obj], pod: Obj, source: Source, port: int, port_name: str = "", protocol: str = "TCP"
+) -> PolicyDecision:
+    """Whether ``pod`` accepts ``source`` on ``port`` under the policies of its namespace."""
+    labels = (pod.get("metadata") or {}).get("labels") or {}
+    namespace = (pod.get("metadata") or {}).get("namespace", "")
+    selecting = [
+        p
+        for p in policies
+        if (p.get("metadata") or {}).get("namespace") == namespace
+        and _ingress_policy(p)
+        and selects((p.get("spec") or {}).get("podSelector"), labels)
+    ]
+    names = tuple(sorted(_name(p) for p in selecting))
+    if not selecting:
+        return PolicyDecision(True, (), "", "no NetworkPolicy selects the Pod: it accepts every source")
+    for policy in sorted(selecting, key=_name):
+        for index, rule in enumerate((policy.get("spec") or {}).get("ingress") or []):
+            peers = rule.get("from")
+            if peers and not any(_peer_matches(peer, namespace, source) for peer in peers):
+                continue
+            if _port_matches(rule, port, port_name, protocol):
+                where = f"{_name(policy)} ingress[{index}]"
+                return PolicyDecision(True, names, where, f"{where} allows it")
+    who = f"host-network source {source.address}" if source.host_network else f"source {source.address}"
+    return PolicyDecision(
+        False,
+        names,
+        "",
+        f"{', '.join(names)} select the Pod and no ingress rule allows {who} on {protocol} {port}",
+    )
