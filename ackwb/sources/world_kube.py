@@ -22,7 +22,7 @@ RESOURCES = {
     "nodes": False, "namespaces": False, "ingressclasses": False, "persistentvolumes": False,
     "storageclasses": False, "pods": True, "services": True, "endpointslices": True, "endpoints": True,
     "ingresses": True, "configmaps": True, "deployments": True, "replicasets": True, "daemonsets": True,
-    "statefulsets": True, "events": True, "serviceaccounts": True,
+    "statefulsets": True, "events": True, "serviceaccounts": True, "networkpolicies": True,
 }  # fmt: skip
 
 

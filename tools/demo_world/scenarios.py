@@ -1,10 +1,11 @@
-"""The broken demo worlds: one small, realistic change to the healthy world each.
+"""The broken built-in worlds: one small, realistic change to a design world each.
 
-``SCENARIOS`` lists them in the order the package's ``ackwb.demo.SCENARIOS`` shows them;
-``overlay`` turns one into the files of its folder: a ``world.json`` naming the base world,
+``SCENARIOS`` lists them in the order the package's ``ackwb.demo.WORLDS`` shows them: the
+healthy world's first, then those of the other designs (scenarios_designs.py). ``overlay``
+turns one into the files of its folder: a ``world.json`` naming its design world as base,
 what changed and the finding a trace should produce, plus only the files that differ from
-the healthy world. The findings each must produce are asserted by tests/test_scenarios.py,
-which keeps its own table of expectations.
+that design world. The findings of the healthy world's scenarios are asserted by
+tests/test_scenarios.py, which keeps its own table of expectations.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 from tools.demo_world import scenarios_cluster as cluster
 from tools.demo_world import scenarios_edge as edge
+from tools.demo_world.design import Design
 from tools.demo_world.draft import Draft
 
 
@@ -27,6 +29,8 @@ class Scenario:
     domain: str
     edit: Callable[[Draft], None]
     client_ip: str | None = None
+    base: str = "healthy"  # the design world it changes
+    port: int = 80  # the listener port the try uses
 
     @property
     def changed(self) -> str:
@@ -208,24 +212,29 @@ SCENARIOS = [
 BY_NAME = {s.name: s for s in SCENARIOS}
 
 
-def overlay(scenario: Scenario, healthy: dict[str, str]) -> dict[str, str]:
+def overlay(scenario: Scenario, base: dict[str, str], design: Design) -> dict[str, str]:
     """Relative path → content of the scenario's folder: its world.json and the changed files."""
-    draft = Draft(healthy)
+    draft = Draft(base, design)
     scenario.edit(draft)
     edited = draft.rendered()
-    lost = sorted(set(healthy) - set(edited))
+    lost = sorted(set(base) - set(edited))
     if lost:
         raise ValueError(f"scenario {scenario.name} removes {lost}; an overlay can only change or add files")
-    changed = {path: text for path, text in edited.items() if healthy.get(path) != text}
+    changed = {path: text for path, text in edited.items() if base.get(path) != text}
     if not changed:
         raise ValueError(f"scenario {scenario.name} changes nothing")
     meta = {
         "name": scenario.name,
-        "base": "healthy",
+        "base": scenario.base,
         "description": scenario.summary,
         "family": scenario.family,
         "changed": scenario.changed,
-        "try": {"domain": scenario.domain, "client_ip": scenario.client_ip, "port": 80, "path": "/"},
+        "try": {
+            "domain": scenario.domain,
+            "client_ip": scenario.client_ip,
+            "port": scenario.port,
+            "path": "/",
+        },
         "expected_finding": scenario.expect,
         "files": sorted(changed),
     }

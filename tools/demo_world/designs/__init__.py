@@ -1,0 +1,8 @@
+"""The design worlds the generator builds, in the order ``ackwb.demo.DESIGNS`` lists them."""
+
+from __future__ import annotations
+
+from tools.demo_world.design import Design
+from tools.demo_world.designs import healthy
+
+DESIGNS: dict[str, Design] = {d.name: d for d in (healthy.DESIGN,)}
