@@ -57,6 +57,18 @@ class Draft:
                 raise ValueError(f"{path} does not survive a parse and re-render; the draft cannot edit it")
             self.files[path] = value
 
+    def rebuild(self, variant: Design) -> None:
+        """Replace every file with what ``variant`` (the design after the change) generates.
+
+        For changes whose consequences reach far (Pods rescheduled: their names, slices, rules,
+        health); files the variant does not hold stay, as files an overlay cannot remove."""
+        from tools.demo_world.world import world_files
+
+        for path, text in world_files(variant).items():
+            if path != "world.json":
+                self.files[path] = json.loads(text) if path.endswith(".json") else text
+        self.design = variant
+
     def rendered(self) -> dict[str, str]:
         return {path: render(path, value) for path, value in self.files.items()}
 

@@ -65,6 +65,7 @@ def node(d: Design, n: Node) -> Obj:
         "node.kubernetes.io/instance-type": "ecs.g7.xlarge",
         "topology.kubernetes.io/region": REGION,
         "topology.kubernetes.io/zone": n.zone,
+        **dict(n.labels),
     }
     created = d.at(540 + int(n.ip.rsplit(".", 1)[1]))
     spec: Obj = {"providerID": f"{REGION}.{n.instance_id}"}

@@ -20,10 +20,17 @@ Obj = dict[str, Any]
 UNREADY_SINCE = later(NOW, -1260)  # when the failing readiness probes turned those Pods not ready
 
 
-def pod_name(w: Workload, index: int) -> str:
+def _seed(w: Workload, prefix: str = "") -> str:
+    """What a Deployment's pod-template-hash and its Pods' suffixes derive from."""
+    return prefix + (w.name if w.revision == 1 else f"{w.name} revision {w.revision}")
+
+
+def pod_name(w: Workload, index: int, prefix: str = "") -> str:
+    """``prefix``: the design's seed prefix, so that each world names its Pods differently."""
     if w.kind == "DaemonSet":
-        return f"{w.name}-{ids.k8s_suffix(w.name + str(index))}"
-    return f"{w.name}-{ids.k8s_suffix(w.name, 10)}-{ids.k8s_suffix(w.name + str(index))}"
+        return f"{w.name}-{ids.k8s_suffix(prefix + w.name + str(index))}"
+    seed = _seed(w, prefix)
+    return f"{w.name}-{ids.k8s_suffix(seed, 10)}-{ids.k8s_suffix(seed + str(index))}"
 
 
 def _probe(path: str, port: int) -> Obj:
@@ -86,13 +93,12 @@ def service_account_volume(name: str) -> Obj:
     }
 
 
-def _owner(w: Workload, labels: dict[str, str]) -> tuple[str, str]:
+def _owner(w: Workload, labels: dict[str, str], prefix: str) -> tuple[str, str]:
     if w.kind == "DaemonSet":
-        labels.update(
-            {"controller-revision-hash": ids.k8s_suffix(w.name + " rev", 10), "pod-template-generation": "1"}
-        )
+        revision = ids.k8s_suffix(prefix + w.name + " rev", 10)
+        labels.update({"controller-revision-hash": revision, "pod-template-generation": "1"})
         return "DaemonSet", w.name
-    template_hash = ids.k8s_suffix(w.name, 10)
+    template_hash = ids.k8s_suffix(_seed(w, prefix), 10)
     labels["pod-template-hash"] = template_hash
     return "ReplicaSet", f"{w.name}-{template_hash}"
 
@@ -162,9 +168,9 @@ def _status(w: Workload, index: int, name: str, started: str, container: str) ->
 
 def pod(d: Design, w: Workload, index: int) -> Obj:
     _pod_ip, node_ip = w.replicas[index]
-    name, started = pod_name(w, index), later(w.created or d.created, 20 + 7 * index)
+    name, started = pod_name(w, index, d.seed_prefix), later(w.created or d.created, 20 + 7 * index)
     labels = dict(w.labels)
-    owner = _owner(w, labels)
+    owner = _owner(w, labels, d.seed_prefix)
     container = _container(w)
     spec: Obj = {
         "containers": [container],

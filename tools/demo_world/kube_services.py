@@ -163,7 +163,7 @@ def endpoint_slice(d: Design, s: Service, pods: list[tuple[Workload, int, Obj]])
                 "zone": d.node_named(p["spec"]["nodeName"]).zone,
             }
         )
-    name = f"{s.name}-{k8s_suffix('slice ' + s.name)}"
+    name = f"{s.name}-{k8s_suffix('slice ' + d.seed_prefix + s.name)}"
     labels = dict(
         s.labels,
         **{

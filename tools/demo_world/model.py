@@ -34,6 +34,7 @@ class Node:
     secondary_eni_ip: str = ""  # Terway ENIIP: primary IP of the secondary ENI; Pods use its secondary IPs
     pod_vswitch: VSwitch | None = None  # where Terway puts the node's Pod ENIs (default: the node's)
     pod_cidr: str = ""  # Flannel: Node.spec.podCIDR
+    labels: tuple[tuple[str, str], ...] = ()  # labels besides those ACK puts on every node
 
     @property
     def zone(self) -> str:
@@ -180,6 +181,7 @@ class Workload:
     container: str = ""
     created: str = ""  # default: the cluster's creation
     not_ready: tuple[int, ...] = ()  # replicas whose readiness probe fails
+    revision: int = 1  # a Deployment's template revision: a new one gives its Pods new names
 
     @property
     def container_name(self) -> str:

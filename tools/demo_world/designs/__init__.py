@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from tools.demo_world.design import Design
-from tools.demo_world.designs import healthy
+from tools.demo_world.designs import flannel_nodeport, healthy
 
-DESIGNS: dict[str, Design] = {d.name: d for d in (healthy.DESIGN,)}
+DESIGNS: dict[str, Design] = {d.name: d for d in (healthy.DESIGN, flannel_nodeport.DESIGN)}
