@@ -29,70 +29,150 @@ class BuiltinWorld:
     summary: str  # one line
 
 
-DESIGNS: tuple[str, ...] = ("healthy", "flannel-nodeport")
+DESIGNS: tuple[str, ...] = ("healthy", "flannel-nodeport", "terway-nlb", "terway-eni-https")
 
 _ROWS = [  # fmt: skip
-    ("healthy", "healthy", (
-        "Terway ENIIP, kube-proxy IPVS, ingress-nginx on the host network behind CLBs and an NLB "
-        "(node ENI backends): app1/app2 on public-lb, app3 behind an office whitelist, app4 on the "
-        "NLB; every hop works"
-    )),
-    ("flannel-nodeport", "flannel-nodeport", (
-        "Flannel + kube-proxy iptables, CLB → ECS NodePorts with externalTrafficPolicy Local: two "
-        "of four backends fail the health check by design; web, api (service-upstream), shop"
-    )),
+    (
+        "healthy",
+        "healthy",
+        (
+            "Terway ENIIP, kube-proxy IPVS, ingress-nginx on the host network behind CLBs and an NLB "
+            "(node ENI backends): app1/app2 on public-lb, app3 behind an office whitelist, app4 on the "
+            "NLB; every hop works"
+        ),
+    ),
+    (
+        "flannel-nodeport",
+        "flannel-nodeport",
+        (
+            "Flannel + kube-proxy iptables, CLB → ECS NodePorts with externalTrafficPolicy Local: two "
+            "of four backends fail the health check by design; web, api (service-upstream), shop"
+        ),
+    ),
+    (
+        "terway-nlb",
+        "terway-nlb",
+        (
+            "Terway ENIIP with pod vSwitches in two zones, kube-proxy IPVS, NLB → controller Pod IPs "
+            "(server groups of type Ip), an intranet CLB → ECS NodePorts, NetworkPolicy enforced"
+        ),
+    ),
+    (
+        "terway-eni-https",
+        "terway-eni-https",
+        (
+            "Terway exclusive ENI (a Pod security group), kube-proxy nftables, CLB HTTPS listener "
+            "terminating TLS → ECS NodePorts with externalTrafficPolicy Cluster"
+        ),
+    ),
     ("dns-record-deleted", "healthy", "app1's A record was deleted in Alidns: the name does not resolve"),
-    ("dns-stale-answer", "healthy", (
-        "Alidns points app2 at public-lb, resolvers still answer a released CLB's IP"
-    )),
+    (
+        "dns-stale-answer",
+        "healthy",
+        ("Alidns points app2 at public-lb, resolvers still answer a released CLB's IP"),
+    ),
     ("lb-listener-stopped", "healthy", "listener 80 of public-lb is stopped"),
-    ("lb-acl-entry-removed", "healthy", (
-        "the office range left private-lb's whitelist: client 192.0.2.44 is refused"
-    )),
+    (
+        "lb-acl-entry-removed",
+        "healthy",
+        ("the office range left private-lb's whitelist: client 192.0.2.44 is refused"),
+    ),
     ("lb-backends-unhealthy", "healthy", "every backend of public-lb fails its health check"),
-    ("lb-nodeport-mismatch", "healthy", (
-        "public-lb's ECS backends use NodePort 30080, not the Service's 31523"
-    )),
-    ("nlb-security-group-closed", "healthy", (
-        "a Drop rule for port 80 in public-nlb's security group refuses every client of app4"
-    )),
+    (
+        "lb-nodeport-mismatch",
+        "healthy",
+        ("public-lb's ECS backends use NodePort 30080, not the Service's 31523"),
+    ),
+    (
+        "nlb-security-group-closed",
+        "healthy",
+        ("a Drop rule for port 80 in public-nlb's security group refuses every client of app4"),
+    ),
     ("ingress-host-typo", "healthy", "app1's Ingress was applied with host app1.qsa.abc.com (a typo)"),
-    ("ingress-class-not-served", "healthy", (
-        "app2's Ingress names IngressClass alb, which ingress-nginx does not serve"
-    )),
-    ("ingress-out-of-sync", "healthy", (
-        "app1 moved to Service port 80; the controller's nginx.conf still says 8080"
-    )),
-    ("ingress-backend-empty", "healthy", (
-        "the controller's dynamic backend for app1 is empty while the Pod is ready"
-    )),
+    (
+        "ingress-class-not-served",
+        "healthy",
+        ("app2's Ingress names IngressClass alb, which ingress-nginx does not serve"),
+    ),
+    (
+        "ingress-out-of-sync",
+        "healthy",
+        ("app1 moved to Service port 80; the controller's nginx.conf still says 8080"),
+    ),
+    (
+        "ingress-backend-empty",
+        "healthy",
+        ("the controller's dynamic backend for app1 is empty while the Pod is ready"),
+    ),
     ("service-selector-typo", "healthy", "app1-service selects app=app1-srvice, which no Pod carries"),
     ("service-target-port", "healthy", "app2-service's targetPort is 80; its Pods expose 8080"),
-    ("ipvs-stale-real-server", "healthy", (
-        "IPVS on node 10.17.10.11 sends app2 to an old Pod IP (stale rule)"
-    )),
-    ("ipvs-weight-zero", "healthy", (
-        "an app2 Pod drains: its endpoint is terminating and IPVS gives it weight 0"
-    )),
+    (
+        "ipvs-stale-real-server",
+        "healthy",
+        ("IPVS on node 10.17.10.11 sends app2 to an old Pod IP (stale rule)"),
+    ),
+    (
+        "ipvs-weight-zero",
+        "healthy",
+        ("an app2 Pod drains: its endpoint is terminating and IPVS gives it weight 0"),
+    ),
     ("proxy-mode-differs", "healthy", "kube-proxy on node 10.17.10.13 runs iptables, the others IPVS"),
-    ("iptables-stale-dnat", "healthy", (
-        "kube-proxy in iptables mode on node 10.17.10.11 DNATs app1 to an old Pod IP"
-    )),
+    (
+        "iptables-stale-dnat",
+        "healthy",
+        ("kube-proxy in iptables mode on node 10.17.10.11 DNATs app1 to an old Pod IP"),
+    ),
     ("pod-crashloop", "healthy", "app1's Pod is in CrashLoopBackOff after 7 restarts"),
     ("node-not-ready", "healthy", "node 10.17.10.13 is NotReady; app1's Pod on it is not ready"),
     ("egress-no-default-route", "healthy", "the vSwitch's route 0.0.0.0/0 to the NAT gateway was deleted"),
     ("egress-snat-removed", "healthy", "the NAT gateway's SNAT entry for the vSwitch was deleted"),
-    ("flannel-route-missing", "flannel-nodeport", (
-        "the VPC route entry for node 10.20.1.13's Pod CIDR was deleted: shop's only Pod is "
-        "unreachable"
-    )),
-    ("flannel-local-no-endpoint", "flannel-nodeport", (
-        "all controller Pods moved to node 10.20.1.13, which is not a CLB backend: every backend "
-        "fails the Local health check"
-    )),
-    ("flannel-nodeport-stale", "flannel-nodeport", (
-        "kube-proxy on node 10.20.1.14 still has the old http NodePort 31080, not 30581"
-    )),
+    (
+        "flannel-route-missing",
+        "flannel-nodeport",
+        ("the VPC route entry for node 10.20.1.13's Pod CIDR was deleted: shop's only Pod is unreachable"),
+    ),
+    (
+        "flannel-local-no-endpoint",
+        "flannel-nodeport",
+        (
+            "all controller Pods moved to node 10.20.1.13, which is not a CLB backend: every backend "
+            "fails the Local health check"
+        ),
+    ),
+    (
+        "flannel-nodeport-stale",
+        "flannel-nodeport",
+        ("kube-proxy on node 10.20.1.14 still has the old http NodePort 31080, not 30581"),
+    ),
+    (
+        "terway-podvsw-no-snat",
+        "terway-nlb",
+        ("pod vSwitch tnl-pod-i has no SNAT entry: Pods in zone cn-hangzhou-i cannot reach the internet"),
+    ),
+    (
+        "terway-netpol-denies",
+        "terway-nlb",
+        (
+            "allow-ingress-nginx selects namespaces labelled name=ingress-nginx: the default deny drops "
+            "the controllers' traffic to shop"
+        ),
+    ),
+    (
+        "tee-pod-sg-denies",
+        "terway-eni-https",
+        (
+            "the Pod security group lost its Accept rule for TCP 80: the controllers' ENIs drop every "
+            "request and health check"
+        ),
+    ),
+    (
+        "tee-https-to-tls-port",
+        "terway-eni-https",
+        (
+            "nginx-ingress-lb's https port targets 443: the HTTPS listener's plain HTTP reaches nginx's "
+            "TLS port (400)"
+        ),
+    ),
 ]
 WORLDS: dict[str, BuiltinWorld] = {
     name: BuiltinWorld(name, design, summary) for name, design, summary in _ROWS

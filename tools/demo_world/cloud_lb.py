@@ -114,7 +114,7 @@ def _tcp_config(d: Design, lb: LoadBalancer) -> Obj:
     return config
 
 
-def _http_config(lb: LoadBalancer, protocol: str) -> Obj:
+def _http_config(d: Design, lb: LoadBalancer, protocol: str) -> Obj:
     config: Obj = {
         "Cookie": "",
         "CookieTimeout": 0,
@@ -141,6 +141,12 @@ def _http_config(lb: LoadBalancer, protocol: str) -> Obj:
         "XForwardedFor_SLBPORT": "off",
         "XForwardedFor_proto": "on",
     }
+    notes = d.lb_service(lb).annotations
+    if notes.get("service.beta.kubernetes.io/alibaba-cloud-loadbalancer-health-check-type") == "tcp":
+        for key in ("HealthCheckDomain", "HealthCheckHttpCode", "HealthCheckHttpVersion", "HealthCheckMethod",
+                    "HealthCheckURI"):  # fmt: skip
+            del config[key]
+        config["HealthCheckType"] = "tcp"  # a TCP connect to the backend port
     if protocol == "http":
         config.update({"ForwardPort": 0, "ListenerForward": "off"})
     else:
@@ -156,7 +162,7 @@ def _http_config(lb: LoadBalancer, protocol: str) -> Obj:
 
 
 def listener(d: Design, lb: LoadBalancer, port: int, protocol: str) -> Obj:
-    config = _tcp_config(d, lb) if protocol == "tcp" else _http_config(lb, protocol)
+    config = _tcp_config(d, lb) if protocol == "tcp" else _http_config(d, lb, protocol)
     item: Obj = {
         "AclStatus": "on" if lb.acl else "off",
         "BackendServerPort": backend_port(d, lb, port),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from tools.demo_world import scenarios_cluster as cluster
 from tools.demo_world import scenarios_edge as edge
 from tools.demo_world import scenarios_flannel as flannel
+from tools.demo_world import scenarios_terway as terway
 from tools.demo_world.scenario import Scenario, overlay
 
 __all__ = ["BY_NAME", "SCENARIOS", "Scenario", "overlay"]
@@ -186,5 +187,5 @@ HEALTHY = [
         edit=cluster.egress_snat_removed,
     ),
 ]
-SCENARIOS = [*HEALTHY, *flannel.SCENARIOS]
+SCENARIOS = [*HEALTHY, *flannel.SCENARIOS, *terway.SCENARIOS]
 BY_NAME = {s.name: s for s in SCENARIOS}
