@@ -1,4 +1,4 @@
-"""NLB and NLB security-group response bodies of a design world, plus the NLBs' EIPs.
+"""NLB and NLB security-group response bodies of a design world (their EIPs: cloud_vpc).
 
 An NLB is what ACK's cloud-controller-manager creates for a LoadBalancer Service with
 ``loadBalancerClass: alibabacloud.com/nlb``: one zone mapping per vSwitch of the
@@ -265,27 +265,6 @@ def security_group(d: Design, nlb: NetworkLoadBalancer) -> Obj:
         "SecurityGroupName": f"{d.cluster_name}-ingress-nlb",
         "VpcId": d.vpc_id,
     }
-
-
-def eips(d: Design) -> list[Obj]:
-    """What differs between the EIPs of the zone mappings (``cloud_vpc.eip_record`` adds the rest).
-    The InstanceType an EIP bound to an NLB reports is UNCONFIRMED."""
-    return [
-        {
-            "AllocationId": z.eip_id,
-            "AllocationTime": _created(d, nlb, 2),
-            "InstanceId": nlb.id,
-            "InstanceType": "Nlb",
-            "IpAddress": z.public_ip,
-            "Name": f"{nlb.name}-{z.zone}",
-            "PrivateIpAddress": z.private_ip,
-            "ServiceManaged": 1,
-            "VpcId": d.vpc_id,
-            "Zone": z.zone,
-        }
-        for nlb in d.nlbs
-        for z in nlb.zones
-    ]
 
 
 def responses(d: Design) -> dict[str, Obj]:
