@@ -192,6 +192,8 @@ def pod(d: Design, w: Workload, index: int) -> Obj:
     }
     if w.host_network:
         spec["hostNetwork"] = True
+    if w.node_selector:
+        spec["nodeSelector"] = dict(w.node_selector)
     token = f"kube-api-access-{ids.k8s_suffix('token ' + name)}"
     container["volumeMounts"] = [
         {"mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "name": token, "readOnly": True}

@@ -182,6 +182,7 @@ class Workload:
     created: str = ""  # default: the cluster's creation
     not_ready: tuple[int, ...] = ()  # replicas whose readiness probe fails
     revision: int = 1  # a Deployment's template revision: a new one gives its Pods new names
+    node_selector: tuple[tuple[str, str], ...] = ()  # the Pod template's nodeSelector
 
     @property
     def container_name(self) -> str:

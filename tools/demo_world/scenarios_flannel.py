@@ -40,7 +40,8 @@ def local_no_endpoint(d: Draft) -> None:
     NodePort answers 503 and their kube-proxy has no KUBE-SVL chain for the controller Service."""
     nodes = tuple(replace(n, labels=((EXCLUDE, ""),)) if n.ip == fln.N3 else n for n in fln.NODES)
     lb = replace(fln.LB, backend_order=(fln.N1, fln.N2, fln.N4))
-    d.rebuild(fln.design(fln.controller(MOVED, not_ready=(), revision=2), nodes, lb))
+    pinned = (("kubernetes.io/hostname", d.design.node(fln.N3).name),)
+    d.rebuild(fln.design(fln.controller(MOVED, not_ready=(), revision=2, node_selector=pinned), nodes, lb))
 
 
 def nodeport_stale(d: Draft) -> None:

@@ -82,7 +82,10 @@ def _app(
 
 
 def controller(
-    replicas: tuple[tuple[str, str], ...] = CONTROLLERS, not_ready: tuple[int, ...] = (1,), revision: int = 1
+    replicas: tuple[tuple[str, str], ...] = CONTROLLERS,
+    not_ready: tuple[int, ...] = (1,),
+    revision: int = 1,
+    node_selector: tuple[tuple[str, str], ...] = (),
 ) -> Workload:
     """The ingress controller Deployment (scenarios move its Pods)."""
     return Workload(
@@ -96,6 +99,7 @@ def controller(
         container=INGRESS_CONTAINER,
         not_ready=not_ready,
         revision=revision,
+        node_selector=node_selector,
     )
 
 
