@@ -74,8 +74,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     capture.set_defaults(run=_capture)
 
-    scenarios = commands.add_parser("scenarios", help="list the demo worlds: healthy and the broken ones")
+    scenarios = commands.add_parser("scenarios", help="list the built-in worlds: designs and broken ones")
     scenarios.set_defaults(run=_scenarios)
+
+    worlds = commands.add_parser(
+        "worlds", help="list the built-in design worlds, each with its broken scenarios indented"
+    )
+    worlds.set_defaults(run=_worlds)
 
     domains = commands.add_parser("domains", help="list the hosts the world's Ingresses serve")
     _world_options(domains)
@@ -87,7 +92,9 @@ def _parser() -> argparse.ArgumentParser:
 def _world_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--profile", help="a live profile from the profiles file (read-only access)")
-    group.add_argument("--scenario", default="healthy", help="demo world scenario (default: healthy)")
+    group.add_argument(
+        "--scenario", default="healthy", help="a built-in world, see `ackwb worlds` (default: healthy)"
+    )
     group.add_argument(
         "--world",
         "--snapshot",
@@ -225,6 +232,16 @@ def _scenarios(args: argparse.Namespace) -> int:
     width = max(map(len, SCENARIOS))
     for name, what in SCENARIOS.items():
         print(f"{name:<{width}}  {what}")
+    return EXIT_OK
+
+
+def _worlds(args: argparse.Namespace) -> int:
+    groups = Workbook.worlds()
+    width = max(len(world.name) for group in groups.values() for world in group) + 2
+    for design, (world, *scenarios) in groups.items():
+        print(f"{design:<{width}}  {world.summary}")
+        for scenario in scenarios:
+            print(f"  {scenario.name:<{width - 2}}  {scenario.summary}")
     return EXIT_OK
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import ackwb.render  # noqa: F401  (registers the HTML presenter for results)
 from ackwb import steps
-from ackwb.demo import demo_world_root
+from ackwb.demo import BuiltinWorld, demo_world_root
 from ackwb.errors import AckwbError, InputError
 from ackwb.model import Client, Trace
 from ackwb.sources import Sources
@@ -50,7 +50,8 @@ class Workbook:
 
     @classmethod
     def demo(cls, scenario: str = "healthy") -> Workbook:
-        """The built-in demo world: no cluster and no credentials needed."""
+        """A built-in world (the demo "healthy", another design world, or a broken scenario of one,
+        see ``Workbook.worlds()``): no cluster and no credentials needed."""
         return cls(load_world(demo_world_root(scenario)).sources())
 
     @classmethod
@@ -124,10 +125,17 @@ class Workbook:
 
     @staticmethod
     def scenarios() -> dict[str, str]:
-        """The demo world's scenarios: name → what is different in it (``Workbook.demo(name)``)."""
+        """Every built-in world: name → what it is (``Workbook.demo(name)``)."""
         from ackwb.demo import SCENARIOS
 
         return dict(SCENARIOS)
+
+    @staticmethod
+    def worlds() -> dict[str, list[BuiltinWorld]]:
+        """The built-in worlds by design: each design world first, then its broken scenarios."""
+        from ackwb.demo import DESIGNS, WORLDS
+
+        return {design: [w for w in WORLDS.values() if w.design == design] for design in DESIGNS}
 
     @classmethod
     def open(cls, world: str | FilePath) -> Workbook:

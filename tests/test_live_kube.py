@@ -87,7 +87,11 @@ LISTS = [
     ("nodes", None, "", "", True),
     ("nodes", "app", "kubernetes.io/hostname=cn-hangzhou.10.17.10.12", "", True),  # namespace ignored
     ("services", CONTROLLER_NS, "app", "", True),
-    ("namespaces", None, "", "", False),
+    ("namespaces", None, "", "", True),
+    ("namespaces", None, "kubernetes.io/metadata.name=app", "", True),
+    ("networkpolicies", None, "", "", False),
+    ("daemonsets", "kube-system", "k8s-app=kube-proxy-worker", "", True),
+    ("configmaps", "kube-system", "", "metadata.name=eni-config", True),
 ]
 
 

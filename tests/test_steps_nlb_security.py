@@ -40,7 +40,12 @@ def world(tmp_path: Path) -> Path:
 
 
 def group_file(root: Path) -> Path:
-    (path,) = (root / "cloud/ecs/DescribeSecurityGroupAttribute").iterdir()
+    """The rules of the NLB's security group (the nodes' group is stored beside it)."""
+    (path,) = [
+        p
+        for p in (root / "cloud/ecs/DescribeSecurityGroupAttribute").iterdir()
+        if json.loads(p.read_text())["Description"] == "ingress rules of public-nlb"
+    ]
     return path
 
 

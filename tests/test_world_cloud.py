@@ -377,4 +377,4 @@ def test_answers_are_copies_with_stable_request_ids(cloud) -> None:
 
 def test_every_action_is_declared_for_a_known_product() -> None:
     assert {p for p, _ in ACTIONS} <= {"alidns", "slb", "nlb", "ecs", "vpc", "cs"}
-    assert len(ACTIONS) == 21
+    assert len(ACTIONS) == 22

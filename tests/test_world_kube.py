@@ -264,7 +264,7 @@ def test_unknown_and_forbidden_resources(kube) -> None:
         kube.list("widgets")
     with pytest.raises(Forbidden):
         kube.list("secrets", "kube-system")
-    assert kube.list("configmaps") == []  # a known resource the world does not hold: empty, as on a cluster
+    assert kube.list("statefulsets") == []  # a known resource the world does not hold: empty, as on a cluster
 
 
 def test_malformed_selector_from_list(kube) -> None:

@@ -87,6 +87,7 @@ def answers() -> list[tuple[str, str, dict[str, Any]]]:
         ("cs", "DescribeClusterDetail", {"ClusterId": world.meta["cluster_id"]}),
         ("nlb", "ListLoadBalancers", {"DNSName": nlb["DNSName"], "MaxResults": 1}),
         ("nlb", "ListListeners", {"LoadBalancerIds.1": nlb["LoadBalancerId"], "MaxResults": 1}),
+        ("nlb", "ListServerGroups", {"ServerGroupIds.1": nlb_listener["ServerGroupId"], "MaxResults": 1}),
         ("nlb", "ListServerGroupServers", {"ServerGroupId": nlb_listener["ServerGroupId"]}),
         ("nlb", "GetListenerHealthStatus", {"ListenerId": nlb_listener["ListenerId"]}),
         (

@@ -1,9 +1,11 @@
-"""Write the demo worlds into ackwb/demo/worlds/ from tools/demo_world.
+"""Write the built-in worlds into ackwb/demo/worlds/ from tools/demo_world.
 
-``healthy`` is a complete world; every broken scenario (tools/demo_world/scenarios.py) is an
-overlay folder beside it holding its ``world.json`` and only the files that differ. The
-generated files are committed and are the truth the package reads; this script only keeps
-them consistent with each other. Run from the repository root:
+Each design world (tools/demo_world/designs/) is a complete world; every broken scenario
+(tools/demo_world/scenarios.py) is an overlay folder beside it holding its ``world.json``,
+which names its design world as ``base``, and only the files that differ. The generated
+files are committed and are the truth the package reads; this script only keeps them
+consistent with each other and with the registry in ``ackwb/demo/__init__.py``. Run from
+the repository root:
 
     python tools/build_demo_world.py           # rewrite every world
     python tools/build_demo_world.py --check   # exit 1 when the committed files differ
@@ -12,7 +14,6 @@ them consistent with each other. Run from the repository root:
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 from pathlib import Path
@@ -21,60 +22,25 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tools.demo_world import cloud, cloud_lb, facts, kube, nginx, node  # noqa: E402
+from tools.demo_world.designs import DESIGNS  # noqa: E402
+from tools.demo_world.designs.healthy import DESIGN as HEALTHY  # noqa: E402
 from tools.demo_world.scenarios import SCENARIOS, overlay  # noqa: E402
+from tools.demo_world.world import world_files as design_files  # noqa: E402
 
 WORLDS = ROOT / "ackwb" / "demo" / "worlds"
 WORLD = WORLDS / "healthy"
-HEALTHY_SUMMARY = (
-    "app1/app2 on public-lb, app3 on private-lb behind an office whitelist, app4 on the NLB public-nlb; "
-    "every hop works"
-)
 
 
 def world_files() -> dict[str, str]:
     """Relative path → file content of the healthy world."""
-    files: dict[str, str] = {}
-    meta = {
-        "name": "healthy",
-        "description": "ACK cluster qas in cn-hangzhou as in the article: app1/app2 on public-lb, app3 on "
-        "private-lb (office whitelist), app4 on the NLB public-nlb (security group open on 80 and 443), "
-        "ingress-nginx on the host network, Terway ENIIP, "
-        "kube-proxy IPVS, egress through a NAT gateway. Everything works.",
-        "region": facts.REGION,
-        "cluster_id": facts.CLUSTER_ID,
-        "cluster_domain": facts.CLUSTER_DOMAIN,
-        "cluster_dns": facts.CLUSTER_DNS,
-        "ingress_controller": {
-            "namespace": facts.INGRESS_NAMESPACE,
-            "label_selector": ",".join(f"{k}={v}" for k, v in facts.INGRESS_LABELS.items()),
-            "container": facts.INGRESS_CONTAINER,
-        },
-    }
-    files["world.json"] = json.dumps(meta, indent=2, ensure_ascii=False) + "\n"
-    lists = kube.resources()
-    for resource, listing in lists.items():
-        files[f"kube/{resource}.json"] = kube.dump(listing)
-    for path, body in cloud.responses().items():
-        files[f"cloud/{path}"] = json.dumps(body, indent=2, ensure_ascii=False) + "\n"
-    files["dns/public.json"] = json.dumps(cloud_lb.public_dns(), indent=2) + "\n"
-    files["dns/cluster.json"] = json.dumps(cloud_lb.cluster_dns(), indent=2) + "\n"
-    for path, text in node.outputs(lists["services"]["items"], lists["endpointslices"]["items"]).items():
-        files[f"nodes/{path}"] = text
-    pods = lists["pods"]["items"]
-    conf, backends = nginx.nginx_conf(), nginx.backends_json(pods)
-    for p in pods:
-        if p["metadata"]["labels"].get("app") == "ingress-nginx":
-            folder = f"pods/{p['metadata']['namespace']}/{p['metadata']['name']}"
-            files[f"{folder}/nginx.conf"] = conf
-            files[f"{folder}/backends.json"] = backends
-    return files
+    return design_files(HEALTHY)
 
 
 def all_worlds() -> dict[str, dict[str, str]]:
-    """World name → its files: the healthy world whole, each scenario as an overlay."""
-    healthy = world_files()
-    return {"healthy": healthy, **{s.name: overlay(s, healthy) for s in SCENARIOS}}
+    """World name → its files: each design world whole, then each scenario as an overlay of its design."""
+    designs = {name: design_files(d) for name, d in DESIGNS.items()}
+    scenarios = {s.name: overlay(s, designs[s.base], DESIGNS[s.base]) for s in SCENARIOS}
+    return {**designs, **scenarios}
 
 
 def write(target: Path, files: dict[str, str] | None = None) -> None:
@@ -93,17 +59,27 @@ def differences(target: Path, files: dict[str, str] | None = None) -> list[str]:
     return sorted(name for name in want.keys() | have.keys() if want.get(name) != have.get(name))
 
 
-def package_listing_problems() -> list[str]:
-    """ackwb.demo.SCENARIOS must name the generated worlds, in order, with the same summaries."""
-    from ackwb.demo import SCENARIOS as LISTED
+def expected_registry() -> list[tuple[str, str, str]]:
+    """(name, design, summary) of every built-in world, design worlds first."""
+    rows = [(name, name, d.summary) for name, d in DESIGNS.items()]
+    return rows + [(s.name, s.base, s.summary) for s in SCENARIOS]
 
-    expected = {"healthy": HEALTHY_SUMMARY, **{s.name: s.summary for s in SCENARIOS}}
-    if list(LISTED.items()) == list(expected.items()):
-        return []
-    return [
-        "ackwb/demo/__init__.py SCENARIOS differs from the generator; it should read:\n"
-        + "\n".join(f"    {name!r}: {summary!r}," for name, summary in expected.items())
-    ]
+
+def package_listing_problems() -> list[str]:
+    """ackwb.demo must list the generated worlds, in order, with the same designs and summaries."""
+    from ackwb.demo import DESIGNS as LISTED_DESIGNS
+    from ackwb.demo import WORLDS as LISTED
+
+    problems = []
+    if list(LISTED_DESIGNS) != list(DESIGNS):
+        problems.append(f"ackwb/demo/__init__.py DESIGNS should read {tuple(DESIGNS)!r}")
+    expected = expected_registry()
+    if [(w.name, w.design, w.summary) for w in LISTED.values()] != expected:
+        problems.append(
+            "ackwb/demo/__init__.py WORLDS differs from the generator; its entries should read:\n"
+            + "\n".join(f"    ({name!r}, {design!r}, {summary!r})," for name, design, summary in expected)
+        )
+    return problems
 
 
 def check() -> list[str]:

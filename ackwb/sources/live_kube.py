@@ -74,6 +74,7 @@ RESOURCES: dict[str, Resource] = {
     ),
     "ingresses": _networking("ingress", "Ingress", True),
     "ingressclasses": _networking("ingress_class", "IngressClass", False),
+    "networkpolicies": _networking("network_policy", "NetworkPolicy", True),
     "storageclasses": Resource("StorageV1Api", "storage_class", "storage.k8s.io/v1", "StorageClass", False),
     "deployments": _apps("deployment", "Deployment"),
     "replicasets": _apps("replica_set", "ReplicaSet"),

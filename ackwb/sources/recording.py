@@ -45,6 +45,7 @@ LISTED: dict[tuple[str, str], tuple[str, tuple[str, ...], str]] = {
         "vpc/DescribeEipAddresses.json", ("EipAddresses", "EipAddress"), "AllocationId"),
     ("nlb", "ListLoadBalancers"): ("nlb/ListLoadBalancers.json", ("LoadBalancers",), "LoadBalancerId"),
     ("nlb", "ListListeners"): ("nlb/ListListeners.json", ("Listeners",), "ListenerId"),
+    ("nlb", "ListServerGroups"): ("nlb/ListServerGroups.json", ("ServerGroups",), "ServerGroupId"),
 }  # fmt: skip
 BY_ID: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
     ("slb", "DescribeAccessControlListAttribute"): ("AclId", ("AclEntrys", "AclEntry")),

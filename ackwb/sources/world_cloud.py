@@ -99,6 +99,12 @@ NLB_ACTIONS: dict[tuple[str, str], Handler] = {
         (one_of_indexed("LoadBalancerIds", "LoadBalancerId"), one_of_indexed("ListenerIds", "ListenerId"),
          eq("ListenerProtocol", fold=True)),
         NLB_PAGES)),
+    ("nlb", "ListServerGroups"): listing("nlb/ListServerGroups.json", Answer(
+        ("ServerGroups",),
+        (one_of_indexed("ServerGroupIds", "ServerGroupId"),
+         one_of_indexed("ServerGroupNames", "ServerGroupName"), eq("ServerGroupType", fold=True),
+         *eqs("VpcId", "ResourceGroupId")),
+        NLB_PAGES)),
     ("nlb", "ListServerGroupServers"): by_id(
         "ServerGroupId", "nlb/ListServerGroupServers", "ResourceNotFound.serverGroup", "server group",
         Answer(("Servers",),

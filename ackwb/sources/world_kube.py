@@ -21,8 +21,8 @@ Obj = dict[str, Any]
 RESOURCES = {
     "nodes": False, "namespaces": False, "ingressclasses": False, "persistentvolumes": False,
     "storageclasses": False, "pods": True, "services": True, "endpointslices": True, "endpoints": True,
-    "ingresses": True, "networkpolicies": True, "configmaps": True, "deployments": True, "replicasets": True, "daemonsets": True,
-    "statefulsets": True, "events": True, "serviceaccounts": True,
+    "ingresses": True, "configmaps": True, "deployments": True, "replicasets": True, "daemonsets": True,
+    "statefulsets": True, "events": True, "serviceaccounts": True, "networkpolicies": True,
 }  # fmt: skip
 
 

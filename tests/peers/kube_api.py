@@ -49,7 +49,10 @@ GROUPS: dict[str, dict[str, tuple[str, bool]]] = {
         "namespaces": ("Namespace", False), "persistentvolumes": ("PersistentVolume", False),
     },
     "discovery.k8s.io/v1": {"endpointslices": ("EndpointSlice", True)},
-    "networking.k8s.io/v1": {"ingresses": ("Ingress", True), "ingressclasses": ("IngressClass", False)},
+    "networking.k8s.io/v1": {
+        "ingresses": ("Ingress", True), "ingressclasses": ("IngressClass", False),
+        "networkpolicies": ("NetworkPolicy", True),
+    },
     "storage.k8s.io/v1": {"storageclasses": ("StorageClass", False)},
     "apps/v1": {
         "deployments": ("Deployment", True), "replicasets": ("ReplicaSet", True),

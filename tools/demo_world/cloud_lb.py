@@ -1,104 +1,62 @@
-"""Alidns and CLB response bodies of the demo world, plus the DNS answers that match them.
+"""CLB response bodies of a design world: load balancers, listeners and the whitelist ACL.
 
-The two CLBs are what ACK's cloud-controller-manager creates for the LoadBalancer Services
-``kube-system/nginx-ingress-lb`` and ``nginx-ingress-lb-private``: TCP listeners 80/443
-described ``k8s/<port>/<svc>/<ns>/<clusterId>``, one vServer group per port whose ENI
-backends are the nodes running a host-network controller Pod, and on private-lb an
-office whitelist ACL. Bodies use the APIs' wire names and plural/singular wrappers.
+Each CLB is what ACK's cloud-controller-manager creates for a LoadBalancer Service: one
+listener per Service port, described ``k8s/<port>/<svc>/<ns>/<clusterId>``, TCP by
+default or HTTP/HTTPS where the ``protocol-port`` annotation says so (an HTTPS listener
+terminates TLS with the ``cert-id`` certificate). With ``externalTrafficPolicy: Local``
+and ECS backends, a TCP listener checks health over HTTP on the Service's health check
+NodePort, which kube-proxy answers 200 only on nodes with a ready local endpoint.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from tools.demo_world import facts as f
-from tools.demo_world.facts import epoch_ms, later, request_id
+from tools.demo_world.design import Design
+from tools.demo_world.ids import REGION, epoch_ms, later, resource_group, uid
+from tools.demo_world.model import LoadBalancer, Service, ServicePort
 
 Obj = dict[str, Any]
 
 
-def _ccm_description(lb: f.LoadBalancer, port: int) -> str:
-    svc = _lb_service(lb)
-    return f"k8s/{port}/{svc.name}/{svc.namespace}/{f.CLUSTER_ID}"
+def description(d: Design, lb: LoadBalancer, port: int) -> str:
+    svc = d.lb_service(lb)
+    return f"k8s/{port}/{svc.name}/{svc.namespace}/{d.cluster_id}"
 
 
-def _lb_service(lb: f.LoadBalancer) -> f.Service:
-    return next(s for s in f.SERVICES if s.load_balancer == lb)
+def service_port(svc: Service, port: int) -> ServicePort:
+    return next(p for p in svc.ports if p.port == port)
 
 
-def _lb_named(address: str) -> str:
-    return next(lb.name for lb in (f.PUBLIC_LB, f.PRIVATE_LB, f.PUBLIC_NLB) if lb.address == address)
+def backend_port(d: Design, lb: LoadBalancer, port: int) -> int:
+    """The port backends receive on: the NodePort (ECS backends) or the targetPort (ENI backends)."""
+    svc = d.lb_service(lb)
+    p = service_port(svc, port)
+    return int(p.node_port or 0) if svc.backend_type == "ecs" else p.target_port
 
 
-# --------------------------------------------------------------------------------------- alidns
-def domain_records() -> Obj:
-    records = []
-    for index, (rr, ip) in enumerate(f.DNS_RECORDS):
-        stamp = 1716173528000 + index * 61_000
-        records.append(
-            {
-                "DomainName": f.DNS_ZONE,
-                "LbaStatus": False,
-                "Line": "default",
-                "Locked": False,
-                "RR": rr,
-                "RecordId": str(1891286346574329856 + index * 4096),
-                "Status": "ENABLE",
-                "TTL": 600,
-                "Type": "A",
-                "Value": ip,
-                "Weight": 1,
-                "CreateTimestamp": stamp,
-                "UpdateTimestamp": stamp,
-                "Remark": f"qas ingress via {_lb_named(ip)}",
-            }
-        )
-    return {
-        "DomainRecords": {"Record": records},
-        "PageNumber": 1,
-        "PageSize": 500,
-        "RequestId": request_id("dns"),
-        "TotalCount": len(records),
-    }
-
-
-def public_dns() -> list[Obj]:
-    return [{"name": f"{rr}.{f.DNS_ZONE}.", "type": "A", "ttl": 600, "value": ip} for rr, ip in f.DNS_RECORDS]
-
-
-def cluster_dns() -> list[Obj]:
+def _tags(d: Design, lb: LoadBalancer) -> list[Obj]:
+    svc = d.lb_service(lb)
+    svc_uid = uid(f"Service {svc.namespace} {svc.name}")
     return [
-        {
-            "name": f"{s.name}.{s.namespace}.svc.{f.CLUSTER_DOMAIN}.",
-            "type": "A",
-            "ttl": 30,
-            "value": s.cluster_ip,
-        }
-        for s in sorted(f.SERVICES, key=lambda s: (s.namespace, s.name))
-    ]
-
-
-# ------------------------------------------------------------------------------------------ slb
-def _tags(lb: f.LoadBalancer) -> list[Obj]:
-    svc_uid = f.uid(f"Service {_lb_service(lb).namespace} {_lb_service(lb).name}")
-    return [
-        {"TagKey": "ack.aliyun.com", "TagValue": f.CLUSTER_ID},
+        {"TagKey": "ack.aliyun.com", "TagValue": d.cluster_id},
         {"TagKey": "kubernetes.do.not.delete", "TagValue": ("a" + svc_uid.replace("-", ""))[:32]},
     ]
 
 
-def load_balancers() -> Obj:
+def load_balancers(d: Design) -> Obj:
     items = []
-    for lb in (f.PUBLIC_LB, f.PRIVATE_LB):
-        created = _lb_service(lb).created
+    for lb in d.clbs:
+        created = later(d.lb_service(lb).created or d.created, 4)
+        master = lb.vswitch.zone if lb.vswitch else d.zones[0]
         items.append(
             {
                 "Address": lb.address,
                 "AddressIPVersion": "ipv4",
-                "AddressType": "internet",
+                "AddressType": lb.address_type,
                 "Bandwidth": 5120,
-                "CreateTime": later(created, 4),
-                "CreateTimeStamp": epoch_ms(later(created, 4)),
+                "CreateTime": created,
+                "CreateTimeStamp": epoch_ms(created),
                 "DeleteProtection": "off",
                 "InstanceChargeType": "PayBySpec",
                 "InternetChargeType": "paybytraffic",
@@ -106,148 +64,153 @@ def load_balancers() -> Obj:
                 "LoadBalancerName": lb.name,
                 "LoadBalancerSpec": "slb.s2.small",
                 "LoadBalancerStatus": "active",
-                "MasterZoneId": f.ZONE,
+                "MasterZoneId": master,
                 "ModificationProtectionReason": "ManagedInstance",
                 "ModificationProtectionStatus": "ConsoleProtection",
                 "NetworkType": "vpc",
                 "PayType": "PayOnDemand",
-                "RegionId": f.REGION,
-                "RegionIdAlias": f.REGION,
-                "ResourceGroupId": "rg-acfm" + f.encode("rg", 11, f.BASE36),
-                "SlaveZoneId": "cn-hangzhou-j",
-                "Tags": {"Tag": _tags(lb)},
-                "VSwitchId": "",
-                "VpcId": f.VPC_ID,
+                "RegionId": REGION,
+                "RegionIdAlias": REGION,
+                "ResourceGroupId": resource_group(),
+                "SlaveZoneId": "cn-hangzhou-j" if master != "cn-hangzhou-j" else "cn-hangzhou-k",
+                "Tags": {"Tag": _tags(d, lb)},
+                "VSwitchId": lb.vswitch.id if lb.vswitch else "",
+                "VpcId": d.vpc_id,
             }
         )
     return {
         "LoadBalancers": {"LoadBalancer": items},
         "PageNumber": 1,
         "PageSize": 100,
-        "RequestId": request_id("lbs"),
+        "RequestId": d.rid("lbs"),
         "TotalCount": len(items),
     }
 
 
-def _listener(lb: f.LoadBalancer, port: int) -> Obj:
+def _tcp_config(d: Design, lb: LoadBalancer) -> Obj:
+    config: Obj = {
+        "ConnectionDrain": "off",
+        "EstablishedTimeout": 900,
+        "HealthCheck": "on",
+        "HealthCheckConnectTimeout": 5,
+        "HealthCheckInterval": 2,
+        "HealthCheckType": "tcp",
+        "HealthyThreshold": 3,
+        "PersistenceTimeout": 0,
+        "ProxyProtocolV2Enabled": "false",
+        "UnhealthyThreshold": 3,
+    }
+    svc = d.lb_service(lb)
+    if svc.backend_type == "ecs" and svc.traffic_policy == "Local":  # kube-proxy's health check server
+        config.update(
+            {
+                "HealthCheckConnectPort": svc.health_check_node_port,
+                "HealthCheckDomain": "",
+                "HealthCheckHttpCode": "http_2xx",
+                "HealthCheckType": "http",
+                "HealthCheckURI": "/healthz",
+            }
+        )
+    return config
+
+
+def _http_config(d: Design, lb: LoadBalancer, protocol: str) -> Obj:
+    config: Obj = {
+        "Cookie": "",
+        "CookieTimeout": 0,
+        "Gzip": "on",
+        "HealthCheck": "on",
+        "HealthCheckConnectPort": 0,
+        "HealthCheckDomain": "",
+        "HealthCheckHttpCode": "http_2xx",
+        "HealthCheckHttpVersion": "HTTP1.1",
+        "HealthCheckInterval": 2,
+        "HealthCheckMethod": "head",
+        "HealthCheckTimeout": 5,
+        "HealthCheckType": "http",
+        "HealthCheckURI": "/healthz",  # ingress-nginx answers it in its default server
+        "HealthyThreshold": 3,
+        "IdleTimeout": 15,
+        "RequestTimeout": 60,
+        "StickySession": "off",
+        "UnhealthyThreshold": 3,
+        "XForwardedFor": "on",
+        "XForwardedFor_ClientSrcPort": "off",
+        "XForwardedFor_SLBID": "on",
+        "XForwardedFor_SLBIP": "on",
+        "XForwardedFor_SLBPORT": "off",
+        "XForwardedFor_proto": "on",
+    }
+    notes = d.lb_service(lb).annotations
+    if notes.get("service.beta.kubernetes.io/alibaba-cloud-loadbalancer-health-check-type") == "tcp":
+        for key in ("HealthCheckDomain", "HealthCheckHttpCode", "HealthCheckHttpVersion", "HealthCheckMethod",
+                    "HealthCheckURI"):  # fmt: skip
+            del config[key]
+        config["HealthCheckType"] = "tcp"  # a TCP connect to the backend port
+    if protocol == "http":
+        config.update({"ForwardPort": 0, "ListenerForward": "off"})
+    else:
+        config.update(
+            {
+                "CACertificateId": "",
+                "EnableHttp2": "on",
+                "ServerCertificateId": lb.certificate_id,
+                "TLSCipherPolicy": "tls_cipher_policy_1_0",
+            }
+        )
+    return config
+
+
+def listener(d: Design, lb: LoadBalancer, port: int, protocol: str) -> Obj:
+    config = _tcp_config(d, lb) if protocol == "tcp" else _http_config(d, lb, protocol)
     item: Obj = {
         "AclStatus": "on" if lb.acl else "off",
-        "BackendServerPort": port,
+        "BackendServerPort": backend_port(d, lb, port),
         "Bandwidth": -1,
-        "Description": _ccm_description(lb, port),
+        "Description": description(d, lb, port),
         "ListenerPort": port,
-        "ListenerProtocol": "tcp",
+        "ListenerProtocol": protocol,
         "LoadBalancerId": lb.id,
         "Scheduler": "wrr",
         "Status": "running",
         "Tags": [],
-        "TCPListenerConfig": {
-            "ConnectionDrain": "off",
-            "EstablishedTimeout": 900,
-            "HealthCheck": "on",
-            "HealthCheckConnectTimeout": 5,
-            "HealthCheckInterval": 2,
-            "HealthCheckType": "tcp",
-            "HealthyThreshold": 3,
-            "PersistenceTimeout": 0,
-            "ProxyProtocolV2Enabled": "false",
-            "UnhealthyThreshold": 3,
-        },
+        f"{protocol.upper()}ListenerConfig": config,
         "VServerGroupId": lb.vserver_group_id(port),
     }
-    if lb.acl:
-        item.update({"AclId": f.ACL_ID, "AclIds": [f.ACL_ID], "AclType": "white"})
+    if lb.acl and d.acl is not None:
+        item.update({"AclId": d.acl.id, "AclIds": [d.acl.id], "AclType": "white"})
     return item
 
 
-def listeners() -> Obj:
-    items = [_listener(lb, port) for lb in (f.PUBLIC_LB, f.PRIVATE_LB) for port in (80, 443)]
+def listeners(d: Design) -> Obj:
+    items = [listener(d, lb, port, protocol) for lb in d.clbs for port, protocol in lb.protocols]
     return {
         "Listeners": items,
         "MaxResults": 100,
         "NextToken": "",
-        "RequestId": request_id("listeners"),
+        "RequestId": d.rid("listeners"),
         "TotalCount": len(items),
     }
 
 
-def acl_attribute() -> Obj:
+def acl_attribute(d: Design) -> Obj:
+    assert d.acl is not None
     related = [
-        {"AclType": "white", "ListenerPort": port, "LoadBalancerId": f.PRIVATE_LB.id, "Protocol": "tcp"}
-        for port in (80, 443)
+        {"AclType": "white", "ListenerPort": port, "LoadBalancerId": lb.id, "Protocol": protocol}
+        for lb in d.clbs
+        if lb.acl
+        for port, protocol in lb.protocols
     ]
+    entries = [{"AclEntryComment": c, "AclEntryIP": ip} for ip, c in d.acl.entries]
     return {
-        "AclEntrys": {"AclEntry": [{"AclEntryComment": c, "AclEntryIP": ip} for ip, c in f.ACL_ENTRIES]},
-        "AclId": f.ACL_ID,
-        "AclName": f.ACL_NAME,
+        "AclEntrys": {"AclEntry": entries},
+        "AclId": d.acl.id,
+        "AclName": d.acl.name,
         "AddressIPVersion": "ipv4",
-        "CreateTime": "2024-05-22T14:31:02+0800",
+        "CreateTime": d.acl.created,
         "RelatedListeners": {"RelatedListener": related},
-        "RequestId": request_id("acl"),
-        "ResourceGroupId": "rg-acfm" + f.encode("rg", 11, f.BASE36),
+        "RequestId": d.rid("acl"),
+        "ResourceGroupId": resource_group(),
         "Tags": {"Tag": []},
-        "TotalAclEntry": len(f.ACL_ENTRIES),
+        "TotalAclEntry": len(entries),
     }
-
-
-def controller_nodes() -> list[f.Node]:
-    controller = next(w for w in f.WORKLOADS if w.name == "nginx-ingress-controller")
-    return [f.NODE_BY_IP[node_ip] for _pod_ip, node_ip in controller.replicas]
-
-
-def vserver_groups(lb: f.LoadBalancer) -> Obj:
-    groups = [
-        {
-            "AssociatedObjects": {
-                "Listeners": {"Listener": [{"Port": port, "Protocol": "tcp"}]},
-                "Rules": {"Rule": []},
-            },
-            "CreateTime": "2024-03-11T10:35:27Z",
-            "ServerCount": len(controller_nodes()),
-            "Tags": {"Tag": []},
-            "VServerGroupId": lb.vserver_group_id(port),
-            "VServerGroupName": _ccm_description(lb, port),
-        }
-        for port in (80, 443)
-    ]
-    return {"RequestId": request_id("groups " + lb.name), "VServerGroups": {"VServerGroup": groups}}
-
-
-def vserver_group_attribute(lb: f.LoadBalancer, port: int) -> Obj:
-    # backend-type eni + hostNetwork controller pods: each backend is the node's primary ENI and IP.
-    backends = [
-        {
-            "Description": _ccm_description(lb, port),
-            "Port": port,
-            "ServerId": n.primary_eni,
-            "ServerIp": n.ip,
-            "Type": "eni",
-            "Weight": 100,
-        }
-        for n in controller_nodes()
-    ]
-    return {
-        "BackendServers": {"BackendServer": backends},
-        "CreateTime": "2024-03-11T10:35:27Z",
-        "LoadBalancerId": lb.id,
-        "RequestId": request_id(f"group {lb.name} {port}"),
-        "Tags": {"Tag": []},
-        "VServerGroupId": lb.vserver_group_id(port),
-        "VServerGroupName": _ccm_description(lb, port),
-    }
-
-
-def health_status(lb: f.LoadBalancer) -> Obj:
-    rows = [
-        {
-            "ListenerPort": port,
-            "Port": port,
-            "Protocol": "tcp",
-            "ServerHealthStatus": "normal",
-            "ServerId": n.primary_eni,
-            "ServerIp": n.ip,
-        }
-        for port in (80, 443)
-        for n in controller_nodes()
-    ]
-    return {"BackendServers": {"BackendServer": rows}, "RequestId": request_id("health " + lb.name)}

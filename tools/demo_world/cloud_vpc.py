@@ -1,160 +1,180 @@
-"""VPC and CS response bodies of the demo world.
+"""VPC response bodies of a design world: vSwitches, the route table, NAT gateway, SNAT, EIPs.
 
-Egress goes vSwitch → route 0.0.0.0/0 → NAT gateway → SNAT entry for the vSwitch → EIP
-(an address distinct from every load balancer's; the NLB's own EIPs are listed beside it).
-CS answers in ROA snake_case, with ``meta_data`` as a JSON string.
+Egress goes vSwitch → route 0.0.0.0/0 → NAT gateway → the SNAT entry of the vSwitch → EIP
+(addresses distinct from every load balancer's; the NLBs' own EIPs are listed beside them).
+Under Flannel the route table also holds one custom entry per node, Pod CIDR → the node's
+ECS instance, as CCM's route controller writes it (no name, no description).
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from tools.demo_world import cloud_nlb
-from tools.demo_world import facts as f
-from tools.demo_world.facts import request_id
+from tools.demo_world.design import Design, Eip
+from tools.demo_world.ids import ACCOUNT_ID, REGION, ali_id, later
+from tools.demo_world.model import VSwitch
 
 Obj = dict[str, Any]
 
 
-# ------------------------------------------------------------------------------------------ vpc
-def vswitch_attributes() -> Obj:
+def vswitch_attributes(d: Design, vsw: VSwitch) -> Obj:
     return {
-        "AvailableIpAddressCount": 236,
-        "CidrBlock": f.VSWITCH_CIDR,
-        "CreationTime": "2024-03-11T02:20:16Z",
+        "AvailableIpAddressCount": vsw.free_ips,
+        "CidrBlock": vsw.cidr,
+        "CreationTime": vsw.created,
         "Description": "",
         "EnabledIpv6": False,
         "Ipv6CidrBlock": "",
         "IsDefault": False,
         "NetworkAclId": "",
-        "OwnerId": int(f.ACCOUNT_ID),
-        "RequestId": request_id("vsw"),
+        "OwnerId": int(ACCOUNT_ID),
+        "RequestId": d.rid("vsw" if vsw == d.vswitches[0] else f"vsw {vsw.name}"),
         "ResourceGroupId": "",
-        "RouteTable": {"RouteTableId": f.ROUTE_TABLE_ID, "RouteTableType": "System"},
+        "RouteTable": {"RouteTableId": d.route_table_id, "RouteTableType": "System"},
         "ShareType": "",
         "Status": "Available",
         "Tags": {"Tag": []},
-        "VSwitchId": f.VSWITCH_ID,
-        "VSwitchName": "qas-k",
-        "VpcId": f.VPC_ID,
-        "ZoneId": f.ZONE,
+        "VSwitchId": vsw.id,
+        "VSwitchName": vsw.name,
+        "VpcId": d.vpc_id,
+        "ZoneId": vsw.zone,
     }
 
 
-def route_entries() -> Obj:
-    def entry(cidr: str, kind: str, hops: list[Obj], name: str = "") -> Obj:
-        return {
-            "Description": "",
-            "DestinationCidrBlock": cidr,
-            "GmtModified": "2024-03-11T02:24:51Z",
-            "IpVersion": "ipv4",
-            "NextHops": {"NextHop": hops},
-            "Origin": "",
-            "RouteEntryId": f.ali_id("rte", cidr),
-            "RouteEntryName": name,
-            "RouteTableId": f.ROUTE_TABLE_ID,
-            "ServiceType": "",
-            "Status": "Available",
-            "Type": kind,
-        }
-
-    nat_hop = {
+def _hop(kind: str, target: str) -> Obj:
+    return {
         "Enabled": 1,
-        "NextHopId": f.NAT_GATEWAY_ID,
-        "NextHopRegionId": f.REGION,
+        "NextHopId": target,
+        "NextHopRegionId": REGION,
         "NextHopRelatedInfo": {"InstanceId": "", "InstanceType": "", "RegionId": ""},
-        "NextHopType": "NatGateway",
+        "NextHopType": kind,
         "Weight": 0,
     }
+
+
+def route_entry(d: Design, cidr: str, kind: str, hops: list[Obj], name: str = "", modified: str = "") -> Obj:
+    return {
+        "Description": "",
+        "DestinationCidrBlock": cidr,
+        "GmtModified": modified or d.at(-110),
+        "IpVersion": "ipv4",
+        "NextHops": {"NextHop": hops},
+        "Origin": "",
+        "RouteEntryId": ali_id("rte", d.seed_prefix + cidr),
+        "RouteEntryName": name,
+        "RouteTableId": d.route_table_id,
+        "ServiceType": "",
+        "Status": "Available",
+        "Type": kind,
+    }
+
+
+def node_route(d: Design, node_ip: str) -> Obj:
+    """Flannel: the node's Pod CIDR → its ECS instance (CCM's route controller)."""
+    n = d.node(node_ip)
+    return route_entry(
+        d,
+        n.pod_cidr,
+        "Custom",
+        [_hop("Instance", n.instance_id)],
+        modified=d.at(600 + int(n.ip.rsplit(".", 1)[1])),
+    )
+
+
+def route_entries(d: Design) -> Obj:
     entries = [
-        entry("0.0.0.0/0", "Custom", [nat_hop], "qas-egress"),
-        entry(f.VSWITCH_CIDR, "System", []),
-        entry("100.64.0.0/10", "System", []),
+        route_entry(d, "0.0.0.0/0", "Custom", [_hop("NatGateway", d.nat_id)], f"{d.cluster_name}-egress")
     ]
+    entries += [route_entry(d, vsw.cidr, "System", []) for vsw in d.vswitches]
+    entries.append(route_entry(d, "100.64.0.0/10", "System", []))
+    entries += [node_route(d, n.ip) for n in d.nodes if n.pod_cidr]
     return {
         "NextToken": "",
-        "RequestId": request_id("routes"),
+        "RequestId": d.rid("routes"),
         "RouteEntrys": {"RouteEntry": entries},
         "TotalCount": len(entries),
     }
 
 
-def nat_gateways() -> Obj:
+def nat_gateways(d: Design) -> Obj:
     gateway = {
         "AutoPay": False,
         "BusinessStatus": "Normal",
-        "CreationTime": "2024-03-11T02:22:37Z",
+        "CreationTime": d.at(-244),
         "DeletionProtection": False,
         "Description": "",
         "EcsMetricEnabled": False,
         "EipBindMode": "MULTI_BINDED",
         "ExpiredTime": "",
-        "ForwardTableIds": {"ForwardTableId": [f.FORWARD_TABLE_ID]},
+        "ForwardTableIds": {"ForwardTableId": [d.forward_table_id]},
         "IcmpReplyEnabled": True,
         "InstanceChargeType": "PostPaid",
         "InternetChargeType": "PayByLcu",
         "IpLists": {
             "IpList": [
                 {
-                    "AllocationId": f.EGRESS_EIP_ID,
-                    "IpAddress": f.EGRESS_EIP,
+                    "AllocationId": eip.id,
+                    "IpAddress": eip.address,
                     "PrivateIpAddress": "",
                     "SnatEntryEnabled": True,
                     "UsingStatus": "UsedBySnatTable",
                 }
+                for eip in d.eips
             ]
         },
-        "Name": "qas-nat",
-        "NatGatewayId": f.NAT_GATEWAY_ID,
+        "Name": f"{d.cluster_name}-nat",
+        "NatGatewayId": d.nat_id,
         "NatGatewayPrivateInfo": {
-            "EniInstanceId": f.NAT_ENI_ID,
+            "EniInstanceId": d.nat_eni_id,
             "EniType": "indirect",
-            "IzNo": f.ZONE,
+            "IzNo": d.vswitches[0].zone,
             "MaxBandwidth": 5120,
-            "PrivateIpAddress": f.NAT_PRIVATE_IP,
-            "VswitchId": f.VSWITCH_ID,
+            "PrivateIpAddress": d.nat_private_ip,
+            "VswitchId": d.vswitches[0].id,
         },
         "NatType": "Enhanced",
         "NetworkType": "internet",
         "PrivateLinkEnabled": False,
-        "RegionId": f.REGION,
+        "RegionId": REGION,
         "ResourceGroupId": "",
         "SecurityProtectionEnabled": False,
-        "SnatTableIds": {"SnatTableId": [f.SNAT_TABLE_ID]},
+        "SnatTableIds": {"SnatTableId": [d.snat_table_id]},
         "Spec": "",
         "Status": "Available",
         "Tags": {"Tag": []},
-        "VpcId": f.VPC_ID,
+        "VpcId": d.vpc_id,
     }
     return {
         "NatGateways": {"NatGateway": [gateway]},
         "PageNumber": 1,
         "PageSize": 50,
-        "RequestId": request_id("nat"),
+        "RequestId": d.rid("nat"),
         "TotalCount": 1,
     }
 
 
-def snat_entries() -> Obj:
-    entry = {
-        "EipAffinity": "0",
-        "NatGatewayId": f.NAT_GATEWAY_ID,
-        "NetworkInterfaceId": "",
-        "SnatEntryId": f.SNAT_ENTRY_ID,
-        "SnatEntryName": "qas-k-egress",
-        "SnatIp": f.EGRESS_EIP,
-        "SnatTableId": f.SNAT_TABLE_ID,
-        "SourceCIDR": f.VSWITCH_CIDR,
-        "SourceVSwitchId": f.VSWITCH_ID,
-        "Status": "Available",
-    }
+def snat_entries(d: Design) -> Obj:
+    entries = [
+        {
+            "EipAffinity": "0",
+            "NatGatewayId": d.nat_id,
+            "NetworkInterfaceId": "",
+            "SnatEntryId": entry.id,
+            "SnatEntryName": entry.name,
+            "SnatIp": entry.eip.address,
+            "SnatTableId": d.snat_table_id,
+            "SourceCIDR": entry.vswitch.cidr,
+            "SourceVSwitchId": entry.vswitch.id,
+            "Status": "Available",
+        }
+        for entry in d.snat
+    ]
     return {
         "PageNumber": 1,
         "PageSize": 50,
-        "RequestId": request_id("snat"),
-        "SnatTableEntries": {"SnatTableEntry": [entry]},
-        "TotalCount": 1,
+        "RequestId": d.rid("snat"),
+        "SnatTableEntries": {"SnatTableEntry": entries},
+        "TotalCount": len(entries),
     }
 
 
@@ -176,13 +196,13 @@ def eip_record(fields: Obj) -> Obj:
         "HDMonitorStatus": "OFF",
         "HasReservationData": "false",
         "ISP": "BGP",
-        "InstanceRegionId": f.REGION,
+        "InstanceRegionId": REGION,
         "InternetChargeType": "PayByTraffic",
         "Mode": "NAT",
         "Netmode": "public",
         "OperationLocks": {"LockReason": []},
         "PrivateIpAddress": "",
-        "RegionId": f.REGION,
+        "RegionId": REGION,
         "ResourceGroupId": "",
         "SecondLimited": False,
         "ServiceManaged": 0,
@@ -194,83 +214,57 @@ def eip_record(fields: Obj) -> Obj:
     return dict(sorted({**defaults, **fields}.items()))
 
 
-def eip_addresses() -> Obj:
-    eip = {
-        "AllocationId": f.EGRESS_EIP_ID,
-        "AllocationTime": "2024-03-11T02:22:52Z",
-        "InstanceId": f.NAT_GATEWAY_ID,
+def _nat_eip(d: Design, eip: Eip) -> Obj:
+    return {
+        "AllocationId": eip.id,
+        "AllocationTime": eip.allocated,
+        "InstanceId": d.nat_id,
         "InstanceType": "Nat",
-        "IpAddress": f.EGRESS_EIP,
-        "Name": "qas-nat-eip",
+        "IpAddress": eip.address,
+        "Name": eip.name,
     }
-    found = [eip_record(fields) for fields in (eip, *cloud_nlb.eips())]
+
+
+def nlb_eips(d: Design) -> list[Obj]:
+    """What differs between the EIPs of the NLBs' zone mappings (``eip_record`` adds the rest).
+    The InstanceType an EIP bound to an NLB reports is UNCONFIRMED."""
+    return [
+        {
+            "AllocationId": z.eip_id,
+            "AllocationTime": later(d.lb_service(nlb).created or d.created, 2),
+            "InstanceId": nlb.id,
+            "InstanceType": "Nlb",
+            "IpAddress": z.public_ip,
+            "Name": f"{nlb.name}-{z.zone}",
+            "PrivateIpAddress": z.private_ip,
+            "ServiceManaged": 1,
+            "VpcId": d.vpc_id,
+            "Zone": z.zone,
+        }
+        for nlb in d.nlbs
+        for z in nlb.zones
+    ]
+
+
+def eip_addresses(d: Design) -> Obj:
+    found = [eip_record(fields) for fields in (*(_nat_eip(d, e) for e in d.eips), *nlb_eips(d))]
     return {
         "EipAddresses": {"EipAddress": found},
         "PageNumber": 1,
         "PageSize": 100,
-        "RequestId": request_id("eips"),
+        "RequestId": d.rid("eips"),
         "TotalCount": len(found),
     }
 
 
-# ------------------------------------------------------------------------------------------- cs
-def cluster_detail() -> Obj:
-    meta = {
-        "Capabilities": {
-            "AnyAZ": True,
-            "ConfigEncryption": True,
-            "IngressLoadBalancer": True,
-            "Network": "terway-eniip",
-            "NodeCIDRMask": "",
-            "NodeDepends": True,
-            "Nodepool": True,
-            "ProxyMode": "ipvs",
-        },
-        "KubernetesVersion": f.K8S_VERSION,
-        "ServiceCIDR": f.SERVICE_CIDR,
-        "VersionSafe": [],
-        "ExtraSANs": [],
-        "Timezone": "Asia/Shanghai",
-        "VpcId": f.VPC_ID,
-    }
-    master_url = {
-        "api_server_endpoint": "",
-        "intranet_api_server_endpoint": "https://{}:{}".format(*f.API_SERVER_ENDPOINT),
-    }
-    return {
-        "cluster_domain": f.CLUSTER_DOMAIN,
-        "cluster_id": f.CLUSTER_ID,
-        "cluster_spec": "ack.pro.small",
-        "cluster_type": "ManagedKubernetes",
-        "container_cidr": "",
-        "created": "2024-03-11T10:26:41+08:00",
-        "current_version": f.K8S_VERSION,
-        "deletion_protection": True,
-        "init_version": "1.28.9-aliyun.1",
-        "ip_stack": "ipv4",
-        "master_url": json.dumps(master_url),
-        "meta_data": json.dumps(meta),
-        "name": f.CLUSTER_NAME,
-        "network_mode": "vpc",
-        "next_version": "",
-        "parameters": {
-            "ProxyMode": "ipvs",
-            "ServiceCIDR": f.SERVICE_CIDR,
-            "VpcId": f.VPC_ID,
-            "WorkerVSwitchIds": f.VSWITCH_ID,
-        },
-        "profile": "Default",
-        "proxy_mode": "ipvs",
-        "region_id": f.REGION,
-        "resource_group_id": "",
-        "security_group_id": f.SECURITY_GROUP_ID,
-        "service_cidr": f.SERVICE_CIDR,
-        "size": len(f.NODES),
-        "state": "running",
-        "tags": [{"key": "ack.aliyun.com", "value": f.CLUSTER_ID}],
-        "timezone": "Asia/Shanghai",
-        "updated": "2024-06-01T09:12:03+08:00",
-        "vpc_id": f.VPC_ID,
-        "vswitch_ids": [f.VSWITCH_ID],
-        "zone_id": f.ZONE,
-    }
+def responses(d: Design) -> dict[str, Obj]:
+    out = {f"vpc/DescribeVSwitchAttributes/{vsw.id}.json": vswitch_attributes(d, vsw) for vsw in d.vswitches}
+    out.update(
+        {
+            f"vpc/DescribeRouteEntryList/{d.route_table_id}.json": route_entries(d),
+            "vpc/DescribeNatGateways.json": nat_gateways(d),
+            f"vpc/DescribeSnatTableEntries/{d.snat_table_id}.json": snat_entries(d),
+            "vpc/DescribeEipAddresses.json": eip_addresses(d),
+        }
+    )
+    return out

@@ -1,6 +1,6 @@
-"""An editable copy of the healthy demo world, from which the broken scenarios are made.
+"""An editable copy of a design world, from which its broken scenarios are made.
 
-``Draft`` holds every file of the healthy world as an object: JSON files parsed, text files
+``Draft`` holds every file of a design world as an object: JSON files parsed, text files
 as strings. A scenario edits the objects (a Pod's status, a listener's ``Status``, a line of
 ``ipvsadm`` output) and calls ``refresh_node_tables`` / ``refresh_backends`` so that what
 kube-proxy and the ingress controller derive from the Kubernetes objects follows them, as
@@ -14,11 +14,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tools.demo_world import facts as f
-from tools.demo_world import kube, node
+from tools.demo_world import ids, kube, node
+from tools.demo_world.design import Design
+from tools.demo_world.ids import NOW
+
+__all__ = ["NOW", "Draft", "applied_service", "render"]
 
 Obj = dict[str, Any]
-NOW = "2024-06-03T08:14:52Z"  # the moment the scenarios are observed (the nodes' last heartbeat)
 SERVICE_NAME = "kubernetes.io/service-name"
 
 
@@ -44,15 +46,28 @@ def applied_service(service: Obj) -> Obj:
 
 
 class Draft:
-    """The healthy world's files as objects; a scenario edits them in place."""
+    """A design world's files as objects; a scenario edits them in place."""
 
-    def __init__(self, healthy: dict[str, str]) -> None:
+    def __init__(self, base: dict[str, str], design: Design) -> None:
+        self.design = design
         self.files: dict[str, Any] = {}
-        for path, text in healthy.items():
+        for path, text in base.items():
             value = json.loads(text) if path.endswith(".json") else text
             if render(path, value) != text:
                 raise ValueError(f"{path} does not survive a parse and re-render; the draft cannot edit it")
             self.files[path] = value
+
+    def rebuild(self, variant: Design) -> None:
+        """Replace every file with what ``variant`` (the design after the change) generates.
+
+        For changes whose consequences reach far (Pods rescheduled: their names, slices, rules,
+        health); files the variant does not hold stay, as files an overlay cannot remove."""
+        from tools.demo_world.world import world_files
+
+        for path, text in world_files(variant).items():
+            if path != "world.json":
+                self.files[path] = json.loads(text) if path.endswith(".json") else text
+        self.design = variant
 
     def rendered(self) -> dict[str, str]:
         return {path: render(path, value) for path, value in self.files.items()}
@@ -91,7 +106,7 @@ class Draft:
     def touched(obj: Obj, seed: str, spec_changed: bool = False) -> None:
         """Give an edited object a new resourceVersion (and a new generation when its spec changed)."""
         meta = obj["metadata"]
-        meta["resourceVersion"] = f.resource_version(f"{seed} {meta['name']} edited")
+        meta["resourceVersion"] = ids.resource_version(f"{seed} {meta['name']} edited")
         if spec_changed and "generation" in meta:
             meta["generation"] += 1
 
@@ -109,10 +124,10 @@ class Draft:
         self.files[f"nodes/{node_ip}/{name}"] = text
 
     def refresh_node_tables(self, node_ips: list[str] | None = None) -> None:
-        """Recompute what kube-proxy programs (``ipvsadm -Ln``, ``ip -o addr``, ``iptables-save``)
+        """Recompute what kube-proxy programs (``ipvsadm -Ln``, ``ip -o addr``, its iptables or nft rules)
         from the current Services and EndpointSlices, in each node's current proxy mode."""
-        modes = {n.ip: self.node_text(n.ip, "proxy-mode.txt") for n in f.NODES}
-        fresh = node.outputs(self.items("services"), self.items("endpointslices"), modes)
+        modes = {n.ip: self.node_text(n.ip, "proxy-mode.txt") for n in self.design.nodes}
+        fresh = node.outputs(self.design, self.items("services"), self.items("endpointslices"), modes)
         for path, text in fresh.items():
             if node_ips is None or path.split("/", 1)[0] in node_ips:
                 self.files[f"nodes/{path}"] = text

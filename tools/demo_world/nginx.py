@@ -15,7 +15,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tools.demo_world import facts as f
+from tools.demo_world.design import Design
+from tools.demo_world.model import IngressRule
 
 TEMPLATES = Path(__file__).with_name("nginx_templates")
 
@@ -47,7 +48,7 @@ def clean_conf(text: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def upstream_name(rule: f.IngressRule) -> str:
+def upstream_name(rule: IngressRule) -> str:
     return f"{rule.namespace}-{rule.service}-{rule.port}"
 
 
@@ -69,7 +70,7 @@ def _server(host: str, location: str) -> str:
     )
 
 
-def servers(rules: list[f.IngressRule]) -> str:
+def servers(rules: list[IngressRule]) -> str:
     catch_all = template(
         "location",
         namespace="",
@@ -94,9 +95,8 @@ def servers(rules: list[f.IngressRule]) -> str:
     return "".join(blocks)
 
 
-def nginx_conf(rules: list[f.IngressRule] | None = None) -> str:
-    """The rendered nginx.conf for these Ingress rules (default: the healthy world's)."""
-    rules = f.INGRESSES if rules is None else rules
+def nginx_conf(rules: list[IngressRule]) -> str:
+    """The rendered nginx.conf for these Ingress rules."""
     return clean_conf("\n" + template("head") + servers(rules) + "\n" + template("tail"))
 
 
@@ -112,8 +112,12 @@ NO_SHAPING = {
 }
 
 
-def _backend(rule: f.IngressRule, pods: list[dict[str, Any]]) -> dict[str, Any]:
-    svc = f.SERVICE_BY_NAME[(rule.namespace, rule.service)]
+def _ready(pod: dict[str, Any]) -> bool:
+    return any(c["type"] == "Ready" and c["status"] == "True" for c in pod["status"]["conditions"])
+
+
+def _backend(d: Design, rule: IngressRule, pods: list[dict[str, Any]]) -> dict[str, Any]:
+    svc = d.service(rule.namespace, rule.service)
     port = next(p for p in svc.ports if p.port == rule.port)
     if rule.service_upstream:
         endpoints = [{"address": svc.cluster_ip, "port": str(port.port)}]
@@ -122,6 +126,7 @@ def _backend(rule: f.IngressRule, pods: list[dict[str, Any]]) -> dict[str, Any]:
             {"address": p["status"]["podIP"], "port": str(port.target_port)}
             for p in pods
             if p["metadata"]["namespace"] == svc.namespace
+            and _ready(p)
             and all(p["metadata"]["labels"].get(k) == v for k, v in svc.selector.items())
         ]
     spec = {
@@ -137,7 +142,7 @@ def _backend(rule: f.IngressRule, pods: list[dict[str, Any]]) -> dict[str, Any]:
         "ipFamilyPolicy": "SingleStack",
         "internalTrafficPolicy": "Cluster",
     }
-    return {
+    backend = {
         "name": upstream_name(rule),
         "service": {"metadata": {"creationTimestamp": None}, "spec": spec, "status": {"loadBalancer": {}}},
         "port": rule.port,
@@ -148,11 +153,16 @@ def _backend(rule: f.IngressRule, pods: list[dict[str, Any]]) -> dict[str, Any]:
         "noServer": False,
         "trafficShapingPolicy": NO_SHAPING,
     }
+    if not endpoints:  # the controller leaves the key out when no endpoint is ready
+        del backend["endpoints"]
+    return backend
 
 
-def backends_json(pods: list[dict[str, Any]], rules: list[f.IngressRule] | None = None) -> str:
-    rules = f.INGRESSES if rules is None else rules
-    backends = [_backend(rule, pods) for rule in sorted(rules, key=upstream_name)]
+def backends_json(d: Design, pods: list[dict[str, Any]], rules: list[IngressRule] | None = None) -> str:
+    """The dynamic backends for these Ingress rules (default: the design's): the ready Pods of each
+    Service port, or its ClusterIP with service-upstream."""
+    rules = list(d.ingresses) if rules is None else rules
+    backends = [_backend(d, rule, pods) for rule in sorted(rules, key=upstream_name)]
     backends.append(
         {
             "name": "upstream-default-backend",

@@ -1,40 +1,22 @@
-"""The broken demo worlds: one small, realistic change to the healthy world each.
+"""The broken built-in worlds, in the order the package's ``ackwb.demo.WORLDS`` lists them.
 
-``SCENARIOS`` lists them in the order the package's ``ackwb.demo.SCENARIOS`` shows them;
-``overlay`` turns one into the files of its folder: a ``world.json`` naming the base world,
-what changed and the finding a trace should produce, plus only the files that differ from
-the healthy world. The findings each must produce are asserted by tests/test_scenarios.py,
-which keeps its own table of expectations.
+The healthy world's scenarios come first (their edits live in scenarios_edge.py and
+scenarios_cluster.py), then those of the other design worlds (scenarios_flannel.py,
+scenarios_terway.py). The findings of the healthy world's scenarios are asserted by
+tests/test_scenarios.py, which keeps its own table of expectations.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from dataclasses import dataclass
-
 from tools.demo_world import scenarios_cluster as cluster
 from tools.demo_world import scenarios_edge as edge
-from tools.demo_world.draft import Draft
+from tools.demo_world import scenarios_flannel as flannel
+from tools.demo_world import scenarios_terway as terway
+from tools.demo_world.scenario import Scenario, overlay
 
+__all__ = ["BY_NAME", "SCENARIOS", "Scenario", "overlay"]
 
-@dataclass(frozen=True)
-class Scenario:
-    name: str
-    family: str  # dns, load balancer, ingress, service, kube-proxy, pod, egress
-    summary: str  # one line, as in ackwb.demo.SCENARIOS
-    expect: str  # the finding a trace of ``domain`` produces, in words
-    domain: str
-    edit: Callable[[Draft], None]
-    client_ip: str | None = None
-
-    @property
-    def changed(self) -> str:
-        doc = self.edit.__doc__ or ""
-        return " ".join(doc.split("\n\n")[0].split())
-
-
-SCENARIOS = [
+HEALTHY = [
     Scenario(
         name="dns-record-deleted",
         family="dns",
@@ -205,28 +187,5 @@ SCENARIOS = [
         edit=cluster.egress_snat_removed,
     ),
 ]
+SCENARIOS = [*HEALTHY, *flannel.SCENARIOS, *terway.SCENARIOS]
 BY_NAME = {s.name: s for s in SCENARIOS}
-
-
-def overlay(scenario: Scenario, healthy: dict[str, str]) -> dict[str, str]:
-    """Relative path → content of the scenario's folder: its world.json and the changed files."""
-    draft = Draft(healthy)
-    scenario.edit(draft)
-    edited = draft.rendered()
-    lost = sorted(set(healthy) - set(edited))
-    if lost:
-        raise ValueError(f"scenario {scenario.name} removes {lost}; an overlay can only change or add files")
-    changed = {path: text for path, text in edited.items() if healthy.get(path) != text}
-    if not changed:
-        raise ValueError(f"scenario {scenario.name} changes nothing")
-    meta = {
-        "name": scenario.name,
-        "base": "healthy",
-        "description": scenario.summary,
-        "family": scenario.family,
-        "changed": scenario.changed,
-        "try": {"domain": scenario.domain, "client_ip": scenario.client_ip, "port": 80, "path": "/"},
-        "expected_finding": scenario.expect,
-        "files": sorted(changed),
-    }
-    return {"world.json": json.dumps(meta, indent=2, ensure_ascii=False) + "\n", **changed}

@@ -12,10 +12,10 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from tools.demo_world import facts as f
-from tools.demo_world import node
+from tools.demo_world import ids, node_rules
+from tools.demo_world.designs import healthy as f
 from tools.demo_world.draft import NOW, Draft, applied_service
-from tools.demo_world.facts import later
+from tools.demo_world.ids import later
 
 Obj = dict[str, Any]
 TRIGGER = "endpoints.kubernetes.io/last-change-trigger-time"
@@ -133,12 +133,12 @@ def iptables_stale_dnat(d: Draft) -> None:
     controller_node = f.NODE_BY_IP["10.17.10.11"]
     d.set_proxy_mode(controller_node.ip, "iptables")
     seen = copy.deepcopy(d.items("endpointslices"))  # the EndpointSlices as kube-proxy last saw them
-    (app1,) = [s for s in seen if s["metadata"]["labels"].get(node.SERVICE_NAME) == "app1-service"]
+    (app1,) = [s for s in seen if s["metadata"]["labels"].get(node_rules.SERVICE_NAME) == "app1-service"]
     for endpoint in app1["endpoints"]:
         endpoint["addresses"] = [
             STALE_APP1_POD_IP if a == "10.17.10.91" else a for a in endpoint["addresses"]
         ]
-    rules = node.iptables_save(controller_node, d.items("services"), seen)
+    rules = node_rules.iptables_save(d.design, controller_node, d.items("services"), seen)
     assert STALE_APP1_POD_IP in rules, "app1's endpoint to make stale is not in the rules"
     d.set_node_text(controller_node.ip, "iptables-save.txt", rules)
 
@@ -156,7 +156,7 @@ def pod_crashloop(d: Draft) -> None:
         {
             "lastState": {
                 "terminated": {
-                    "containerID": "containerd://" + f.hexid("crash " + name, 64),
+                    "containerID": "containerd://" + ids.hexid("crash " + name, 64),
                     "exitCode": 1,
                     "finishedAt": crashed,
                     "reason": "Error",
@@ -218,7 +218,7 @@ def node_not_ready(d: Draft) -> None:
 # ---------------------------------------------------------------------------------------- egress
 def egress_no_default_route(d: Draft) -> None:
     """The custom route 0.0.0.0/0 → NAT gateway was deleted from the vSwitch's route table."""
-    table = d.cloud(f"vpc/DescribeRouteEntryList/{f.ROUTE_TABLE_ID}.json")
+    table = d.cloud(f"vpc/DescribeRouteEntryList/{f.DESIGN.route_table_id}.json")
     entries = table["RouteEntrys"]["RouteEntry"]
     entries[:] = [e for e in entries if e["DestinationCidrBlock"] != "0.0.0.0/0"]
     table["TotalCount"] = len(entries)
@@ -226,7 +226,7 @@ def egress_no_default_route(d: Draft) -> None:
 
 def egress_snat_removed(d: Draft) -> None:
     """The SNAT entry of the vSwitch was deleted: the NAT gateway no longer translates Pod traffic."""
-    table = d.cloud(f"vpc/DescribeSnatTableEntries/{f.SNAT_TABLE_ID}.json")
+    table = d.cloud(f"vpc/DescribeSnatTableEntries/{f.DESIGN.snat_table_id}.json")
     table["SnatTableEntries"]["SnatTableEntry"] = []
     table["TotalCount"] = 0
     gateway = d.cloud("vpc/DescribeNatGateways.json")["NatGateways"]["NatGateway"][0]

@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from tools.demo_world import cloud_nlb, nginx
-from tools.demo_world import facts as f
+from tools.demo_world.designs import healthy as f
 from tools.demo_world.draft import NOW, Draft, applied_service
-from tools.demo_world.facts import epoch_ms, later
-from tools.demo_world.kube_workloads import metadata
+from tools.demo_world.ids import epoch_ms, later
+from tools.demo_world.kube_meta import metadata
 
 Obj = dict[str, Any]
 LB_PREFIX = "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-"

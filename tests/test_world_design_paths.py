@@ -1,0 +1,214 @@
+"""The design worlds' request paths agree with themselves: DNS, load balancers, kube-proxy, nginx.
+
+A domain resolves (through a CNAME chain where the zone says so) to a load balancer of its
+world; every CLB backend is a node on the port its Service says (the NodePort for ECS
+backends); health follows ``externalTrafficPolicy`` (Local: only nodes with a ready
+controller pass); NLB Ip server groups hold the controller Pod IPs; every node's kube-proxy
+rules parse with ackwb's parsers and lead from the NodePort and the ClusterIP to the right
+endpoints; the controllers' dynamic backends are the ready endpoints.
+"""
+
+from __future__ import annotations
+
+import pytest
+from design_worlds import NEW_DESIGNS, View, inside, is_ready
+
+from ackwb.demo import DESIGNS
+from ackwb.parse.ipvsadm import parse_ipvsadm
+from ackwb.parse.kube_iptables import parse_kube_iptables
+from ackwb.parse.kube_nftables import parse_kube_nftables
+from ackwb.parse.kube_rules import ProxyRules
+from ackwb.sources import commands
+from ackwb.sources.base import NodeSource
+
+NODE_WORLDS = [(w, n) for w in DESIGNS for n in sorted(View(w).node_ips.values())]
+
+
+def lb_addresses(v: View) -> set[str]:
+    clbs = {
+        lb["Address"] for lb in v.cloud("slb/DescribeLoadBalancers.json", "LoadBalancers", "LoadBalancer")
+    }
+    zones = [z for n in v.cloud("nlb/ListLoadBalancers.json", "LoadBalancers") for z in n["ZoneMappings"]]
+    return clbs | {a["PublicIPv4Address"] for z in zones for a in z["LoadBalancerAddresses"]}
+
+
+@pytest.mark.parametrize("world", NEW_DESIGNS)
+def test_every_domain_resolves_to_a_load_balancer_as_alidns_says(world: str) -> None:
+    v = View(world)
+    dns = v.world.sources().dns
+    nlbs = {n["DNSName"]: n for n in v.cloud("nlb/ListLoadBalancers.json", "LoadBalancers")}
+    (zone,) = v.bodies("alidns/DescribeDomainRecords").values()
+    records = {f"{r['RR']}.{r['DomainName']}": r for r in zone["DomainRecords"]["Record"]}
+    hosts = {i["spec"]["rules"][0]["host"] for i in v.items("ingresses")}
+    assert set(records) == hosts
+    for host, record in records.items():
+        answer = dns.resolve(host)
+        final = {r.value for r in answer if r.type == "A"}
+        assert final and final <= lb_addresses(v), host
+        if record["Type"] == "CNAME":  # the chain: host → the NLB's DNS name → one address per zone
+            assert [(r.type, r.value.rstrip(".")) for r in answer if r.type == "CNAME"] == [
+                ("CNAME", record["Value"])
+            ]
+            nlb = nlbs[record["Value"]]
+            assert final == {
+                a["PublicIPv4Address"] for z in nlb["ZoneMappings"] for a in z["LoadBalancerAddresses"]
+            }
+            assert len(final) == len(nlb["ZoneMappings"]) == 2
+        else:
+            assert final == {record["Value"]}
+
+
+@pytest.mark.parametrize("world", DESIGNS)
+def test_clb_backends_are_nodes_on_the_services_ports(world: str) -> None:
+    v = View(world)
+    services = v.services_with_lb()
+    groups = v.bodies("slb/DescribeVServerGroupAttribute")
+    cluster = v.meta["cluster_id"]
+    instances = {i: name for name, i in v.instance_of.items()}
+    for listener in v.cloud("slb/DescribeLoadBalancerListeners.json", "Listeners"):
+        svc = services[listener["LoadBalancerId"]]
+        port = next(p for p in svc["spec"]["ports"] if p["port"] == listener["ListenerPort"])
+        group = groups[listener["VServerGroupId"]]
+        backends = group["BackendServers"]["BackendServer"]
+        assert backends
+        for backend in backends:
+            if backend["Type"] == "ecs":
+                assert backend["Port"] == port["nodePort"] and backend["ServerId"] in instances
+                assert v.node_ips[instances[backend["ServerId"]]] == backend["ServerIp"]
+            else:
+                assert backend["Type"] == "eni" and backend["Port"] == port["targetPort"]
+                assert backend["ServerIp"] in v.node_ips.values()
+            name = svc["metadata"]["name"]
+            assert (
+                backend["Description"]
+                == group["VServerGroupName"]
+                == f"k8s/{backend['Port']}/{name}/kube-system/{cluster}"
+            )
+        if listener["ListenerProtocol"] == "https":
+            config = listener["HTTPSListenerConfig"]
+            assert config["ServerCertificateId"].endswith("-cn-hangzhou") and config["XForwardedFor"] == "on"
+            notes = svc["metadata"]["annotations"]
+            assert (
+                notes["service.beta.kubernetes.io/alibaba-cloud-loadbalancer-cert-id"]
+                == config["ServerCertificateId"]
+            )
+
+
+@pytest.mark.parametrize("world", DESIGNS)
+def test_health_follows_the_external_traffic_policy(world: str) -> None:
+    v = View(world)
+    ready_nodes = {v.node_ips[p["spec"]["nodeName"]] for p in v.controllers() if is_ready(p)}
+    services = v.services_with_lb()
+    for lb_id, body in v.bodies("slb/DescribeHealthStatus").items():
+        policy = services[lb_id]["spec"]["externalTrafficPolicy"]
+        rows = body["BackendServers"]["BackendServer"]
+        for row in rows:
+            local_rule = policy == "Local" and row["ServerId"].startswith("i-")
+            expected = row["ServerIp"] in ready_nodes if local_rule else True
+            assert (row["ServerHealthStatus"] == "normal") is expected, (lb_id, row["ServerIp"])
+        groups = v.bodies("slb/DescribeVServerGroupAttribute").values()
+        for group in [g for g in groups if g["LoadBalancerId"] == lb_id]:
+            first = group["BackendServers"]["BackendServer"][0]  # an unhealthy backend never comes first
+            assert any(
+                r["ServerId"] == first["ServerId"] and r["ServerHealthStatus"] == "normal" for r in rows
+            )
+    if world == "flannel-nodeport":
+        assert sorted(ready_nodes) == ["10.20.1.11", "10.20.1.14"]
+
+
+def test_nlb_ip_server_groups_hold_the_controller_pod_ips() -> None:
+    v = View("terway-nlb")
+    (nlb,) = v.cloud("nlb/ListLoadBalancers.json", "LoadBalancers")
+    groups = {g["ServerGroupId"]: g for g in v.cloud("nlb/ListServerGroups.json", "ServerGroups")}
+    pods = {p["status"]["podIP"]: p for p in v.controllers()}
+    zone_of = {
+        n["metadata"]["name"]: n["metadata"]["labels"]["topology.kubernetes.io/zone"]
+        for n in v.items("nodes")
+    }
+    listeners = v.cloud("nlb/ListListeners.json", "Listeners")
+    assert sorted(li["ListenerPort"] for li in listeners) == [80, 443]
+    for listener in listeners:
+        group = groups[listener["ServerGroupId"]]
+        assert (group["ServerGroupType"], group["PreserveClientIpEnabled"]) == ("Ip", True)
+        assert group["RelatedLoadBalancerIds"] == [nlb["LoadBalancerId"]]
+        servers = v.json(f"cloud/nlb/ListServerGroupServers/{group['ServerGroupId']}.json")["Servers"]
+        assert group["ServerCount"] == len(servers) and {s["ServerIp"] for s in servers} == set(pods)
+        for server in servers:
+            assert server["ServerType"] == "Ip" and server["ServerId"] == server["ServerIp"]
+            assert server["Port"] == listener["ListenerPort"]
+            assert server["ZoneId"] == zone_of[pods[server["ServerIp"]]["spec"]["nodeName"]]
+            assert not pods[server["ServerIp"]]["spec"].get("hostNetwork")
+    assert {z["ZoneId"] for z in nlb["ZoneMappings"]} == set(zone_of.values())
+
+
+def _rules(v: View, node: str) -> ProxyRules | None:
+    mode = v.files.text(f"nodes/{node}/proxy-mode.txt")
+    if mode == "iptables":
+        return parse_kube_iptables(v.files.text(f"nodes/{node}/iptables-save.txt"), check=True)
+    if mode == "nftables":
+        return parse_kube_nftables(v.files.text(f"nodes/{node}/nft.txt"), check=True)
+    return None
+
+
+@pytest.mark.parametrize(("world", "node"), [(w, n) for w, n in NODE_WORLDS if w != "healthy"])
+def test_kube_proxy_rules_lead_from_every_way_in_to_the_ready_endpoints(world: str, node: str) -> None:
+    v = View(world)
+    node_name = next(name for name, ip in v.node_ips.items() if ip == node)
+    mode = v.files.text(f"nodes/{node}/proxy-mode.txt")
+    assert (
+        mode == {"flannel-nodeport": "iptables", "terway-nlb": "ipvs", "terway-eni-https": "nftables"}[world]
+    )
+    rules = _rules(v, node)
+    table = v.world.sources().node  # IPVS: compared through ipvsadm -Ln -t VIP:PORT as steps read it
+    for svc in v.items("services"):
+        for port in svc["spec"]["ports"]:
+            ready = v.ready_endpoints(svc, port["name"])
+            everywhere = {(a, t) for a, _, t in ready}
+            local = {(a, t) for a, n, t in ready if n == node_name}
+            ways = [(svc["spec"]["clusterIP"], port["port"], everywhere)]
+            if port.get("nodePort"):
+                policy = svc["spec"].get("externalTrafficPolicy")
+                ways.append((None, port["nodePort"], local if policy == "Local" else everywhere))
+            protocol = port["protocol"]
+            for address, number, expected in ways:
+                if rules is None:
+                    found = _ipvs_reals(table, node, address or node, number, protocol)
+                else:
+                    entry = rules.find(address, number, protocol) if address else rules.find_node_port(number)
+                    assert entry is not None or not expected, (address, number)
+                    found = {(e.address, e.port) for e in rules.endpoints(entry)} if entry else set()
+                assert found == expected, (svc["metadata"]["name"], address, number)
+
+
+def _ipvs_reals(
+    source: NodeSource, node: str, address: str, port: int, protocol: str
+) -> set[tuple[str, int]]:
+    output = source.run(node, commands.ipvsadm_service(address, port, protocol))
+    assert output.exit_status == 0, (address, port)
+    (service,) = parse_ipvsadm(output.stdout).services
+    return {(r.address, r.port) for r in service.real_servers}
+
+
+@pytest.mark.parametrize("world", NEW_DESIGNS)
+def test_dynamic_backends_are_the_ready_endpoints_or_the_cluster_ip(world: str) -> None:
+    v = View(world)
+    services = {(s["metadata"]["namespace"], s["metadata"]["name"]): s for s in v.items("services")}
+    for pod in v.controllers():
+        folder = f"pods/kube-system/{pod['metadata']['name']}"
+        backends = {b["name"]: b for b in v.json(f"{folder}/backends.json")}
+        conf = v.files.text(f"{folder}/nginx.conf")
+        for ingress in v.items("ingresses"):
+            rule = ingress["spec"]["rules"][0]
+            ref = rule["http"]["paths"][0]["backend"]["service"]
+            svc = services[(ingress["metadata"]["namespace"], ref["name"])]
+            name = f"{ingress['metadata']['namespace']}-{ref['name']}-{ref['port']['number']}"
+            assert (
+                f"## start server {rule['host']}\n" in conf and f'set $proxy_upstream_name "{name}";' in conf
+            )
+            got = {(e["address"], int(e["port"])) for e in backends[name].get("endpoints", [])}
+            annotations = ingress["metadata"].get("annotations", {})
+            if annotations.get("nginx.ingress.kubernetes.io/service-upstream") == "true":
+                assert got == {(svc["spec"]["clusterIP"], ref["port"]["number"])}
+            else:
+                assert got == {(a, t) for a, _, t in v.ready_endpoints(svc, "http")}
+                assert all(inside(a, "10.0.0.0/8") or inside(a, "172.16.0.0/12") for a, _ in got)

@@ -1,0 +1,258 @@
+"""The design world "flannel-nodeport": Flannel, kube-proxy iptables, a CLB with NodePort backends.
+
+Cluster fln: Pods get addresses from a per-node /24 of 172.20.0.0/16 that only the VPC's
+custom routes (one per node, written by CCM's route controller) make reachable; kube-proxy
+runs in iptables mode; ingress-nginx runs off the host network behind Service
+``kube-system/nginx-ingress-lb`` with ``externalTrafficPolicy: Local``, so the CLB's backends
+are the four ECS instances on the Service's NodePorts and only nodes with a ready
+controller Pod pass the health check (HTTP on the health check NodePort). Node 2's
+controller fails its readiness probe, node 3 runs none; web has one Pod not ready;
+api goes through its ClusterIP (service-upstream); shop's only Pod is on node 3.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from tools.demo_world.design import (
+    ACS,
+    INGRESS_CONTAINER,
+    INGRESS_IMAGE,
+    INGRESS_LABELS,
+    INGRESS_NAMESPACE,
+    K8S_VERSION,
+    Design,
+    Eip,
+    Namespace,
+    SecurityGroup,
+    SgRule,
+    SnatEntry,
+)
+from tools.demo_world.ids import later
+from tools.demo_world.model import (
+    DnsRecord,
+    IngressRule,
+    LoadBalancer,
+    Node,
+    Service,
+    ServicePort,
+    VSwitch,
+    Workload,
+)
+
+CREATED = "2024-02-19T06:41:07Z"
+APPS = "2024-05-06T02:17:44Z"
+VSW = VSwitch("cn-hangzhou-j", "10.20.1.0/24", "fln j", "fln-j", later(CREATED, -385), 241)
+N1, N2, N3, N4 = (f"10.20.1.{i}" for i in (11, 12, 13, 14))
+NODES = tuple(Node(ip, VSW, pod_cidr=f"172.20.{i}.0/24") for i, ip in enumerate((N1, N2, N3, N4)))
+LB = LoadBalancer("fln-public-lb", "203.0.113.60", backend_order=(N1, N3, N4, N2))
+HTTP = ServicePort("http", "TCP", 8080, 8080)
+DNS_PORTS = (
+    ServicePort("dns", "UDP", 53, 53),
+    ServicePort("dns-tcp", "TCP", 53, 53),
+    ServicePort("metrics", "TCP", 9153, 9153),
+)
+CONTROLLER_PORTS = (ServicePort("http", "TCP", 80, 80), ServicePort("https", "TCP", 443, 443))
+LB_PORTS = (ServicePort("http", "TCP", 80, 80, 30581), ServicePort("https", "TCP", 443, 443, 31862))
+HEALTH_CHECK_NODE_PORT = 32147
+CONTROLLERS = (("172.20.0.3", N1), ("172.20.1.3", N2), ("172.20.3.3", N4))
+EVERY_NODE = tuple((ip, ip) for ip in (N1, N2, N3, N4))
+REGISTRY = "registry.cn-hangzhou.aliyuncs.com/fln"
+LB_PREFIX = "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-"
+
+
+def _app(
+    namespace: str,
+    name: str,
+    image: str,
+    replicas: tuple[tuple[str, str], ...],
+    not_ready: tuple[int, ...] = (),
+) -> Workload:
+    return Workload(
+        namespace,
+        name,
+        "Deployment",
+        {"app": name},
+        f"{REGISTRY}/{image}",
+        (HTTP,),
+        replicas,
+        created=APPS,
+        not_ready=not_ready,
+    )
+
+
+def controller(
+    replicas: tuple[tuple[str, str], ...] = CONTROLLERS,
+    not_ready: tuple[int, ...] = (1,),
+    revision: int = 1,
+    node_selector: tuple[tuple[str, str], ...] = (),
+) -> Workload:
+    """The ingress controller Deployment (scenarios move its Pods)."""
+    return Workload(
+        INGRESS_NAMESPACE,
+        "nginx-ingress-controller",
+        "Deployment",
+        INGRESS_LABELS,
+        INGRESS_IMAGE,
+        CONTROLLER_PORTS,
+        replicas,
+        container=INGRESS_CONTAINER,
+        not_ready=not_ready,
+        revision=revision,
+        node_selector=node_selector,
+    )
+
+
+def workloads(ingress: Workload) -> tuple[Workload, ...]:
+    return (
+        Workload(
+            "kube-system",
+            "coredns",
+            "Deployment",
+            {"k8s-app": "kube-dns"},
+            f"{ACS}/coredns:v1.11.3.2-f57ea7ed6-aliyun",
+            DNS_PORTS,
+            (("172.20.0.2", N1), ("172.20.1.2", N2)),
+        ),
+        ingress,
+        Workload(
+            "kube-system",
+            "kube-proxy-worker",
+            "DaemonSet",
+            {"k8s-app": "kube-proxy-worker"},
+            f"{ACS}/kube-proxy:v{K8S_VERSION}",
+            (),
+            EVERY_NODE,
+            host_network=True,
+            container="kube-proxy-worker",
+        ),
+        Workload(
+            "kube-system",
+            "kube-flannel-ds",
+            "DaemonSet",
+            {"app": "flannel", "tier": "node"},
+            f"{ACS}/flannel:v0.15.1.22-20a397e6-aliyun",
+            (),
+            EVERY_NODE,
+            host_network=True,
+            container="kube-flannel",
+        ),
+        _app("app", "web", "web:3.2.0", (("172.20.0.5", N1), ("172.20.2.4", N3)), not_ready=(1,)),
+        _app("app", "api", "api:1.8.4", (("172.20.1.4", N2), ("172.20.3.4", N4))),
+        _app("shop", "shop", "shop:0.7.2", (("172.20.2.5", N3),)),
+    )
+
+
+INGRESS_SERVICE = Service(
+    INGRESS_NAMESPACE,
+    "nginx-ingress-lb",
+    "172.21.6.41",
+    LB_PORTS,
+    INGRESS_LABELS,
+    labels={"app": "nginx-ingress-lb"},
+    load_balancer=LB,
+    health_check_node_port=HEALTH_CHECK_NODE_PORT,
+    backend_type="ecs",
+    annotations={  # a TCP listener checks the health check NodePort over HTTP, as GCP's and AWS's do
+        f"{LB_PREFIX}health-check-connect-port": str(HEALTH_CHECK_NODE_PORT),
+        f"{LB_PREFIX}health-check-flag": "on",
+        f"{LB_PREFIX}health-check-httpcode": "http_2xx",
+        f"{LB_PREFIX}health-check-type": "http",
+        f"{LB_PREFIX}health-check-uri": "/healthz",
+    },
+)
+SERVICES = (
+    Service(
+        "default",
+        "kubernetes",
+        "172.21.0.1",
+        (ServicePort("https", "TCP", 443, 6443),),
+        {},
+        labels={"component": "apiserver", "provider": "kubernetes"},
+    ),
+    Service(
+        "kube-system",
+        "kube-dns",
+        "172.21.0.10",
+        DNS_PORTS,
+        {"k8s-app": "kube-dns"},
+        labels={"k8s-app": "kube-dns", "kubernetes.io/name": "CoreDNS"},
+    ),
+    INGRESS_SERVICE,
+    Service("app", "web", "172.21.9.18", (HTTP,), {"app": "web"}, created=APPS),
+    Service("app", "api", "172.21.4.77", (HTTP,), {"app": "api"}, created=APPS),
+    Service("shop", "shop", "172.21.12.130", (HTTP,), {"app": "shop"}, created=APPS),
+)
+INGRESSES = (
+    IngressRule("web-ingress", "web.fln.abc.com", "web"),
+    IngressRule("api-ingress", "api.fln.abc.com", "api", service_upstream=True),
+    IngressRule("shop-ingress", "shop.fln.abc.com", "shop", namespace="shop"),
+)
+NODE_SG = SecurityGroup(
+    "fln nodes",
+    "alicloud-cs-auto-created-security-group-fln",
+    "security group of the worker nodes of ACK cluster fln",
+    (
+        SgRule("Accept", "ALL", "-1/-1", "10.20.0.0/16", 1, "ACK: everything from inside the VPC"),
+        SgRule("Accept", "ALL", "-1/-1", "172.20.0.0/16", 1, "ACK: the Pod CIDR (Flannel)"),
+        SgRule("Accept", "ALL", "-1/-1", "100.64.0.0/10", 1, "ACK: load balancer health checks"),
+        SgRule("Accept", "ICMP", "-1/-1", "0.0.0.0/0", 1, "ACK: ping"),
+        SgRule(
+            "Accept", "TCP", "30000/32767", "0.0.0.0/0", 1, "NodePorts behind the CLB (clients keep their IP)"
+        ),
+    ),
+    later(CREATED, -300),
+)
+EGRESS = Eip("203.0.113.210", "fln nat", "fln-nat-eip", later(CREATED, -229))
+NAMESPACES = (
+    *(Namespace(name, CREATED) for name in ("default", "kube-node-lease", "kube-public", "kube-system")),
+    Namespace("app", APPS),
+    Namespace("shop", APPS),
+)
+
+
+def design(ingress: Workload | None = None, nodes: tuple[Node, ...] = NODES, lb: LoadBalancer = LB) -> Design:
+    """The world; scenarios that move the controller or change the load balancer build a variant."""
+    services = tuple(replace(s, load_balancer=lb) if s.load_balancer else s for s in SERVICES)
+    return Design(
+        name="flannel-nodeport",
+        summary="Flannel + kube-proxy iptables, CLB → ECS NodePorts with externalTrafficPolicy Local: "
+        "two of four backends fail the health check by design; web, api (service-upstream), shop",
+        description="ACK cluster fln in cn-hangzhou: Flannel (Pod CIDR 172.20.0.0/16, a /24 per node, one "
+        "VPC route entry per node), kube-proxy in iptables mode, ingress-nginx off the host network behind "
+        "fln-public-lb (TCP 80/443 to the four nodes' NodePorts, externalTrafficPolicy Local: nodes 2 and 3 "
+        "have no ready controller and fail the health check), web with one Pod not ready, api through its "
+        "ClusterIP, shop's only Pod on node 3, egress masqueraded to the node and out through a NAT gateway.",
+        cluster_name="fln",
+        network="flannel",
+        proxy_mode="iptables",
+        created=CREATED,
+        vpc_cidr="10.20.0.0/16",
+        vswitches=(VSW,),
+        service_cidr="172.21.0.0/20",
+        cluster_dns="172.21.0.10",
+        api_server=("10.20.1.7", 6443),
+        nodes=nodes,
+        workloads=workloads(ingress or controller()),
+        services=services,
+        ingresses=INGRESSES,
+        dns_records=tuple(
+            DnsRecord(r.host.removesuffix(".abc.com"), "A", lb.address, "fln ingress via fln-public-lb")
+            for r in INGRESSES
+        ),
+        node_sg=NODE_SG,
+        nat_private_ip="10.20.1.250",
+        eips=(EGRESS,),
+        snat=(SnatEntry(VSW, EGRESS, "fln vsw j", "fln-j-egress"),),
+        namespaces=NAMESPACES,
+        publish_status={"ip": lb.address},
+        clbs=(lb,),
+        pod_cidr="172.20.0.0/16",
+        dns_stamp=1714961960000,
+        init_version="1.30.1-aliyun.1",
+        apps_created=APPS,
+        seed_prefix="fln ",
+    )
+
+
+DESIGN = design()

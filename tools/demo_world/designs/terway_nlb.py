@@ -1,0 +1,266 @@
+"""The design world "terway-nlb": Terway with pod vSwitches, an NLB straight to controller Pods.
+
+Cluster tnl spans zones cn-hangzhou-h and -i: nodes on one vSwitch per zone, Pods on another
+(Terway puts each node's secondary ENI on its zone's pod vSwitch; Pod IPs are that ENI's
+secondary IPs). The ingress controller runs off the host network; its Service is an NLB
+whose server groups are of type Ip and hold the controller Pod IPs, so traffic skips
+NodePorts and kube-proxy. A second controller Service is an intranet CLB with ECS NodePort
+backends (externalTrafficPolicy Cluster, IPVS in front of both controllers). Terway enforces
+NetworkPolicy: namespace shop denies ingress by default and lets the controllers in on 8080.
+Every vSwitch has its own SNAT entry: pod vSwitches leave by one EIP, node vSwitches by another.
+"""
+
+from __future__ import annotations
+
+from tools.demo_world.design import (
+    ACS,
+    INGRESS_CONTAINER,
+    INGRESS_IMAGE,
+    INGRESS_LABELS,
+    INGRESS_NAMESPACE,
+    K8S_VERSION,
+    Design,
+    Eip,
+    Namespace,
+    NetworkPolicy,
+    PolicyPeer,
+    SecurityGroup,
+    SgRule,
+    SnatEntry,
+)
+from tools.demo_world.ids import ali_id, later
+from tools.demo_world.model import (
+    DnsRecord,
+    IngressRule,
+    LoadBalancer,
+    NetworkLoadBalancer,
+    NlbZone,
+    Node,
+    Service,
+    ServicePort,
+    VSwitch,
+    Workload,
+)
+
+CREATED = "2024-04-08T03:05:29Z"
+APPS = "2024-05-13T07:40:02Z"
+ZONE_H, ZONE_I = "cn-hangzhou-h", "cn-hangzhou-i"
+NODE_H = VSwitch(ZONE_H, "10.30.1.0/24", "tnl node h", "tnl-node-h", later(CREATED, -385), 246)
+NODE_I = VSwitch(ZONE_I, "10.30.2.0/24", "tnl node i", "tnl-node-i", later(CREATED, -381), 248)
+POD_H = VSwitch(ZONE_H, "10.30.64.0/20", "tnl pod h", "tnl-pod-h", later(CREATED, -377), 4086)
+POD_I = VSwitch(ZONE_I, "10.30.80.0/20", "tnl pod i", "tnl-pod-i", later(CREATED, -373), 4088)
+N1, N2, N3, N4 = "10.30.1.11", "10.30.1.12", "10.30.2.11", "10.30.2.12"
+NODES = (
+    Node(N1, NODE_H, "10.30.64.10", POD_H),
+    Node(N2, NODE_H, "10.30.64.20", POD_H),
+    Node(N3, NODE_I, "10.30.80.10", POD_I),
+    Node(N4, NODE_I, "10.30.80.20", POD_I),
+)
+NLB = NetworkLoadBalancer(
+    "tnl-public-nlb",
+    (
+        NlbZone(ZONE_H, NODE_H.id, "203.0.113.70", "10.30.1.200", seed="tnl nlb"),
+        NlbZone(ZONE_I, NODE_I.id, "203.0.113.71", "10.30.2.200", seed="tnl nlb"),
+    ),
+    ali_id("sg", "tnl nlb", 18),
+    server_group_type="Ip",
+)
+INTRANET = LoadBalancer(
+    "tnl-intranet-lb", "10.30.1.250", address_type="intranet", vswitch=NODE_H, protocols=((80, "tcp"),)
+)
+HTTP = ServicePort("http", "TCP", 8080, 8080)
+DNS_PORTS = (
+    ServicePort("dns", "UDP", 53, 53),
+    ServicePort("dns-tcp", "TCP", 53, 53),
+    ServicePort("metrics", "TCP", 9153, 9153),
+)
+EVERY_NODE = tuple((ip, ip) for ip in (N1, N2, N3, N4))
+REGISTRY = "registry.cn-hangzhou.aliyuncs.com/tnl"
+
+
+def _app(namespace: str, name: str, image: str, replicas: tuple[tuple[str, str], ...]) -> Workload:
+    labels = {"app": name}
+    return Workload(
+        namespace, name, "Deployment", labels, f"{REGISTRY}/{image}", (HTTP,), replicas, created=APPS
+    )
+
+
+WORKLOADS = (
+    Workload(
+        "kube-system",
+        "coredns",
+        "Deployment",
+        {"k8s-app": "kube-dns"},
+        f"{ACS}/coredns:v1.11.3.2-f57ea7ed6-aliyun",
+        DNS_PORTS,
+        (("10.30.64.11", N1), ("10.30.80.11", N3)),
+    ),
+    Workload(
+        INGRESS_NAMESPACE,
+        "nginx-ingress-controller",
+        "Deployment",
+        INGRESS_LABELS,
+        INGRESS_IMAGE,
+        (ServicePort("http", "TCP", 80, 80), ServicePort("https", "TCP", 443, 443)),
+        (("10.30.64.12", N1), ("10.30.80.12", N3)),
+        container=INGRESS_CONTAINER,
+    ),
+    Workload(
+        "kube-system",
+        "kube-proxy-worker",
+        "DaemonSet",
+        {"k8s-app": "kube-proxy-worker"},
+        f"{ACS}/kube-proxy:v{K8S_VERSION}",
+        (),
+        EVERY_NODE,
+        host_network=True,
+        container="kube-proxy-worker",
+    ),
+    Workload(
+        "kube-system",
+        "terway-eniip",
+        "DaemonSet",
+        {"app": "terway-eniip"},
+        f"{ACS}/terway:v1.9.6",
+        (),
+        EVERY_NODE,
+        host_network=True,
+        container="terway",
+    ),
+    _app("shop", "shop", "shop:5.1.0", (("10.30.64.21", N2), ("10.30.80.21", N4))),
+    _app("shop", "pay", "pay:2.3.1", (("10.30.64.22", N2),)),
+    _app("ops", "admin", "admin:1.0.9", (("10.30.64.23", N2),)),
+)
+LB_PREFIX = "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-"
+SERVICES = (
+    Service(
+        "default",
+        "kubernetes",
+        "192.168.0.1",
+        (ServicePort("https", "TCP", 443, 6443),),
+        {},
+        labels={"component": "apiserver", "provider": "kubernetes"},
+    ),
+    Service(
+        "kube-system",
+        "kube-dns",
+        "192.168.0.10",
+        DNS_PORTS,
+        {"k8s-app": "kube-dns"},
+        labels={"k8s-app": "kube-dns", "kubernetes.io/name": "CoreDNS"},
+    ),
+    Service(
+        INGRESS_NAMESPACE,
+        "nginx-ingress-lb",
+        "192.168.33.108",
+        (ServicePort("http", "TCP", 80, 80, 31207), ServicePort("https", "TCP", 443, 443, 30859)),
+        INGRESS_LABELS,
+        labels={"app": "nginx-ingress-lb"},
+        load_balancer=NLB,
+        traffic_policy="Cluster",
+    ),
+    Service(
+        INGRESS_NAMESPACE,
+        "nginx-ingress-lb-intranet",
+        "192.168.71.5",
+        (ServicePort("http", "TCP", 80, 80, 32614),),
+        INGRESS_LABELS,
+        labels={"app": "nginx-ingress-lb-intranet"},
+        load_balancer=INTRANET,
+        traffic_policy="Cluster",
+        backend_type="ecs",
+        created=later(CREATED, 3600),
+    ),
+    Service("shop", "shop", "192.168.140.21", (HTTP,), {"app": "shop"}, created=APPS),
+    Service("shop", "pay", "192.168.140.97", (HTTP,), {"app": "pay"}, created=APPS),
+    Service("ops", "admin", "192.168.201.16", (HTTP,), {"app": "admin"}, created=APPS),
+)
+INGRESSES = (
+    IngressRule("shop-ingress", "shop.tnl.abc.com", "shop", namespace="shop"),
+    IngressRule("pay-ingress", "pay.tnl.abc.com", "pay", namespace="shop"),
+    IngressRule("admin-ingress", "admin.tnl.abc.com", "admin", namespace="ops"),
+)
+DNS_RECORDS = (
+    DnsRecord("shop.tnl", "CNAME", NLB.dns_name, "tnl ingress via tnl-public-nlb"),
+    DnsRecord("pay.tnl", "CNAME", NLB.dns_name, "tnl ingress via tnl-public-nlb"),
+    DnsRecord("admin.tnl", "A", INTRANET.address, "tnl admin, intranet only (tnl-intranet-lb)"),
+)
+POLICIES = (
+    NetworkPolicy("shop", "default-deny-ingress", {}, created=later(APPS, 30)),
+    NetworkPolicy(
+        "shop",
+        "allow-ingress-nginx",
+        {},
+        (PolicyPeer({"kubernetes.io/metadata.name": INGRESS_NAMESPACE}, dict(INGRESS_LABELS)),),
+        (("TCP", 8080),),
+        created=later(APPS, 31),
+    ),
+)
+NLB_TO_PODS = "tnl-public-nlb to the controller Pods (client IP kept)"
+NODE_SG = SecurityGroup(
+    "tnl nodes",
+    "alicloud-cs-auto-created-security-group-tnl",
+    "security group of the worker nodes and Terway Pod ENIs of ACK cluster tnl",
+    (
+        SgRule("Accept", "ALL", "-1/-1", "10.30.0.0/16", 1, "ACK: everything from inside the VPC"),
+        SgRule("Accept", "ALL", "-1/-1", "100.64.0.0/10", 1, "ACK: load balancer health checks"),
+        SgRule("Accept", "ICMP", "-1/-1", "0.0.0.0/0", 1, "ACK: ping"),
+        SgRule("Accept", "TCP", "80/80", "0.0.0.0/0", 1, NLB_TO_PODS),
+        SgRule("Accept", "TCP", "443/443", "0.0.0.0/0", 1, NLB_TO_PODS),
+    ),
+    later(CREATED, -300),
+)
+POD_EIP = Eip("203.0.113.220", "tnl nat pods", "tnl-nat-eip-pods", later(CREATED, -229))
+NODE_EIP = Eip("203.0.113.221", "tnl nat nodes", "tnl-nat-eip-nodes", later(CREATED, -226))
+SNAT = (
+    SnatEntry(NODE_H, NODE_EIP, "tnl vsw node h", "tnl-node-h-egress"),
+    SnatEntry(NODE_I, NODE_EIP, "tnl vsw node i", "tnl-node-i-egress"),
+    SnatEntry(POD_H, POD_EIP, "tnl vsw pod h", "tnl-pod-h-egress"),
+    SnatEntry(POD_I, POD_EIP, "tnl vsw pod i", "tnl-pod-i-egress"),
+)
+NAMESPACES = (
+    *(Namespace(name, CREATED) for name in ("default", "kube-node-lease", "kube-public", "kube-system")),
+    Namespace("shop", APPS, {"team": "shop"}, applied=True),
+    Namespace("ops", APPS),
+)
+
+DESIGN = Design(
+    name="terway-nlb",
+    summary="Terway ENIIP with pod vSwitches in two zones, kube-proxy IPVS, NLB → controller Pod IPs "
+    "(server groups of type Ip), an intranet CLB → ECS NodePorts, NetworkPolicy enforced",
+    description="ACK cluster tnl in cn-hangzhou, zones h and i: node and pod vSwitches per zone (Terway "
+    "ENIIP, Pod IPs are secondary IPs of ENIs on the pod vSwitches), kube-proxy IPVS, ingress-nginx off "
+    "the host network behind tnl-public-nlb (server groups of type Ip holding the controller Pod IPs, one "
+    "public address per zone, hosts as CNAMEs to its DNS name) and behind the intranet CLB tnl-intranet-lb "
+    "(ECS NodePorts, externalTrafficPolicy Cluster), NetworkPolicies in namespace shop (default deny, "
+    "ingress-nginx allowed on 8080), egress through one NAT gateway: pod vSwitches by one EIP, node "
+    "vSwitches by another.",
+    cluster_name="tnl",
+    network="terway-eniip",
+    proxy_mode="ipvs",
+    created=CREATED,
+    vpc_cidr="10.30.0.0/16",
+    vswitches=(NODE_H, NODE_I, POD_H, POD_I),
+    service_cidr="192.168.0.0/16",
+    cluster_dns="192.168.0.10",
+    api_server=("10.30.1.7", 6443),
+    nodes=NODES,
+    workloads=WORKLOADS,
+    services=SERVICES,
+    ingresses=INGRESSES,
+    dns_records=DNS_RECORDS,
+    node_sg=NODE_SG,
+    nat_private_ip="10.30.1.249",
+    eips=(POD_EIP, NODE_EIP),
+    snat=SNAT,
+    namespaces=NAMESPACES,
+    publish_status={"hostname": NLB.dns_name},
+    clbs=(INTRANET,),
+    nlbs=(NLB,),
+    policies=POLICIES,
+    enforce_policies=True,
+    dns_stamp=1715586242000,
+    init_version="1.30.1-aliyun.1",
+    apps_created=APPS,
+    seed_prefix="tnl ",
+)

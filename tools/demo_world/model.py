@@ -1,0 +1,209 @@
+"""The parts a design world is made of, before they become raw artefacts.
+
+A design (``tools/demo_world/designs/``) lists its vSwitches, nodes, workloads, Services,
+load balancers, security groups and egress path with these records; the builders turn
+them into Kubernetes objects, OpenAPI bodies and node command output. Properties derive
+the IDs the way the cloud names them, so every artefact that mentions a resource agrees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tools.demo_world.ids import BASE36, REGION, ali_id, encode
+
+
+@dataclass(frozen=True)
+class VSwitch:
+    zone: str
+    cidr: str
+    seed: str  # the ID is derived from it
+    name: str
+    created: str
+    free_ips: int = 236  # AvailableIpAddressCount
+
+    @property
+    def id(self) -> str:
+        return ali_id("vsw", self.seed)
+
+
+@dataclass(frozen=True)
+class Node:
+    ip: str
+    vswitch: VSwitch
+    secondary_eni_ip: str = ""  # Terway ENIIP: primary IP of the secondary ENI; Pods use its secondary IPs
+    pod_vswitch: VSwitch | None = None  # where Terway puts the node's Pod ENIs (default: the node's)
+    pod_cidr: str = ""  # Flannel: Node.spec.podCIDR
+    labels: tuple[tuple[str, str], ...] = ()  # labels besides those ACK puts on every node
+
+    @property
+    def zone(self) -> str:
+        return self.vswitch.zone
+
+    @property
+    def eni_vswitch(self) -> VSwitch:
+        return self.pod_vswitch or self.vswitch
+
+    @property
+    def name(self) -> str:
+        return f"{REGION}.{self.ip}"
+
+    @property
+    def instance_id(self) -> str:
+        return ali_id("i", "node " + self.ip, 18)
+
+    @property
+    def primary_eni(self) -> str:
+        return ali_id("eni", "primary " + self.ip)
+
+    @property
+    def secondary_eni(self) -> str:
+        return ali_id("eni", "terway " + self.ip)
+
+    @property
+    def hostname(self) -> str:
+        return "iZ" + self.instance_id.removeprefix("i-") + "Z"
+
+
+@dataclass(frozen=True)
+class ServicePort:
+    name: str
+    protocol: str
+    port: int
+    target_port: int
+    node_port: int | None = None
+
+
+@dataclass(frozen=True)
+class LoadBalancer:
+    """A CLB as CCM creates it for a LoadBalancer Service."""
+
+    name: str
+    address: str
+    acl: bool = False  # whitelist on every listener
+    address_type: str = "internet"
+    vswitch: VSwitch | None = None  # intranet CLBs live on a vSwitch
+    protocols: tuple[tuple[int, str], ...] = ((80, "tcp"), (443, "tcp"))  # listener port → protocol
+    backend_order: tuple[str, ...] = ()  # node IPs of ECS backends in group order (default: every node)
+    certificate_id: str = ""  # the HTTPS listener's server certificate
+    groups_created: str = ""  # CreateTime of the vServer groups (default: the load balancer's)
+
+    @property
+    def id(self) -> str:
+        return ali_id("lb", self.name, 18)
+
+    @property
+    def ports(self) -> tuple[int, ...]:
+        return tuple(port for port, _ in self.protocols)
+
+    def vserver_group_id(self, port: int) -> str:
+        return ali_id("rsp", f"{self.name} {port}")
+
+
+@dataclass(frozen=True)
+class NlbZone:
+    """One zone mapping of an NLB: its vSwitch, the EIP in front and the private address behind it."""
+
+    zone: str
+    vswitch_id: str
+    public_ip: str
+    private_ip: str
+    seed: str = "nlb"
+
+    @property
+    def eip_id(self) -> str:
+        return ali_id("eip", f"{self.seed} {self.zone}")
+
+    @property
+    def eni_id(self) -> str:  # the service-managed ENI that holds the zone's address
+        return ali_id("eni", f"{self.seed} {self.zone}")
+
+
+@dataclass(frozen=True)
+class NetworkLoadBalancer:
+    """An NLB as CCM creates it for a Service with ``loadBalancerClass: alibabacloud.com/nlb``.
+
+    NLB IDs carry no ``bp1`` region marker: ``nlb-`` and 20 characters, as in the API's examples.
+    """
+
+    name: str
+    zones: tuple[NlbZone, ...]
+    security_group_id: str
+    server_group_type: str = "Instance"  # Instance (ECS/ENI servers) or Ip (Pod IPs)
+
+    @property
+    def id(self) -> str:
+        return "nlb-" + encode("nlb " + self.name, 20, BASE36)
+
+    @property
+    def address(self) -> str:
+        return self.zones[0].public_ip
+
+    @property
+    def dns_name(self) -> str:
+        return f"{self.id}.{REGION}.nlb.aliyuncsslb.com"
+
+    def listener_id(self, port: int) -> str:
+        return "lsn-" + encode(f"lsn {self.name} {port}", 20, BASE36)
+
+    def server_group_id(self, port: int) -> str:
+        return "sgp-" + encode(f"sgp {self.name} {port}", 20, BASE36)
+
+
+@dataclass(frozen=True)
+class Service:
+    namespace: str
+    name: str
+    cluster_ip: str
+    ports: tuple[ServicePort, ...]
+    selector: dict[str, str]
+    labels: dict[str, str] = field(default_factory=dict)
+    load_balancer: LoadBalancer | NetworkLoadBalancer | None = None
+    health_check_node_port: int | None = None
+    created: str = ""  # default: the cluster's creation
+    traffic_policy: str = "Local"  # externalTrafficPolicy of a LoadBalancer Service
+    backend_type: str = "eni"  # CCM's backend-type annotation: eni (Pod or node ENIs) or ecs (NodePorts)
+    annotations: dict[str, str] = field(default_factory=dict)  # further CCM annotations
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A Deployment's or DaemonSet's pods: one (pod IP, node IP) per replica."""
+
+    namespace: str
+    name: str
+    kind: str  # Deployment or DaemonSet
+    labels: dict[str, str]
+    image: str
+    ports: tuple[ServicePort, ...]  # containerPorts (target_port is unused)
+    replicas: tuple[tuple[str, str], ...]
+    host_network: bool = False
+    container: str = ""
+    created: str = ""  # default: the cluster's creation
+    not_ready: tuple[int, ...] = ()  # replicas whose readiness probe fails
+    revision: int = 1  # a Deployment's template revision: a new one gives its Pods new names
+    node_selector: tuple[tuple[str, str], ...] = ()  # the Pod template's nodeSelector
+
+    @property
+    def container_name(self) -> str:
+        return self.container or self.name
+
+
+@dataclass(frozen=True)
+class IngressRule:
+    name: str
+    host: str
+    service: str
+    service_upstream: bool = False
+    namespace: str = "app"
+    port: int = 8080
+
+
+@dataclass(frozen=True)
+class DnsRecord:
+    """One record of the Alidns zone: ``rr`` inside the zone, type A or CNAME."""
+
+    rr: str
+    type: str
+    value: str
+    remark: str

@@ -1,0 +1,124 @@
+"""kube-proxy's rules on a node of a design world, in iptables or nftables mode.
+
+The Service ports as kube-proxy's proxier sees them on one node (the ready endpoints, or the
+terminating ones when none is ready; which are local) are computed from the stored Service
+and EndpointSlice objects and rendered by the fixture generators checked against the real
+tools: ``iptables-save -t nat`` (``tools.fixtures.kube_proxy_world`` and
+``iptables_save_format``) and ``nft -j list table ip kube-proxy`` (``kube_proxy_nft`` and
+``nft_json_format``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tools.demo_world.design import Design
+from tools.demo_world.model import Node
+from tools.fixtures.iptables_save_format import format_save
+from tools.fixtures.kube_proxy_nft import render_nft
+from tools.fixtures.kube_proxy_world import Endpoint, ServicePort, render_iptables
+from tools.fixtures.nft_json_format import nft_json
+
+Obj = dict[str, Any]
+SERVICE_NAME = "kubernetes.io/service-name"
+SAVED_AT = "Mon Jun  3 08:14:52 2024"  # iptables-save's header date: when the worlds are observed
+
+
+def slice_endpoints(slices: list[Obj], service: Obj, port: Obj) -> list[tuple[str, str, int, int]]:
+    """(address, nodeName, target port, weight) per endpoint of one Service port, from its slices.
+
+    kube-proxy programs the ready endpoints with weight 1. A terminating endpoint that still
+    has connections stays with weight 0 until they drain (IPVS graceful termination).
+    """
+    meta = service["metadata"]
+    out = []
+    for s in slices:
+        labels = s["metadata"].get("labels", {})
+        if s["metadata"]["namespace"] != meta["namespace"] or labels.get(SERVICE_NAME) != meta["name"]:
+            continue
+        target = next(
+            (
+                p["port"]
+                for p in s["ports"]
+                if p["name"] == port["name"] and p["protocol"] == port["protocol"]
+            ),
+            None,
+        )
+        if target is None:
+            continue
+        for e in s.get("endpoints") or []:
+            conditions = e.get("conditions", {})
+            if conditions.get("ready", True):
+                weight = 1
+            elif conditions.get("terminating"):
+                weight = 0
+            else:
+                continue
+            out.extend((a, e.get("nodeName", ""), target, weight) for a in e["addresses"])
+    return out
+
+
+def load_balancer_ips(service: Obj) -> list[str]:
+    if service["spec"].get("type") != "LoadBalancer":
+        return []
+    return [
+        i["ip"] for i in service.get("status", {}).get("loadBalancer", {}).get("ingress", []) if "ip" in i
+    ]
+
+
+def service_ports(node: Node, services: list[Obj], slices: list[Obj]) -> list[ServicePort]:
+    """The Service ports as kube-proxy's iptables or nftables proxier sees them on ``node``: the
+    endpoints it uses are the ready ones or, when none is, the terminating ones."""
+    ports = []
+    for s in sorted(services, key=lambda s: (s["metadata"]["namespace"], s["metadata"]["name"])):
+        spec = s["spec"]
+        if spec.get("clusterIP") in (None, "", "None"):
+            continue  # headless: no rules
+        for p in spec["ports"]:
+            found = slice_endpoints(slices, s, p)
+            chosen = [e for e in found if e[3] == 1] or found
+            external = spec.get("type") in ("NodePort", "LoadBalancer")
+            affinity = spec.get("sessionAffinityConfig", {}).get("clientIP", {}).get("timeoutSeconds", 10800)
+            ports.append(
+                ServicePort(
+                    s["metadata"]["namespace"],
+                    s["metadata"]["name"],
+                    p.get("name", ""),
+                    p["protocol"],
+                    p["port"],
+                    spec["clusterIP"],
+                    tuple(Endpoint(a, t, local=n == node.name) for a, n, t, _ in chosen),
+                    node_port=p.get("nodePort") if external else None,
+                    external_ips=tuple(spec.get("externalIPs", ())),
+                    lb_ips=tuple(load_balancer_ips(s)),
+                    local_policy=spec.get("externalTrafficPolicy") == "Local",
+                    source_ranges=tuple(spec.get("loadBalancerSourceRanges", ())),
+                    affinity=affinity if spec.get("sessionAffinity") == "ClientIP" else None,
+                    health_check_node_port=spec.get("healthCheckNodePort"),
+                )
+            )
+    return ports
+
+
+def iptables_save(d: Design, node: Node, services: list[Obj], slices: list[Obj]) -> str:
+    """``iptables-save -t nat`` on ``node`` with kube-proxy in iptables mode (its ``clusterCIDR``
+    is Flannel's Pod CIDR, or under Terway the vSwitch the Pods take their addresses from)."""
+    restore = render_iptables(service_ports(node, services, slices), pod_cidr=d.kube_proxy_cluster_cidr)
+    return format_save(
+        restore,
+        tables=("nat",),
+        header=f"# Generated by iptables-save v1.8.9 (nf_tables) on {SAVED_AT}",
+        footer=f"# Completed on {SAVED_AT}",
+    )
+
+
+def nft_listing(d: Design, node: Node, services: list[Obj], slices: list[Obj]) -> str:
+    """``nft -j list table ip kube-proxy`` on ``node`` with kube-proxy in nftables mode (its
+    NodePorts open on the node's primary address only, kube-proxy's default since 1.31)."""
+    script = render_nft(
+        service_ports(node, services, slices),
+        pod_cidr=d.kube_proxy_cluster_cidr,
+        service_cidr=d.service_cidr,
+        node_ips=(node.ip,),
+    )
+    return nft_json(script) + "\n"
