@@ -151,7 +151,8 @@ def _trace(args: argparse.Namespace) -> int:
 
 
 def verdict_line(trace: Trace, reason: str) -> str:
-    """The last line of a trace: the request's verdict, then the in-cluster path's when it differs."""
+    """The last lines of a trace: the request's verdict, the branches it loses, and the in-cluster
+    path's verdict when it differs."""
     verdict = trace.verdict
     if verdict is Verdict.OK:
         line = "path ok"
@@ -161,6 +162,10 @@ def verdict_line(trace: Trace, reason: str) -> str:
         line = f"path not seen whole: {reason}"
     else:
         line = f"path broken: {reason}"
+    lost = trace.blocked_branches
+    if lost and verdict in (Verdict.OK, Verdict.DEPENDS):
+        line += f", but {len(lost)} branch{'es' if len(lost) > 1 else ''} blocked:"
+        line += "".join(f"\n  - {' '.join(h.label.split())}: {why or h.verdict.value}" for h, why in lost)
     inside = trace.verdict_of(Journey.IN_CLUSTER)
     if any(e.path is Journey.IN_CLUSTER for e in trace.edges) and inside is not verdict:
         line += f"\nin-cluster path (a client inside the cluster calling the Service): {inside.value}"

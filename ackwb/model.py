@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from ackwb.hops import VERDICT_RANK, Edge, Hop, Packet, Path, Verdict, worst_verdict
-from ackwb.verdicts import mark_not_reached, path_verdict
+from ackwb.verdicts import mark_not_reached, path_verdict, reached
 
 __all__ = [
     "VERDICT_RANK", "Client", "Design", "Edge", "Evidence", "Finding", "Hop", "Packet", "Path", "Severity",
@@ -231,6 +231,23 @@ class Trace(Presentable):
         """The request's verdict: warnings never change it, a blocked branch only when no other
         branch gets through."""
         return self.verdict_of(Path.REQUEST)
+
+    @property
+    def blocked_branches(self) -> list[tuple[Hop, str]]:
+        """Blocked hops the request (or an in-cluster client) meets, each with the first error that
+        says why: what a path that gets through by other branches still loses."""
+        hops = {h.id: h for h in self.hops}
+        every = frozenset(Verdict)
+        route = reached(hops, self.edges, Path.REQUEST, every) | reached(
+            hops, self.edges, Path.IN_CLUSTER, every
+        )
+        why: dict[str, str] = {}
+        order = (Severity.ERROR, Severity.WARNING, Severity.INFO)
+        for finding in sorted(self.findings, key=lambda f: order.index(f.severity)):
+            why.setdefault(finding.hop, finding.message)
+        return [
+            (h, why.get(h.id, "")) for h in hops.values() if h.id in route and h.verdict is Verdict.BLOCKED
+        ]
 
     def step(self, name: str) -> StepResult | None:
         return next((s for s in self.steps if s.step == name), None)

@@ -137,3 +137,23 @@ def mark_not_reached(hops: dict[str, Hop], edges: Sequence[Edge]) -> dict[str, H
 
 def _on_path(edges: Iterable[Edge], path: Path) -> set[str]:
     return {end for edge in edges if edge.path is path for end in (edge.src, edge.dst)}
+
+
+def on_route(hops: dict[str, Hop], edges: Sequence[Edge], path: Path = Path.REQUEST) -> set[str]:
+    """Hop ids on some way from the start of ``path`` to one of its terminal hops, whatever their
+    verdicts: the hops a request could take, without side branches that lead nowhere (a listener
+    on another port)."""
+    graph = _graph(edges, path)
+    forward = reached(hops, edges, path, frozenset(Verdict))
+    back: dict[str, list[str]] = {}
+    for src, dsts in graph.items():
+        for dst in dsts:
+            back.setdefault(dst, []).append(src)
+    todo = [h for h in forward if h in hops and hops[h].kind in TERMINAL_KINDS[path]]
+    behind: set[str] = set()
+    while todo:
+        hop_id = todo.pop()
+        if hop_id not in behind:
+            behind.add(hop_id)
+            todo.extend(back.get(hop_id, ()))
+    return forward & behind

@@ -131,7 +131,7 @@ def without_request_id(body: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------------- same answers
 def test_the_recorded_calls_cover_every_cloud_action_the_steps_name() -> None:
     named = set()
-    for path in (ROOT / "ackwb" / "steps").glob("*.py"):
+    for path in (ROOT / "ackwb" / "steps").rglob("*.py"):
         products = "|".join(PRODUCTS)
         named |= set(re.findall(rf'"({products})",\s*"([A-Z]\w+)"', path.read_text(encoding="utf-8")))
     assert named, "no cloud call found in ackwb/steps; the pattern above needs updating"
@@ -163,7 +163,7 @@ def test_nlb_goes_out_through_its_sdk_client_as_rpc_with_plain_arrays(peer: Open
     cloud = live(peer)
     nlb_calls = [(a, p) for product, a, p in STEP_CALLS if product == "nlb"]
     assert {a for a, _ in nlb_calls} == {
-        "ListLoadBalancers", "ListListeners", "ListServerGroupServers", "GetListenerHealthStatus"
+        "ListLoadBalancers", "ListListeners", "ListServerGroupServers", "GetListenerHealthStatus", "ListServerGroups"
     }  # fmt: skip
     listeners = cloud.call("nlb", "ListListeners", {"LoadBalancerIds": ["nlb-x", "nlb-y"], "MaxResults": 1})
     assert listeners["Listeners"] == [] and listeners["NextToken"] == ""

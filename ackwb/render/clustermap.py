@@ -17,18 +17,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from ackwb.model import Hop, Severity, Trace, Verdict, rows_to_frame, worst_verdict
+from ackwb.model import VERDICT_RANK, Hop, Trace, Verdict, rows_to_frame, worst_verdict
 from ackwb.render.diagram import Diagram
 from ackwb.render.dot import (
     BLOCKED_STYLE,
+    DEPENDS_STYLE,
     FONT,
+    NOT_REACHED_STYLE,
     UNKNOWN_STYLE,
-    VERDICT_RANK,
     escape_label,
     layer_of,
     quote_id,
     unquote_id,
 )
+from ackwb.verdicts import on_route
 
 if TYPE_CHECKING:
     import pandas
@@ -147,19 +149,30 @@ class ClusterMap:
 
 
 def column_verdicts(trace: Trace) -> dict[str, Verdict]:
-    """The worst verdict each column's hops give it (pods: per Pod hop id), errors counting as blocked."""
-    found: dict[str, list[Verdict]] = {}
-    by_id = {hop.id: hop for hop in trace.hops}
-    blocked_by_error = {f.hop for f in trace.findings if f.severity is Severity.ERROR}
-    for hop in trace.hops:
+    """The verdict each column's hops give it (pods: per Pod hop id), as the trace settled them.
+
+    A column takes the best verdict among its hops on the way to a Pod when one of them lets the
+    request pass (one healthy backend of two is enough), else the worst of its hops: the box
+    where the request stops is blocked, the boxes behind it are not reached.
+    """
+    hops = {hop.id: hop for hop in trace.hops}
+    route = on_route(hops, trace.edges)
+    found: dict[str, list[Hop]] = {}
+    for hop in hops.values():
         column = COLUMN_OF_LAYER.get(layer_of(hop))
-        if column is None:
-            continue
-        verdict = Verdict.BLOCKED if hop.id in blocked_by_error else hop.verdict
-        found.setdefault(hop.id if column == "pod" else column, []).append(verdict)
-    if trace.domain and not any(h.kind == "dns" for h in by_id.values()):
-        found.setdefault("dns", []).append(Verdict.UNKNOWN)
-    return {key: worst_verdict(verdicts) for key, verdicts in found.items()}
+        if column is not None:
+            found.setdefault(hop.id if column == "pod" else column, []).append(hop)
+    verdicts = {}
+    for key, members in found.items():
+        passing = [h.verdict for h in members if h.id in route and h.verdict in (Verdict.OK, Verdict.DEPENDS)]
+        verdicts[key] = (
+            min(passing, key=VERDICT_RANK.__getitem__)
+            if passing
+            else worst_verdict(h.verdict for h in members)
+        )
+    if trace.domain and "dns" not in verdicts:
+        verdicts["dns"] = Verdict.UNKNOWN
+    return verdicts
 
 
 def map_node(hop: Hop, domain: str = "") -> MapNode:
@@ -229,12 +242,16 @@ def _node(node: MapNode) -> str:
         (line, fill), penwidth = BLOCKED_STYLE, "2"
     elif node.verdict is Verdict.UNKNOWN:
         (line, fill), style = UNKNOWN_STYLE, "rounded,filled,dashed"
+    elif node.verdict is Verdict.NOT_REACHED:
+        (line, fill), style = NOT_REACHED_STYLE, "rounded,filled,dotted"
+    elif node.verdict is Verdict.DEPENDS:
+        line, fill = DEPENDS_STYLE
     text = f"<B>{escape_label(node.name)}</B>"
     if node.address:
         text += f'<BR/><FONT COLOR="#555555">{escape_label(node.address)}</FONT>'
     attrs = [
         f"id={quote_id('map-' + node.id)}",
-        f"class={quote_id(node.kind + ' ' + node.verdict.value)}",
+        f"class={quote_id(node.kind + ' ' + node.verdict.name.lower().replace('_', '-'))}",
         f"label=<{text}>",
         f'style="{style}"',
         f'color="{line}"',
@@ -244,16 +261,20 @@ def _node(node: MapNode) -> str:
     return f"{quote_id(node.id)} [{', '.join(attrs)}];"
 
 
+LEGEND = (
+    (Verdict.BLOCKED, BLOCKED_STYLE[0], "red box: blocked"),
+    (Verdict.UNKNOWN, UNKNOWN_STYLE[0], "grey dashed box: unknown"),
+    (Verdict.NOT_REACHED, NOT_REACHED_STYLE[0], "dotted box: not reached"),
+    (Verdict.DEPENDS, DEPENDS_STYLE[0], "amber box: depends on the client"),
+)
+
+
 def _legend(verdicts: set[Verdict]) -> str:
-    rows = []
-    if Verdict.BLOCKED in verdicts:
-        rows.append(
-            f'<TR><TD ALIGN="LEFT"><FONT COLOR="{BLOCKED_STYLE[0]}">red box: blocked</FONT></TD></TR>'
-        )
-    if Verdict.UNKNOWN in verdicts:
-        rows.append(
-            f'<TR><TD ALIGN="LEFT"><FONT COLOR="{UNKNOWN_STYLE[0]}">grey dashed box: unknown</FONT></TD></TR>'
-        )
+    rows = [
+        f'<TR><TD ALIGN="LEFT"><FONT COLOR="{colour}">{text}</FONT></TD></TR>'
+        for verdict, colour, text in LEGEND
+        if verdict in verdicts
+    ]
     if not rows:
         return ""
     table = '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">' + "".join(rows) + "</TABLE>>"

@@ -28,7 +28,7 @@ LEGEND_ID = "ackwb:legend"
 LAYERS: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("client", "client / DNS", frozenset({"client", "dns", "record", "domain"})),
     ("lb", "load balancer", frozenset({"lb", "slb", "clb", "nlb", "listener", "acl", "server_group"})),
-    ("node", "node ENI / ECS", frozenset({"backend", "eni", "ecs", "instance", "node"})),
+    ("node", "node ENI / ECS", frozenset({"backend", "eni", "ecs", "instance", "node", "nodeport"})),
     ("ingress", "ingress controller", frozenset({"controller", "ingress", "server", "location", "upstream"})),
     ("service", "Service VIP", frozenset({"service", "clusterip", "endpoints", "endpointslice"})),
     ("proxy", "kube-proxy", frozenset({"ipvs", "kube_proxy", "kube-proxy", "iptables", "nftables"})),

@@ -101,40 +101,55 @@ def _row(branch: Branch, seen: Seen) -> dict[str, object]:
 
 
 def _why_unhealthy(context: Context, branch: Branch) -> None:
-    """Say why a backend fails its health check when the world shows it."""
-    backend, node = branch.backend, branch.node
-    if branch.kind != "nodeport" or node is None or not context.local:
-        return
-    ready_here = [
-        e
-        for s in context.seen.slices
-        for e in s.get("endpoints") or []
-        if e.get("nodeName") == node.name and (e.get("conditions") or {}).get("ready", True)
+    """Say why a backend fails its health check, from what the world shows: a controller Pod on
+    its node that is not ready, or (externalTrafficPolicy Local) no controller Pod there at all,
+    which is by design."""
+    backend, node, result = branch.backend, branch.node, context.result
+    local = [
+        c for c in (context.controller(p) for p in context.seen.controllers) if node and c.node == node.name
     ]
-    if ready_here:
-        return
-    service = context.result.service
-    context.result.findings.append(
-        Finding(
-            "LB_BACKEND_NO_LOCAL_ENDPOINT",
-            Severity.INFO,
-            backend.hop_id,
-            f"Backend {backend.server_ip}:{backend.port} (node {node.name}) fails its health check by "
-            f"design: Service {service} has externalTrafficPolicy Local and no ready endpoint on this "
-            "node, so its health-check NodePort answers 503 and the load balancer sends it no requests.",
-            (
-                kube_evidence(
-                    "endpointslices",
-                    service.split("/")[0],
-                    service.split("/")[-1],
-                    f"endpoints[nodeName={node.name}, ready]",
-                    "(none)",
-                ),
-            ),
-            check=f"kubectl -n {service.split('/')[0]} get endpointslices "
-            f"-l kubernetes.io/service-name={service.split('/')[-1]} -o wide",
-        )
+    unready = [c for c in local if not c.ready]
+    check = context.lb.api.health_command.format(
+        region=context.sources.settings.region, lb=context.lb.load_balancer_id, listener=""
     )
+    if unready:
+        names = ", ".join(c.name for c in unready)
+        message = (
+            f"Backend {backend.server_ip}:{backend.port} fails its health check: the controller Pod on "
+            f"node {node.name if node else '?'} ({names}) is not ready, so the load balancer sends it "
+            "nothing."
+        )
+        evidence = tuple(
+            kube_evidence("pods", c.namespace, c.name, "status.conditions[type=Ready]", "False")
+            for c in unready
+        )
+        result.findings.append(
+            Finding("LB_BACKEND_UNHEALTHY", Severity.WARNING, backend.hop_id, message, evidence, check)
+        )
+        return
+    if branch.kind == "nodeport" and node is not None and context.local and not local:
+        service = context.result.service
+        namespace, _, name = service.partition("/")
+        message = (
+            f"Backend {backend.server_ip}:{backend.port} (node {node.name}) fails its health check by "
+            f"design: Service {service} has externalTrafficPolicy Local and no controller Pod runs on this "
+            "node, so its health-check NodePort answers 503 and the load balancer sends it no requests."
+        )
+        evidence = (
+            kube_evidence("endpointslices", namespace, name, f"endpoints[nodeName={node.name}]", "(none)"),
+        )
+        by_hand = f"kubectl -n {namespace} get endpointslices -l kubernetes.io/service-name={name} -o wide"
+        result.findings.append(
+            Finding("LB_BACKEND_NO_LOCAL_ENDPOINT", Severity.INFO, backend.hop_id, message, evidence, by_hand)
+        )
+        return
+    if not any(f.hop == backend.hop_id for f in result.findings):
+        message = (
+            f"Backend {backend.server_ip}:{backend.port} fails its health check; the others take its share."
+        )
+        result.findings.append(
+            Finding("LB_BACKEND_UNHEALTHY", Severity.WARNING, backend.hop_id, message, (), check)
+        )
 
 
 def _nothing_serves(result: NodeResult) -> str:

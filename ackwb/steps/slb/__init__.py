@@ -115,8 +115,9 @@ def _follow(sources: Sources, result: LoadBalancerResult, dns: DnsResult) -> Non
         security_groups=", ".join(result.security_group_ids) or "none (every client may connect)",
     )
     _draw_lb(result, dns, item, NLB, hop_details)
-    result.nlb_local_ranges = tuple(sorted(_vswitch_cidrs(sources, item)))
     _follow_listeners(sources, result, read_groups(sources, result))
+    if result.preserves_client_ip is False:  # backends see the NLB's own addresses: say which
+        result.nlb_local_ranges = tuple(sorted(_vswitch_cidrs(sources, item)))
 
 
 def _draw_lb(

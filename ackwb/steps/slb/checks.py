@@ -144,11 +144,6 @@ def add_backends(result: LoadBalancerResult, region: str, raw: list[dict[str, An
         finding = Finding("LB_BACKENDS_UNHEALTHY", Severity.ERROR, hop, message, (health_evidence,), check)
         result.findings.append(finding)
         result.dead_end = result.dead_end or f"every backend of {group} is unhealthy"
-    elif abnormal:
-        names = ", ".join(f"{b.server_ip}:{b.port}" for b in abnormal)
-        message = f"Backend {names} of {group} fails its health check; the others take its share."
-        finding = Finding("LB_BACKEND_UNHEALTHY", Severity.WARNING, hop, message, (health_evidence,), check)
-        result.findings.append(finding)
 
 
 def check_node_ports(sources: Sources, result: LoadBalancerResult, raw: list[dict[str, Any]]) -> None:
