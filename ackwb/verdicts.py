@@ -157,3 +157,14 @@ def on_route(hops: dict[str, Hop], edges: Sequence[Edge], path: Path = Path.REQU
             behind.add(hop_id)
             todo.extend(back.get(hop_id, ()))
     return forward & behind
+
+
+def passes(hops: dict[str, Hop], edges: Sequence[Edge], group: set[str], path: Path = Path.REQUEST) -> bool:
+    """Whether a request that reaches ``group`` (a column of a map: a load balancer and its
+    listeners, the backends, nodes and controllers) gets out of it: some passable hop of the
+    group, reached by passable hops, leads on to a hop outside it, or is where the path ends."""
+    seen = reached(hops, edges, path, PASSABLE)
+    passable = {h for h in group if h in seen and h in hops and hops[h].verdict in PASSABLE}
+    if any(e.path is path and e.src in passable and e.dst not in group for e in edges):
+        return True
+    return any(hops[h].kind in TERMINAL_KINDS[path] for h in passable)

@@ -191,7 +191,8 @@ def big_map(tmp_path_factory: pytest.TempPathFactory) -> ClusterMap:
 
 def test_generated_world_maps_fifty_domains_in_their_namespaces(big_map: ClusterMap) -> None:
     assert len(big_map.traces) == 50
-    assert all(t.verdict is Verdict.OK for t in big_map.traces), "the generated world is healthy"
+    healthy = (Verdict.OK, Verdict.DEPENDS)  # private-lb admits its whitelist only: "depends"
+    assert all(t.verdict in healthy for t in big_map.traces), "the generated world is healthy"
     dot = big_map.dot
     domains = [n for n in node_ids(dot) if n.startswith("dns:")]
     assert len(domains) == 50

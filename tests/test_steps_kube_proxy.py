@@ -27,7 +27,7 @@ from ackwb.sources import Sources, commands
 from ackwb.sources.live_ssh import LiveNodes
 from ackwb.sources.recording import recording, world_meta
 from ackwb.sources.world import load_demo_world
-from ackwb.steps.kube_proxy import KubeProxyResult
+from ackwb.steps.kube_proxy import KubeProxyResult, NodeRules
 from ackwb.trace import dead_end, run_trace
 
 SCENARIO = "iptables-stale-dnat"
@@ -43,6 +43,16 @@ def kube_proxy_of(trace: Trace) -> KubeProxyResult:
     step = trace.step("kube_proxy")
     assert isinstance(step, KubeProxyResult)
     return step
+
+
+def on_node(kp: KubeProxyResult) -> NodeRules:
+    """What kube-proxy does on the node these tests change (one of the controllers' nodes)."""
+    (found,) = [n for n in kp.read if n.node == NODE]
+    return found
+
+
+def rows_on(kp: KubeProxyResult) -> list[dict]:
+    return [r for r in kp.rows if r["node"] == NODE]
 
 
 def findings(trace: Trace, code: str) -> list:
@@ -69,17 +79,19 @@ def scenario_copy(tmp_path: Path) -> Path:
 def test_iptables_mode_rows_share_the_endpoints_and_quote_the_rules() -> None:
     trace = Workbook.demo(SCENARIO).trace(A2)  # app2's rules on the node are current
     kp = kube_proxy_of(trace)
-    assert kp.mode == "iptables" and kp.node == NODE and kp.rules is not None
-    assert sorted(r["endpoint"] for r in kp.rows) == ["10.17.10.92:8080", "10.17.10.93:8080"]
-    assert {r["mode"] for r in kp.rows} == {"iptables"} and {r["node"] for r in kp.rows} == {NODE}
-    assert [r["share"] for r in kp.rows] == ["50.0 %", "50.0 %"]
-    assert sum(percent(r["share"]) for r in kp.rows) == pytest.approx(100.0)
-    assert sum(e.share for e in kp.rules.endpoints) == pytest.approx(1.0)
-    chain = kp.rows[0]["rule"]
-    assert chain.startswith("KUBE-SVC-") and {r["rule"] for r in kp.rows} == {chain}
+    node, rows = on_node(kp), rows_on(kp)
+    assert node.mode == "iptables" and node.rules is not None
+    assert {n.node for n in kp.read} == {NODE, "cn-hangzhou.10.17.10.12"}  # both controllers' nodes
+    assert sorted(r["endpoint"] for r in rows) == ["10.17.10.92:8080", "10.17.10.93:8080"]
+    assert {r["mode"] for r in rows} == {"iptables"}
+    assert [r["share"] for r in rows] == ["50.0 %", "50.0 %"]
+    assert sum(percent(r["share"]) for r in rows) == pytest.approx(100.0)
+    assert sum(e.share for e in node.rules.endpoints) == pytest.approx(1.0)
+    chain = rows[0]["rule"]
+    assert chain.startswith("KUBE-SVC-") and {r["rule"] for r in rows} == {chain}
     saved = (Path(str(demo_world_root(SCENARIO))) / "nodes" / NODE_IP / "iptables-save.txt").read_text()
     lines = saved.split("\n")
-    for row in kp.rows:  # the row's line is the endpoint's DNAT rule
+    for row in rows:  # the row's line is the endpoint's DNAT rule
         assert lines[row["line"] - 1].endswith(f"-j DNAT --to-destination {row['endpoint']}")
     quoted = [e for e in kp.evidence if e.source == f"node {NODE_IP}: iptables-save -t nat"]
     assert quoted and all(lines[int(e.locator.removeprefix("line ")) - 1] == e.excerpt for e in quoted)
@@ -103,11 +115,12 @@ def test_a_stale_dnat_rule_is_quoted_as_evidence() -> None:
     assert any(e.source == "kube:endpointslices" and e.excerpt == "10.17.10.91:8080" for e in stale.evidence)
     assert stale.check.startswith("iptables-save -t nat")
     kp = kube_proxy_of(trace)
-    assert [(r["endpoint"], r["share"]) for r in kp.rows] == [("10.17.10.90:8080", "100.0 %")]
+    assert [(r["endpoint"], r["share"]) for r in rows_on(kp)] == [("10.17.10.90:8080", "100.0 %")]
     assert next(h for h in trace.hops if h.id == HOP).verdict is Verdict.BLOCKED
-    # app1's request goes from nginx to the Pod IP: only a client inside the cluster meets the rule
-    assert trace.verdict_of(Journey.IN_CLUSTER) is Verdict.BLOCKED
+    # app1's request goes from nginx to the Pod IP, and the other controller's node is current:
+    # the stale node is a blocked branch, listed, never the verdict
     assert trace.verdict is Verdict.OK and dead_end(trace) == ""
+    assert [h.id for h, _ in trace.blocked_branches] == [HOP]
 
 
 def test_iptables_without_the_clusterip_rule_is_a_missing_vip(scenario_copy: Path) -> None:
@@ -122,7 +135,7 @@ def test_iptables_without_the_clusterip_rule_is_a_missing_vip(scenario_copy: Pat
     assert missing.evidence[0].source == f"node {NODE_IP}: iptables-save -t nat"
     assert f"{APP1_VIP}:8080" in missing.evidence[0].locator
     assert next(h for h in trace.hops if h.id == HOP).label == f"iptables: no {APP1_VIP}:8080\non {NODE}"
-    assert trace.verdict_of(Journey.IN_CLUSTER) is Verdict.BLOCKED and trace.verdict is Verdict.OK
+    assert trace.verdict is Verdict.OK and [h.id for h, _ in trace.blocked_branches] == [HOP]
 
 
 def test_iptables_for_a_service_without_endpoints_is_not_kube_proxys_fault(scenario_copy: Path) -> None:
@@ -139,8 +152,9 @@ def test_iptables_for_a_service_without_endpoints_is_not_kube_proxys_fault(scena
     kp = kube_proxy_of(trace)
     (info,) = findings(trace, "KUBE_PROXY_NO_ENDPOINTS")
     assert info.severity is Severity.INFO and "filter table" in info.message
-    assert not findings(trace, "KUBE_PROXY_VIP_MISSING") and not findings(trace, "KUBE_PROXY_STALE_RULES")
-    assert kp.dead_end == "" and kp.rows == []
+    assert not findings(trace, "KUBE_PROXY_VIP_MISSING")
+    assert not [f for f in findings(trace, "KUBE_PROXY_STALE_RULES") if f.hop == HOP]  # the other node's is
+    assert rows_on(kp) == []
     assert next(h for h in trace.hops if h.id == HOP).verdict is Verdict.BLOCKED
 
 
@@ -175,13 +189,13 @@ def test_nftables_mode_matches_the_ready_endpoints(tmp_path: Path) -> None:
     ready = {"10.180.0.2": ("10.17.10.92", 8080), "10.180.1.2": ("10.17.10.93", 8080)}
     trace = Workbook.from_world(nft_world(tmp_path, APP2_VIP, 8080, ready)).trace(A2)
     kp = kube_proxy_of(trace)
-    assert kp.mode == "nftables"
-    assert [(r["endpoint"], r["share"], r["line"]) for r in kp.rows] == [
+    assert on_node(kp).mode == "nftables"
+    assert [(r["endpoint"], r["share"], r["line"]) for r in rows_on(kp)] == [
         ("10.17.10.92:8080", "50.0 %", ""),
         ("10.17.10.93:8080", "50.0 %", ""),
     ]
-    assert {r["rule"] for r in kp.rows} == {NFT_SVC2}
-    assert sum(percent(r["share"]) for r in kp.rows) == pytest.approx(100.0)
+    assert {r["rule"] for r in rows_on(kp)} == {NFT_SVC2}
+    assert sum(percent(r["share"]) for r in rows_on(kp)) == pytest.approx(100.0)
     hop = next(h for h in trace.hops if h.id == HOP)
     assert hop.kind == "nftables" and hop.label == f"nftables {NFT_SVC2}\non {NODE}"
     assert hop.verdict is Verdict.OK and not findings(trace, "KUBE_PROXY_STALE_RULES")
@@ -207,15 +221,16 @@ def test_nftables_dnat_to_other_addresses_is_stale(tmp_path: Path) -> None:
     assert stale.message.startswith(sends)
     assert '{"dnat": {"addr": "10.180.0.2", "port": 80}}' in [e.excerpt for e in stale.evidence]
     assert stale.check.startswith("nft list map ip kube-proxy service-ips")
-    assert trace.verdict is Verdict.BLOCKED
+    assert trace.verdict is Verdict.OK  # through the other controller's node (ipvs, current)
+    assert [h.id for h, _ in trace.blocked_branches] == [HOP]
 
 
 def test_nftables_without_the_clusterip_is_a_missing_vip(tmp_path: Path) -> None:
     trace = Workbook.from_world(nft_world(tmp_path, "192.0.2.1", 80)).trace(A1)
     (missing,) = findings(trace, "KUBE_PROXY_VIP_MISSING")
     assert missing.evidence[0].source == f"node {NODE_IP}: nft -j list table ip kube-proxy"
-    assert kube_proxy_of(trace).rows == [] and trace.verdict_of(Journey.IN_CLUSTER) is Verdict.BLOCKED
-    assert trace.verdict is Verdict.OK  # app1's request does not use the ClusterIP
+    assert rows_on(kube_proxy_of(trace)) == [] and trace.verdict is Verdict.OK
+    assert [h.id for h, _ in trace.blocked_branches] == [HOP]
 
 
 def test_nftables_rejecting_a_service_with_ready_endpoints_is_stale(tmp_path: Path) -> None:

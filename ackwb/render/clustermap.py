@@ -30,7 +30,7 @@ from ackwb.render.dot import (
     quote_id,
     unquote_id,
 )
-from ackwb.verdicts import on_route
+from ackwb.verdicts import passes
 
 if TYPE_CHECKING:
     import pandas
@@ -151,12 +151,12 @@ class ClusterMap:
 def column_verdicts(trace: Trace) -> dict[str, Verdict]:
     """The verdict each column's hops give it (pods: per Pod hop id), as the trace settled them.
 
-    A column takes the best verdict among its hops on the way to a Pod when one of them lets the
-    request pass (one healthy backend of two is enough), else the worst of its hops: the box
-    where the request stops is blocked, the boxes behind it are not reached.
+    A column the request gets through is ok (one healthy backend of two is enough; "depends on
+    the client" when a hop of it depends on the client's address); one it does not get out of
+    takes the worst verdict of its hops: the box where the request stops is blocked, the boxes
+    behind it are not reached.
     """
     hops = {hop.id: hop for hop in trace.hops}
-    route = on_route(hops, trace.edges)
     found: dict[str, list[Hop]] = {}
     for hop in hops.values():
         column = COLUMN_OF_LAYER.get(layer_of(hop))
@@ -164,12 +164,11 @@ def column_verdicts(trace: Trace) -> dict[str, Verdict]:
             found.setdefault(hop.id if column == "pod" else column, []).append(hop)
     verdicts = {}
     for key, members in found.items():
-        passing = [h.verdict for h in members if h.id in route and h.verdict in (Verdict.OK, Verdict.DEPENDS)]
-        verdicts[key] = (
-            min(passing, key=VERDICT_RANK.__getitem__)
-            if passing
-            else worst_verdict(h.verdict for h in members)
-        )
+        if passes(hops, trace.edges, {h.id for h in members}):
+            depends = any(h.verdict is Verdict.DEPENDS for h in members)
+            verdicts[key] = Verdict.DEPENDS if depends else Verdict.OK
+        else:
+            verdicts[key] = worst_verdict(h.verdict for h in members)
     if trace.domain and "dns" not in verdicts:
         verdicts["dns"] = Verdict.UNKNOWN
     return verdicts

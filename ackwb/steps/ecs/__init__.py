@@ -57,7 +57,7 @@ def ecs(sources: Sources, lb: LoadBalancerResult, cluster: Cluster | None = None
         if not context.carries(backend):
             _why_unhealthy(context, branch)
     if not any(b.carries and any(c.ready for c in b.controllers) for b in result.branches):
-        result.dead_end = lb.dead_end or result.dead_end or _nothing_serves(result)
+        result.dead_end = lb.dead_end or result.dead_end or _nothing_serves(result, seen)
     settle_verdicts(result)
     return result
 
@@ -152,7 +152,9 @@ def _why_unhealthy(context: Context, branch: Branch) -> None:
         )
 
 
-def _nothing_serves(result: NodeResult) -> str:
+def _nothing_serves(result: NodeResult, seen: Seen) -> str:
+    if seen.controllers_error is not None:
+        return "could not read the ingress controller Pods"
     if not result.branches:
         return "the load balancer has no backend to follow"
     if not any(b.carries for b in result.branches):

@@ -13,7 +13,15 @@ from typing import Any
 from ackwb.model import Edge, Evidence, Finding, Hop, Packet, Severity, Verdict
 from ackwb.sources import Sources
 from ackwb.steps.cluster import Cluster
-from ackwb.steps.common import cloud_evidence, condition, details, dig, is_ready, kube_evidence
+from ackwb.steps.common import (
+    cloud_evidence,
+    condition,
+    details,
+    dig,
+    is_ready,
+    kube_evidence,
+    source_finding,
+)
 from ackwb.steps.ecs.reads import Seen, node_of
 from ackwb.steps.ecs.result import ControllerPod, Node, NodeResult
 from ackwb.steps.slb.checks import backend_verdict
@@ -121,6 +129,24 @@ class Context:
                 )
             )
         result.edges.append(Edge(src, pod.hop_id, label))
+
+    def controllers_unseen(self, src: str, where: str, label: str) -> bool:
+        """When the controller Pods could not be listed: an unknown controller hop behind ``src``
+        (once per place, the finding once per trace); True when that is the case."""
+        error = self.seen.controllers_error
+        if error is None:
+            return False
+        namespace = self.sources.settings.ingress_namespace
+        unseen = f"controller:{namespace}/?@{where}"
+        result = self.result
+        if all(h.id != unseen for h in result.hops):
+            result.hops.append(Hop(unseen, "controller", "ingress-nginx\n?", verdict=Verdict.UNKNOWN))
+            if not any(
+                f.code.startswith("SOURCE_") and f.hop.startswith("controller:") for f in result.findings
+            ):
+                result.findings.append(source_finding(error, unseen, "the ingress controller Pods"))
+        result.edges.append(Edge(src, unseen, label))
+        return True
 
     def eni_evidence(self, backend: Backend) -> Evidence | None:
         eni = self.seen.enis.get(backend.server_id) or self.seen.enis_by_ip.get(backend.server_ip)

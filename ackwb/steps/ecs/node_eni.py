@@ -18,6 +18,8 @@ def follow(context: Context, backend: Backend) -> Branch:
         return not_a_node(context, backend, "node-eni")
     arriving = context.lb.to_backend(backend)
     node = context.draw_node(obj, backend, f"ENI {backend.server_id}", arriving)
+    if context.controllers_unseen(node.hop_id, node.name, f":{backend.port}"):
+        return Branch(backend, "node-eni", node, (), carries=context.carries(backend))
     on_host = [
         context.controller(p)
         for p in context.seen.controllers

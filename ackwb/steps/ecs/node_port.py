@@ -53,6 +53,9 @@ def follow(context: Context, backend: Backend) -> Branch:
         return Branch(backend, "nodeport", node, (), carries=True, why="its NodePort rule could not be read")
     forwarding = [t for t in targets if t.forwarding]
     masquerade = not local
+    if forwarding and context.controllers_unseen(hop_id, node.name, "DNAT"):
+        _draw(context, hop_id, node, backend, rule, Verdict.OK, arriving, None, "")
+        return Branch(backend, "nodeport", node, (), carries=True, masquerade=masquerade)
     src = f"{node.internal_ip}:*" if masquerade else arriving.src
     leaves = Packet(src, ", ".join(t.hostport for t in forwarding) or "nothing")
     rewrite = (

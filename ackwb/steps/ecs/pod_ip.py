@@ -13,6 +13,8 @@ from ackwb.steps.slb.records import Backend
 
 def follow(context: Context, backend: Backend) -> Branch:
     arriving = context.lb.to_backend(backend)
+    if context.controllers_unseen(backend.hop_id, backend.server_ip, f"Pod IP {backend.server_ip}"):
+        return Branch(backend, "pod", None, (), carries=context.carries(backend))
     pods = [context.controller(p) for p in context.controllers_at(backend.server_ip)]
     evidence = context.eni_evidence(backend)
     if evidence is not None:

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ackwb.errors import SourceError
 from ackwb.sources import Sources
 from ackwb.steps.common import attempt, cloud_items, dig, unwrap
 from ackwb.steps.enis import enis_holding
@@ -33,6 +34,7 @@ class Seen:
     instances: dict[str, Obj] = field(default_factory=dict)  # instance ID → instance
     nodes: list[Obj] = field(default_factory=list)
     controllers: list[Obj] = field(default_factory=list)  # the ingress controller Pods
+    controllers_error: SourceError | None = None  # why they could not be listed
     service: Obj | None = None  # the Service that owns the load balancer
     slices: list[Obj] = field(default_factory=list)  # its EndpointSlices
 
@@ -52,7 +54,10 @@ def read_all(sources: Sources, lb_id: str, backends: list[Backend]) -> Seen:
         ]
     )
     seen = Seen(enis=enis, enis_by_ip=by_ip)
-    seen.controllers = [] if isinstance(controllers, Exception) else unwrap(controllers)
+    if isinstance(controllers, SourceError):
+        seen.controllers_error = controllers
+    else:
+        seen.controllers = unwrap(controllers)
     services = [] if isinstance(owner, Exception) else unwrap(owner)
     seen.service = services[0] if services else None
     instance_ids = {b.server_id for b in backends if b.type == "ecs"}
