@@ -516,7 +516,7 @@ def _content(
             ""
             if any(line for _, _, line in limits)
             else (
-                " No grpc_*_timeout line is rendered (before v1.10), so nginx's 60s defaults apply: the "
+                " No grpc_*_timeout line is rendered (before v1.11), so nginx's 60s defaults apply: the "
                 "proxy-*-timeout annotations do not reach grpc_pass."
             )
         )
