@@ -10,6 +10,7 @@ notes with their first evidence line.
 from __future__ import annotations
 
 import json
+import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,12 @@ from test_parse_support import EXAMPLES, rounded
 from ackwb.errors import AckwbError, InputError
 from ackwb.parse.backends import parse_backends
 from ackwb.parse.nginx_access import ClientAddress
-from ackwb.parse.nginx_directives import HttpSettings, ServerDirectives, read_http_settings, read_server_directives
+from ackwb.parse.nginx_directives import (
+    HttpSettings,
+    ServerDirectives,
+    read_http_settings,
+    read_server_directives,
+)
 from ackwb.parse.nginx_index import index_nginx_conf
 from ackwb.steps.nginx_request import NginxOutcome, NginxRequest, evaluate_request, normalize_uri
 
@@ -48,7 +54,9 @@ def server(stem: str, host: str) -> ServerDirectives:
 def run(stem: str, case: dict[str, Any], backends: bool = True) -> NginxOutcome:
     conf, expected = world(stem)
     r = case["request"]
-    client = ClientAddress(r["client"], "the client (its IP is kept)") if r["client"] else ClientAddress(None, "?")
+    client = (
+        ClientAddress(r["client"], "the client (its IP is kept)") if r["client"] else ClientAddress(None, "?")
+    )
     request = NginxRequest(
         host=r["host"], path=r["path"], scheme=r["scheme"], port=443 if r["scheme"] == "https" else 80,
         headers=r["headers"], client=client, certificate=r["certificate"],
@@ -104,7 +112,9 @@ def test_request_outcome(stem: str, case: dict[str, Any]) -> None:
 
 def test_answers_name_their_status_and_target_in_the_sentence() -> None:
     case = next(c for c in world("v1_12")[1]["requests"] if c["name"] == "ssl-redirect-over-http")
-    assert run("v1_12", case).sentence.startswith("answered by nginx: 308 → https://shop.qas.abc.com/api/v1?page=2")
+    assert run("v1_12", case).sentence.startswith(
+        "answered by nginx: 308 → https://shop.qas.abc.com/api/v1?page=2"
+    )
     denied = next(c for c in world("v1_12")[1]["requests"] if c["name"] == "denied-by-whitelist")
     sentence = run("v1_12", denied).sentence
     assert "203.0.113.9" in sentence and "deny all;" in sentence and "192.0.2.0/24, 198.51.100.7" in sentence
@@ -179,9 +189,12 @@ _clients = st.sampled_from([None, "192.0.2.7", "203.0.113.9", "::ffff:192.0.2.1"
 @settings(max_examples=EXAMPLES, deadline=None)
 @given(
     st.sampled_from(GENERATIONS), st.sampled_from(["shop.qas.abc.com", "rw.qas.abc.com"]), _paths,
-    st.sampled_from(["http", "https"]), _headers, _clients, st.sampled_from([True, False, None]), st.booleans(),
+    st.sampled_from(["http", "https"]), _headers, _clients, st.sampled_from([True, False, None]),
+    st.booleans(),
 )  # fmt: skip
-def test_evaluator_raises_only_ackwb_errors(stem, host, path, scheme, headers, client, certificate, backends) -> None:
+def test_evaluator_raises_only_ackwb_errors(
+    stem, host, path, scheme, headers, client, certificate, backends
+) -> None:
     case = {"request": {"host": host, "path": path, "scheme": scheme, "client": client, "headers": headers,
                         "certificate": certificate}}  # fmt: skip
     try:
@@ -191,3 +204,85 @@ def test_evaluator_raises_only_ackwb_errors(stem, host, path, scheme, headers, c
     assert outcome.kind in ("answered", "proxied", "depends")
     assert (outcome.status is not None) == (outcome.kind == "answered")
     assert outcome.sentence
+
+
+_ANNOTATIONS = {
+    "whitelist-source-range": ["192.0.2.0/24", "10.0.0.0/8,2001:db8::/32", "not-a-cidr"],
+    "denylist-source-range": ["203.0.113.0/24"],
+    "permanent-redirect": ["https://x.example/", "/relative"],
+    "temporal-redirect": ["https://y.example/$request_uri"],
+    "rewrite-target": ["/$2", "/$1/$9", "https://z.example/$1", "/new?a=1", "/x?"],
+    "app-root": ["/app"],
+    "auth-type": ["basic"],
+    "auth-url": ["http://auth.example/check"],
+    "satisfy": ["any", "all"],
+    "limit-rps": ["5"],
+    "limit-connections": ["2"],
+    "backend-protocol": ["GRPC", "GRPCS", "HTTPS", "AUTO_HTTP", "FCGI"],
+    "upstream-vhost": ["vhost.example", "$host"],
+    "ssl-redirect": ["true", "false"],
+    "force-ssl-redirect": ["true"],
+    "custom-http-errors": ["404,503"],
+    "configuration-snippet": ["if ($uri ~ (unclosed) { return 418; }", "return 200 ok;", "break;"],
+    "server-snippet": ["rewrite ^/loop(.*)$ /loop$1 last;", "if (-f $request_filename) { return 403; }"],
+    "denied": ["invalid annotation"],
+}
+_annotation_sets = st.dictionaries(
+    st.sampled_from(sorted(_ANNOTATIONS)), st.sampled_from([0, 1, 2, 3, 4]), max_size=4
+).map(lambda chosen: tuple((k, _ANNOTATIONS[k][i % len(_ANNOTATIONS[k])]) for k, i in chosen.items()))
+_ingress_paths = st.lists(
+    st.tuples(
+        st.sampled_from(["/", "/a", "/a/b", "/loop", "/something(/|$)(.*)", "/(?<id>[0-9]+)", "/x["]),
+        st.sampled_from(["Prefix", "Exact", "ImplementationSpecific"]),
+        _annotation_sets,
+    ),
+    min_size=1,
+    max_size=4,
+    unique_by=lambda p: (p[0], p[1]),
+)
+
+
+@cache
+def _generator() -> tuple[Any, Any, Any]:
+    """The fixture generator (tools/ is in a checkout, not in the installed package)."""
+    root = str(FIXTURES.parents[2])
+    sys.path.insert(0, root)
+    try:
+        from tools.fixtures.ingress_nginx import Host, IngressPath, render_conf
+    finally:
+        sys.path.remove(root)
+    return Host, IngressPath, render_conf
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(
+    _ingress_paths, st.booleans(), st.booleans(), st.sampled_from(["v1.10", "v1.11", "v1.12", "v1.15"]),
+    _paths, st.sampled_from(["http", "https"]), _headers, _clients, st.sampled_from([True, False, None]),
+)  # fmt: skip
+def test_evaluator_on_generated_blocks_raises_only_ackwb_errors(
+    paths, regex, tls, generation, path, scheme, headers, client, certificate
+) -> None:
+    """Server blocks from the fixture generator, with random annotations, paths and requests."""
+    Host, IngressPath, render_conf = _generator()  # noqa: N806
+    host = Host(
+        "gen.example.com",
+        tuple(
+            IngressPath(p, t, "ns", f"ing{i}", f"svc{i}", "80", ann) for i, (p, t, ann) in enumerate(paths)
+        ),
+        tls=tls,
+        regex=regex,
+    )
+    conf = render_conf([host], generation)
+    request = NginxRequest("gen.example.com", path, scheme, headers=headers, certificate=certificate,
+                           client=ClientAddress(client, "given"))  # fmt: skip
+    try:
+        found = index_nginx_conf(conf).server("gen.example.com")
+        assert found is not None
+        block = read_server_directives(
+            conf[found.start : found.end], "gen.example.com", first_line=found.line
+        )
+        outcome = evaluate_request(block, request, read_http_settings(conf), None)
+    except AckwbError:
+        return
+    assert outcome.kind in ("answered", "proxied", "depends")
+    assert (outcome.status is not None) == (outcome.kind == "answered")

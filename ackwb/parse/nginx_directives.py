@@ -330,7 +330,7 @@ def read_http_settings(text: str, source: str = "nginx.conf") -> HttpSettings:
         real_ip_recursive=recursive is not None and recursive.args == ("on",),
         limit_req_status=last("limit_req_status"),
         limit_conn_status=last("limit_conn_status"),
-        zones=tuple(found.get("limit_req_zone", ()) + found.get("limit_conn_zone", ())),
+        zones=tuple(found.get("limit_req_zone", []) + found.get("limit_conn_zone", [])),
         access=tuple(sorted(found.get("deny", []) + found.get("allow", []), key=lambda d: d.line)),
         error_pages=tuple(found.get("error_page", ())),
         intercept_errors=last("proxy_intercept_errors"),
