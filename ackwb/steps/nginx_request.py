@@ -18,10 +18,7 @@ each with its evidence line. Pure: the ingress step reads the config and backend
 
 from __future__ import annotations
 
-import posixpath
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from urllib.parse import unquote
+from collections.abc import Sequence
 
 from ackwb.errors import InputError
 from ackwb.model import Evidence, Severity
@@ -30,63 +27,23 @@ from ackwb.parse.canary import route_request
 from ackwb.parse.nginx_access import ClientAddress, decide_access, effective_rules
 from ackwb.parse.nginx_conf import Location, match_location
 from ackwb.parse.nginx_directives import Directive, HttpSettings, LocationDirectives, ServerDirectives
+from ackwb.parse.nginx_lua import balancer_miss, ssl_redirect
+from ackwb.parse.nginx_outcome import (
+    CanaryChoice,
+    NginxNote,
+    NginxOutcome,
+    NginxRequest,
+    UpstreamRequest,
+    normalize_uri,
+)
 from ackwb.parse.nginx_rewrite import REDIRECT_CODES, Answer, RequestState, pcre, run_rewrite_module
 from ackwb.parse.nginx_upstream import host_header, pass_target, rate_limits, timeouts
 
+__all__ = [
+    "CanaryChoice", "ClientAddress", "NginxNote", "NginxOutcome", "NginxRequest", "UpstreamRequest",
+    "evaluate_request", "normalize_uri",
+]  # fmt: skip
 MAX_CYCLES = 10  # nginx stops "rewrite … last" loops after 10 rounds with a 500
-
-
-@dataclass(frozen=True)
-class NginxRequest:
-    host: str  # the Host header as the client sends it
-    path: str = "/"  # path and query string
-    scheme: str = "http"  # http or https, as nginx receives it
-    port: int = 80
-    method: str = "GET"
-    headers: Mapping[str, str] = field(default_factory=dict)
-    client: ClientAddress = ClientAddress(None, "no client address was given")
-    certificate: bool | None = None  # does the controller hold a certificate for the host (Ingress tls)?
-
-
-@dataclass(frozen=True)
-class NginxNote:
-    code: str
-    severity: Severity
-    message: str
-    evidence: tuple[Evidence, ...] = ()
-
-
-@dataclass(frozen=True)
-class CanaryChoice:
-    backend: str
-    canary: bool
-    share: float  # 1.0 when the header or cookie decides
-    reason: str
-
-
-@dataclass(frozen=True)
-class UpstreamRequest:
-    upstream_name: str  # $proxy_upstream_name, the dynamic backend's name
-    path: str  # the URI (and query) the upstream receives
-    host_header: str
-    protocol: str  # http, https, grpc, grpcs, fastcgi
-    pass_directive: str  # proxy_pass, grpc_pass, fastcgi_pass
-    timeouts: tuple[tuple[str, str], ...]  # (connect|send|read, "60s")
-    targets: tuple[CanaryChoice, ...] = ()  # empty when no backends were given
-
-
-@dataclass(frozen=True)
-class NginxOutcome:
-    kind: str  # answered, proxied or depends
-    status: int | None  # the status nginx answers with (None when proxied or undecided)
-    redirect_to: str | None
-    code: str  # the finding code of what decided ("" for a plain proxy)
-    decided_by: Evidence | None
-    sentence: str
-    upstream: UpstreamRequest | None  # the request the upstream gets (also when it depends)
-    notes: tuple[NginxNote, ...]
-    location: Location | None
-    client: ClientAddress
 
 
 class _Run:
@@ -102,23 +59,6 @@ class _Run:
 
     def note(self, code: str, severity: Severity, message: str, *lines: Directive | None) -> None:
         self.notes.append(NginxNote(code, severity, message, self.evidence(*lines)))
-
-
-def normalize_uri(path: str) -> str | None:
-    """``$uri`` as nginx computes it: decoded, slashes merged, dot segments resolved; None
-    when ``..`` climbs above the root (nginx answers 400)."""
-    decoded = unquote(path)
-    merged = "/" + "/".join(p for p in decoded.split("/") if p)
-    if decoded.endswith("/") and merged != "/":
-        merged += "/"
-    parts = [p for p in decoded.split("/") if p]
-    depth = 0
-    for part in parts:
-        depth += -1 if part == ".." else 0 if part == "." else 1
-        if depth < 0:
-            return None
-    resolved = posixpath.normpath(merged)
-    return resolved + ("/" if merged.endswith("/") and resolved != "/" else "")
 
 
 def _answered(run: _Run, answer: Answer, code: str, sentence: str, location: Location | None) -> NginxOutcome:
@@ -312,73 +252,45 @@ def _location_answer(
     )
 
 
-def _settings(directives: LocationDirectives) -> dict[str, Directive]:
-    return {d.name: d for d in directives.ssl_settings}
-
-
 def _ssl_redirect(
     run: _Run, directives: LocationDirectives, location: Location, http: HttpSettings
 ) -> NginxOutcome | None:
     """The Lua rewrite (``lua_ingress.rewrite``): ssl-redirect / force-ssl-redirect."""
-    request, settings = run.request, _settings(directives)
-
-    def on(name: str) -> bool:
-        return name in settings and settings[name].args == ("true",)
-
-    if on("force_no_ssl_redirect") or request.scheme != "http":
+    r = run.request
+    found = ssl_redirect(directives, r.scheme, r.host, r.path, r.certificate, http.redirect_code)
+    if found is None:
         return None
-    uri = (
-        request.path if on("preserve_trailing_slash") or not request.path.endswith("/") else request.path[:-1]
-    )
-    host = RequestState("http", request.host, "/", "").host
-    port = ":443" if on("use_port_in_redirects") else ""
-    target = f"https://{host}{port}{uri}"
-    code = http.redirect_code
-    if on("force_ssl_redirect"):
-        answer = Answer(code, target, None, settings["force_ssl_redirect"])
-        sentence = f"answered by nginx: {code} → {target} (force-ssl-redirect: http is always sent to https)"
-        return _answered(run, answer, "NGINX_SSL_REDIRECT", sentence, location)
-    if not on("ssl_redirect"):
-        return None
-    line = settings["ssl_redirect"]
-    if request.certificate is None:
+    if not found.certain:
+        host = RequestState("http", r.host, "/", "").host
         run.pending.append(
             (
                 "NGINX_SSL_REDIRECT",
-                f"ssl-redirect is on: nginx answers {code} → {target} if the controller holds a "
-                f"certificate for {host} (an Ingress tls entry), which was not read.",
-                line,
+                f"ssl-redirect is on: nginx answers {found.status} → {found.target} if the controller "
+                f"holds a certificate for {host} (an Ingress tls entry), which was not read.",
+                found.line,
             )
         )
         return None
-    if request.certificate:
-        answer = Answer(code, target, None, line)
-        sentence = (
-            f"answered by nginx: {code} → {target} (ssl-redirect: the host has a certificate and the "
-            "request came over http)"
-        )
-        return _answered(run, answer, "NGINX_SSL_REDIRECT", sentence, location)
-    return None
+    why = (
+        "force-ssl-redirect: http is always sent to https"
+        if found.forced
+        else "ssl-redirect: the host has a certificate and the request came over http"
+    )
+    answer = Answer(found.status, found.target, None, found.line)
+    sentence = f"answered by nginx: {found.status} → {found.target} ({why})"
+    return _answered(run, answer, "NGINX_SSL_REDIRECT", sentence, location)
 
 
 def _balancer_503(
     run: _Run, directives: LocationDirectives, location: Location, backends: Sequence[Backend]
 ) -> NginxOutcome | None:
-    name = location.upstream_name
-    if (
-        not name
-        or directives.pass_directive is None
-        or "upstream_balancer" not in directives.pass_directive.raw
-    ):
+    miss = balancer_miss(directives, location, backends)
+    if miss is None:
         return None
-    backend = find_backend(backends, name)
-    if backend is not None and backend.endpoints:
-        return None
-    code = "INGRESS_BACKEND_MISSING" if backend is None else "INGRESS_BACKEND_NO_ENDPOINTS"
-    why = "is not in the dynamic backends" if backend is None else "has no endpoints"
-    line = directives.balancer_rewrite or directives.pass_directive
-    sentence = f"answered by nginx: 503 (the Lua balancer's rewrite: backend {name} {why})"
-    return _finish(run, "answered", 503, None, code, line, sentence, None, location)
+    sentence = (
+        f"answered by nginx: 503 (the Lua balancer's rewrite: backend {location.upstream_name} {miss.why})"
+    )
+    return _finish(run, "answered", 503, None, miss.code, miss.line, sentence, None, location)
 
 
 def _after_rewrite_module(
