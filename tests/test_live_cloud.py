@@ -163,7 +163,8 @@ def test_nlb_goes_out_through_its_sdk_client_as_rpc_with_plain_arrays(peer: Open
     cloud = live(peer)
     nlb_calls = [(a, p) for product, a, p in STEP_CALLS if product == "nlb"]
     assert {a for a, _ in nlb_calls} == {
-        "ListLoadBalancers", "ListListeners", "ListServerGroupServers", "GetListenerHealthStatus", "ListServerGroups"
+        "ListLoadBalancers", "ListListeners", "ListServerGroupServers", "GetListenerHealthStatus",
+        "ListServerGroups",
     }  # fmt: skip
     listeners = cloud.call("nlb", "ListListeners", {"LoadBalancerIds": ["nlb-x", "nlb-y"], "MaxResults": 1})
     assert listeners["Listeners"] == [] and listeners["NextToken"] == ""

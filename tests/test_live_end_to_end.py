@@ -78,7 +78,8 @@ def test_nothing_but_reads_reached_any_peer(lab: Lab) -> None:
     )
     nlb = {r.action for r in lab.cloud.requests if (r.product, r.version) == ("nlb", "2022-04-30")}
     assert nlb == {
-        "ListLoadBalancers", "ListListeners", "ListServerGroupServers", "GetListenerHealthStatus", "ListServerGroups"
+        "ListLoadBalancers", "ListListeners", "ListServerGroupServers", "GetListenerHealthStatus",
+        "ListServerGroups",
     }
     node_commands = [entry["command"] for entry in lab.ssh.node.commands()]
     allowed = {

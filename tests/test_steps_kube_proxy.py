@@ -21,7 +21,6 @@ from peers.sshd import SshLab, ssh_lab
 
 from ackwb import Workbook
 from ackwb.demo import demo_world_root
-from ackwb.model import Path as Journey
 from ackwb.model import Severity, Trace, Verdict
 from ackwb.sources import Sources, commands
 from ackwb.sources.live_ssh import LiveNodes
