@@ -55,11 +55,21 @@ class Finding:
 
 @dataclass(frozen=True)
 class Client:
-    """Who sends the request. ``ip=None`` means an unspecified internet client."""
+    """Who sends the request. ``ip=None`` means an unspecified internet client.
+
+    ``scheme`` is the client's (https on port 443 unless said otherwise); ``headers`` are the
+    request headers that can change nginx's answer (a canary header, an auth header's presence).
+    """
 
     ip: str | None = None
     port: int = 80
     path: str = "/"
+    scheme: str = ""  # "" → from the port
+    headers: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def url_scheme(self) -> str:
+        return self.scheme or ("https" if self.port == 443 else "http")
 
 
 class Presenter(Protocol):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ipaddress
 import sys
 import zipfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path as FilePath
 from typing import TYPE_CHECKING, Any
 
@@ -95,9 +96,15 @@ class Workbook:
         return steps.dns(self.sources, domain)
 
     def slb(
-        self, dns: steps.DnsResult, client_ip: str | None = None, port: int = 80
+        self,
+        dns: steps.DnsResult,
+        client_ip: str | None = None,
+        port: int = 80,
+        scheme: str = "",
+        headers: Mapping[str, str] | Sequence[str] | None = None,
     ) -> steps.LoadBalancerResult:
-        return steps.slb(self.sources, _expect(dns, steps.DnsResult, "dns"), make_client(client_ip, port))
+        client = make_client(client_ip, port, "/", scheme, headers)
+        return steps.slb(self.sources, _expect(dns, steps.DnsResult, "dns"), client)
 
     def ecs(self, lb: steps.LoadBalancerResult) -> steps.NodeResult:
         return steps.ecs(self.sources, _expect(lb, steps.LoadBalancerResult, "slb"), self.cluster)
@@ -117,9 +124,17 @@ class Workbook:
     def egress(self, pods: steps.PodResult) -> steps.EgressResult:
         return steps.egress(self.sources, _expect(pods, steps.PodResult, "pod"), self.cluster)
 
-    def trace(self, domain: str, client_ip: str | None = None, port: int = 80, path: str = "/") -> Trace:
+    def trace(
+        self,
+        domain: str,
+        client_ip: str | None = None,
+        port: int = 80,
+        path: str = "/",
+        scheme: str = "",
+        headers: Mapping[str, str] | Sequence[str] | None = None,
+    ) -> Trace:
         """All eight steps for one domain and client: the whole path, its diagram and findings."""
-        return run_trace(self.sources, domain, make_client(client_ip, port, path))
+        return run_trace(self.sources, domain, make_client(client_ip, port, path, scheme, headers))
 
     # --- whole-world views: scenarios, the cluster map, diffs (added for issue 5) ---
 
@@ -180,8 +195,15 @@ class Workbook:
         return f"Workbook({self.description})"
 
 
-def make_client(client_ip: str | None = None, port: int = 80, path: str = "/") -> Client:
-    """A validated client; bad values raise ``InputError`` naming the value."""
+def make_client(
+    client_ip: str | None = None,
+    port: int = 80,
+    path: str = "/",
+    scheme: str = "",
+    headers: Mapping[str, str] | Sequence[str] | None = None,
+) -> Client:
+    """A validated client; bad values raise ``InputError`` naming the value. ``headers`` is a
+    mapping or ``"Name: value"`` strings (as ``--header`` takes them)."""
     if client_ip:
         try:
             ipaddress.ip_address(client_ip)
@@ -191,7 +213,24 @@ def make_client(client_ip: str | None = None, port: int = 80, path: str = "/") -
         raise InputError(f"port {port!r} is not a TCP port (1-65535)")
     if not path.startswith("/"):
         raise InputError(f"path {path!r} must start with '/'")
-    return Client(client_ip or None, port, path)
+    if scheme not in ("", "http", "https"):
+        raise InputError(f"scheme {scheme!r} must be http or https")
+    return Client(client_ip or None, port, path, scheme, _headers(headers))
+
+
+def _headers(headers: Mapping[str, str] | Sequence[str] | None) -> tuple[tuple[str, str], ...]:
+    if not headers:
+        return ()
+    pairs = list(headers.items()) if isinstance(headers, Mapping) else []
+    for text in [] if isinstance(headers, Mapping) else headers:
+        name, colon, value = str(text).partition(":")
+        if not colon or not name.strip() or any(c in name for c in " \t\r\n"):
+            raise InputError(f"header {text!r} must read 'Name: value'")
+        pairs.append((name.strip(), value.strip()))
+    for name, value in pairs:
+        if any(c in str(value) for c in "\r\n\0"):
+            raise InputError(f"header {name!r} has a line break or NUL in its value")
+    return tuple((str(n), str(v)) for n, v in pairs)
 
 
 def _expect(result: Any, kind: type, step: str) -> Any:

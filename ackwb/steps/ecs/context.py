@@ -148,6 +148,21 @@ class Context:
         result.edges.append(Edge(src, unseen, label))
         return True
 
+    def target_port(self, node_port: int) -> int:
+        """The port a NodePort leads to on the controller Pods: the targetPort of the owning
+        Service's port with that nodePort (a name is looked up in the Pods' container ports)."""
+        ports = dig(self.seen.service or {}, "spec", "ports") or []
+        port = next((p for p in ports if p.get("nodePort") == node_port), None)
+        target = (port or {}).get("targetPort", (port or {}).get("port"))
+        if isinstance(target, int):
+            return target
+        for pod in self.seen.controllers:
+            for container in dig(pod, "spec", "containers") or []:
+                for declared in container.get("ports") or []:
+                    if declared.get("name") == target and isinstance(declared.get("containerPort"), int):
+                        return int(declared["containerPort"])
+        return 0
+
     def eni_evidence(self, backend: Backend) -> Evidence | None:
         eni = self.seen.enis.get(backend.server_id) or self.seen.enis_by_ip.get(backend.server_ip)
         if not eni:

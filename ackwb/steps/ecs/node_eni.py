@@ -29,7 +29,14 @@ def follow(context: Context, backend: Backend) -> Branch:
         context.draw_controller(pod, node.hop_id, f"hostNetwork :{backend.port}", arriving)
     if not on_host:
         no_controller(context, backend, node.name, f"spec.nodeName={node.name}", "(none on the host network)")
-    return Branch(backend, "node-eni", node, tuple(on_host), carries=context.carries(backend))
+    return Branch(
+        backend,
+        "node-eni",
+        node,
+        tuple(on_host),
+        carries=context.carries(backend),
+        controller_port=backend.port,
+    )
 
 
 def not_a_node(context: Context, backend: Backend, kind: str) -> Branch:

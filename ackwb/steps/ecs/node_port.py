@@ -72,7 +72,16 @@ def follow(context: Context, backend: Backend) -> Branch:
         return Branch(backend, "nodeport", node, (), carries=True, masquerade=masquerade)
     _draw(context, hop_id, node, backend, rule, Verdict.OK, arriving, leaves, rewrite)
     controllers = _controllers(context, hop_id, node, forwarding, leaves.src)
-    return Branch(backend, "nodeport", node, tuple(controllers), carries=True, masquerade=masquerade)
+    port = context.target_port(backend.port)
+    return Branch(
+        backend,
+        "nodeport",
+        node,
+        tuple(controllers),
+        carries=True,
+        masquerade=masquerade,
+        controller_port=port,
+    )
 
 
 def _lookup(

@@ -41,4 +41,6 @@ def follow(context: Context, backend: Backend) -> Branch:
                 check=f"kubectl get pods -A -o wide --field-selector status.podIP={backend.server_ip}",
             )
         )
-    return Branch(backend, "pod", None, tuple(pods), carries=context.carries(backend))
+    return Branch(
+        backend, "pod", None, tuple(pods), carries=context.carries(backend), controller_port=backend.port
+    )

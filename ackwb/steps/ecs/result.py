@@ -61,6 +61,7 @@ class Branch:
     carries: bool = True
     why: str = ""
     masquerade: bool = False  # kube-proxy replaced the source address with the node's
+    controller_port: int = 0  # the port the request arrives on at the controller (0: not known)
 
 
 @dataclass(kw_only=True)

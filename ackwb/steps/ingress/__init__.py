@@ -23,6 +23,7 @@ from ackwb.steps.ecs.result import ControllerPod, NodeResult
 from ackwb.steps.ingress.canary import check_canary
 from ackwb.steps.ingress.checks import check_in_sync, class_not_served, class_verdicts, close_hosts
 from ackwb.steps.ingress.controller import DEFAULT_BACKEND, read_view
+from ackwb.steps.ingress.request import evaluate
 from ackwb.steps.ingress.result import ControllerView, IngressResult
 
 TITLE = "4. Host → Service (Ingress)"
@@ -73,6 +74,7 @@ def ingress(sources: Sources, nodes: NodeResult, path: str = "/") -> IngressResu
         check_in_sync(result, obj)
     _use_backends(sources, result, primary)
     _compare_controllers(result, primary, views)
+    evaluate(result, primary, _host_ingresses(sources, result.domain))
     settle_verdicts(result)
     return result
 
@@ -136,6 +138,20 @@ def _read_ingress_object(
             )
         )
     return obj
+
+
+def _host_ingresses(sources: Sources, host: str) -> list[dict[str, Any]]:
+    """Every Ingress with a rule or a TLS section for ``host`` (empty when they cannot be listed)."""
+    try:
+        ingresses = sources.kube.list("ingresses")
+    except SourceError:
+        return []
+    return [
+        i
+        for i in ingresses
+        if any(r.get("host") == host for r in dig(i, "spec", "rules") or [])
+        or any(host in (t.get("hosts") or []) for t in dig(i, "spec", "tls") or [])
+    ]
 
 
 def _arriving(result: IngressResult) -> Packet | None:

@@ -14,6 +14,7 @@ from ackwb.parse.backends import Backend
 from ackwb.parse.canary import TrafficTarget
 from ackwb.parse.nginx_conf import Location, ServerBlock
 from ackwb.steps.ecs.result import ControllerPod
+from ackwb.steps.nginx_request import NginxOutcome
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,12 @@ class IngressResult(StepResult):
     backend: Backend | None = None
     backend_endpoints: list[str] = field(default_factory=list)  # "ip:port" the balancer picks from
     traffic: tuple[TrafficTarget, ...] = ()  # the split with a canary backend (empty without one)
+    nginx: NginxOutcome | None = None  # what nginx does with the request (None: not evaluated)
+
+    @property
+    def answered(self) -> bool:
+        """nginx answers the request itself (a redirect, a refusal): nothing is proxied."""
+        return self.nginx is not None and self.nginx.kind == "answered"
 
     @property
     def hop_id(self) -> str:

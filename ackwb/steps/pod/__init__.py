@@ -151,7 +151,7 @@ def _add_pod(
             "network policy": policy_text,
         }
     )
-    if not ing.service_upstream and address in ing.backend_endpoints:
+    if not ing.service_upstream and not ing.answered and address in ing.backend_endpoints:
         result.edges.append(Edge(ing.hop_id, info.hop_id, f"Lua balancer → {address}", Path.REQUEST))
     for node_rules in kp.read:
         if address in node_rules.forwards:

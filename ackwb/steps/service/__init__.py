@@ -35,7 +35,7 @@ def service(sources: Sources, ing: IngressResult) -> ServiceResult:
     if not ing.service_name:
         result.dead_end = ing.dead_end or "the Ingress names no Service"
         return result
-    result.path_kind = Path.REQUEST if ing.service_upstream else Path.IN_CLUSTER
+    result.path_kind = Path.REQUEST if ing.service_upstream and not ing.answered else Path.IN_CLUSTER
     try:
         obj = sources.kube.get("services", ing.service_name, ing.namespace)
     except SourceError as error:
@@ -238,17 +238,11 @@ def _add_hop(result: ServiceResult, ing: IngressResult, selects_nothing: bool = 
             ),
         )
     )
-    label = (
-        "proxy to ClusterIP (service-upstream)"
-        if ing.service_upstream
-        else f"in-cluster: curl {result.name}.{result.namespace}:{port.port if port else ''}"
-    )
-    assert ing.controller is not None
-    result.edges.append(
-        Edge(
-            ing.controller.hop_id if not ing.service_upstream else ing.hop_id,
-            result.hop_id,
-            label,
-            result.path_kind,
+    if result.path_kind is Path.REQUEST:
+        result.edges.append(
+            Edge(ing.hop_id, result.hop_id, "proxy to ClusterIP (service-upstream)", Path.REQUEST)
         )
-    )
+        return
+    label = f"in-cluster: curl {result.name}.{result.namespace}:{port.port if port else ''}"
+    for view in ing.views or []:  # a client on any serving controller's node
+        result.edges.append(Edge(view.controller.hop_id, result.hop_id, label, Path.IN_CLUSTER))
