@@ -18,7 +18,7 @@ from ackwb.model import Trace, Verdict
 from ackwb.workbook import Workbook
 
 EXIT_OK, EXIT_BROKEN, EXIT_ERROR = 0, 1, 2
-OUTPUTS = ("table", "wide")
+OUTPUTS = ("table", "wide", "json")
 TABLE_CELL_WIDTH = 60  # cells wider than this are cut with "…" in the table output
 
 
@@ -50,7 +50,8 @@ def _parser() -> argparse.ArgumentParser:
         "--output",
         choices=OUTPUTS,
         default="table",
-        help="table: the hop table, long cells cut (default); wide: every cell whole",
+        help="table: the hop table, long cells cut (default); wide: every cell whole; "
+        "json: the whole trace as JSON (schema ackwb.trace/1, see the README)",
     )
     trace.add_argument("domain", help="the domain a client requests, e.g. app1.qas.abc.com")
     trace.set_defaults(run=_trace)
@@ -115,6 +116,19 @@ def _client_options(parser: argparse.ArgumentParser) -> None:
         "--port", type=int, default=80, help="the listener port the client uses (default: 80)"
     )
     parser.add_argument("--path", default="/", help="the request path (default: /)")
+    parser.add_argument(
+        "--scheme",
+        default="",
+        choices=("", "http", "https"),
+        help="http or https (default: https on port 443)",
+    )
+    parser.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help="a request header nginx may decide on (a canary header), repeatable",
+    )
 
 
 def _workbook(args: argparse.Namespace) -> Workbook:
@@ -132,8 +146,13 @@ def _trace(args: argparse.Namespace) -> int:
     from ackwb.render.text import findings_text, hop_table
     from ackwb.trace import dead_end
 
-    trace = _workbook(args).trace(args.domain, args.client_ip, args.port, args.path)
+    trace = _workbook(args).trace(args.domain, args.client_ip, args.port, args.path, args.scheme, args.header)
     reason = dead_end(trace)
+    if args.output == "json":
+        from ackwb.render.json_trace import trace_json
+
+        print(trace_json(trace), end="")
+        return EXIT_OK if trace.verdict in (Verdict.OK, Verdict.DEPENDS) else EXIT_BROKEN
     if len(trace.steps) == 1 and reason:  # nothing past DNS: one line says it all
         print(f"ackwb: {reason}", file=sys.stderr)
         return EXIT_BROKEN
@@ -174,7 +193,8 @@ def verdict_line(trace: Trace, reason: str) -> str:
 
 def _heading(trace: Trace) -> str:
     who = trace.client.ip or "any internet client"
-    return f"{trace.domain}: client {who}, port {trace.client.port}, path {trace.client.path}\n"
+    client = f"client {who}, {trace.client.url_scheme} port {trace.client.port}, path {trace.client.path}"
+    return f"{trace.domain}: {client}\n{trace.design.summary()}\n"
 
 
 def _report(args: argparse.Namespace) -> int:

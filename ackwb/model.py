@@ -243,6 +243,23 @@ class Trace(Presentable):
         return self.verdict_of(Path.REQUEST)
 
     @property
+    def packets(self) -> list[dict[str, str]]:
+        """The packet view: for every hop that sees the packet, as it arrives and as it leaves, and
+        what the hop rewrote (where the client's address is kept, and where it is lost)."""
+        return [
+            {
+                "hop": h.kind,
+                "what": " ".join(h.label.split()),
+                "path": h.path.value,
+                "arrives": str(h.arrives or ""),
+                "leaves": str(h.leaves or h.arrives or ""),
+                "rewrite": h.rewrite,
+            }
+            for h in self.hops
+            if h.arrives is not None or h.leaves is not None
+        ]
+
+    @property
     def blocked_branches(self) -> list[tuple[Hop, str]]:
         """Blocked hops the request (or an in-cluster client) meets, each with the first error that
         says why: what a path that gets through by other branches still loses."""

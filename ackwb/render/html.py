@@ -65,16 +65,34 @@ def step_html(result: StepResult) -> str:
 
 
 def trace_html(trace: Trace) -> str:
-    """The whole path: summary, hop table, diagram, findings."""
+    """The whole path: how the cluster is built, summary, hop table, diagram, findings, packets."""
     parts = [
+        design_html(trace),
         trace_summary_html(trace),
         "<h4>Hops</h4>",
         rows_html(trace.rows),
         _untitled_diagram(trace)._repr_html_(),
         "<h4>Findings</h4>",
         findings_html(trace.findings),
+        packets_html(trace),
     ]
     return _section(parts)
+
+
+def design_html(trace: Trace) -> str:
+    """How the cluster on this path is built: the record every trace reads first."""
+    return f"<h4>{_esc(trace.design.summary())}</h4>" + rows_html(trace.design.rows)
+
+
+def packets_html(trace: Trace) -> str:
+    """The packet view: each hop's packet in and out, and what it rewrote."""
+    if not trace.packets:
+        return ""
+    note = (
+        "<p>Where the client's address is kept and where it is lost: a firewall rule, ACL or "
+        "<code>allow</code> line must name the source address the hop sees.</p>"
+    )
+    return "<h4>Packet view</h4>" + note + rows_html(trace.packets)
 
 
 def trace_summary_html(trace: Trace) -> str:

@@ -22,7 +22,7 @@ from ackwb.steps.cluster import Cluster, read_cluster
 from ackwb.steps.common import dig, kube_evidence, settle_verdicts, source_finding
 from ackwb.steps.ecs import node_eni, node_port, pod_ip
 from ackwb.steps.ecs.context import Context
-from ackwb.steps.ecs.guard import guard_backend
+from ackwb.steps.ecs.guard import guard_backend, guard_controllers
 from ackwb.steps.ecs.reads import ENI_TYPES, Seen, read_all
 from ackwb.steps.ecs.result import KINDS, Branch, ControllerPod, Node, NodeResult
 from ackwb.steps.slb.records import Backend
@@ -54,10 +54,13 @@ def ecs(sources: Sources, lb: LoadBalancerResult, cluster: Cluster | None = None
         branch = guard_backend(context, BRANCHES[kind_of(backend, seen)](context, backend))
         result.branches.append(branch)
         result.rows.append(_row(branch, seen))
-        if not context.carries(backend):
+    guard_controllers(context)
+    for branch in result.branches:
+        if not context.carries(branch.backend):
             _why_unhealthy(context, branch)
     if not any(b.carries and any(c.ready for c in b.controllers) for b in result.branches):
         result.dead_end = lb.dead_end or result.dead_end or _nothing_serves(result, seen)
+        _behind(context)
     settle_verdicts(result)
     return result
 
@@ -150,6 +153,15 @@ def _why_unhealthy(context: Context, branch: Branch) -> None:
         result.findings.append(
             Finding("LB_BACKEND_UNHEALTHY", Severity.WARNING, backend.hop_id, message, (), check)
         )
+
+
+def _behind(context: Context) -> None:
+    """No request reaches a controller: draw the ready ones anyway, unreached, so the steps after
+    this one still show what lies behind (the Ingress, the Service, the Pods), not reached."""
+    for pod in context.seen.controllers:
+        controller = context.controller(pod)
+        if controller.ready and controller not in context.result.controller_pods:
+            context.draw_controller(controller, "", "", None)
 
 
 def _nothing_serves(result: NodeResult, seen: Seen) -> str:

@@ -113,7 +113,7 @@ class Context:
         return [p for p in self.seen.controllers if dig(p, "status", "podIP") == ip]
 
     def draw_controller(self, pod: ControllerPod, src: str, label: str, arrives: Packet | None) -> None:
-        """The controller hop (once per Pod) and the edge ``src`` → it."""
+        """The controller hop (once per Pod) and the edge ``src`` → it (none when ``src`` is "")."""
         result = self.result
         if pod not in result.controller_pods:
             result.controller_pods.append(pod)
@@ -128,7 +128,8 @@ class Context:
                     arrives=arrives,
                 )
             )
-        result.edges.append(Edge(src, pod.hop_id, label))
+        if src:
+            result.edges.append(Edge(src, pod.hop_id, label))
 
     def controllers_unseen(self, src: str, where: str, label: str) -> bool:
         """When the controller Pods could not be listed: an unknown controller hop behind ``src``

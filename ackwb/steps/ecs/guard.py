@@ -13,13 +13,14 @@ them is the reason the world shows.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from ackwb.errors import SourceError
 from ackwb.model import Finding, Severity, Verdict, worst_verdict
 from ackwb.steps.common import cloud_evidence, source_finding
 from ackwb.steps.ecs.context import Context
-from ackwb.steps.ecs.result import Branch
-from ackwb.steps.enis import security_groups
+from ackwb.steps.ecs.result import Branch, ControllerPod
+from ackwb.steps.enis import enis_holding, security_groups
 from ackwb.steps.guards import Decision, Group, decide, read_group
 from ackwb.steps.slb.records import NLB
 from ackwb.steps.slb.result import CLB_LOCAL_RANGE
@@ -136,3 +137,89 @@ def _health_check_reason(context: Context, branch: Branch, groups: list[Group], 
             SEE_RULES.format(region, groups[0].group_id) if groups else "",
         )
     )
+
+
+def guard_controllers(context: Context) -> None:
+    """The security groups of controller Pods that own an ENI address (Terway), for what kube-proxy
+    forwards to them from a NodePort: the node's address after a masquerade (Cluster), the load
+    balancer's source otherwise (Local). A group that refuses it blocks the controller; it is also
+    why the backends that lead only there fail their health checks."""
+    result = context.result
+    if context.cluster.plugin.name == "flannel" or not any(b.kind == "nodeport" for b in result.branches):
+        return
+    pods = [
+        c
+        for c in (context.controller(p) for p in context.seen.controllers)
+        if not c.host_network and c.pod_ip
+    ]
+    senders = sorted(
+        {b.node.internal_ip for b in result.branches if b.kind == "nodeport" and b.node and not context.local}
+    )
+    if context.local:
+        senders = [lb_source(context) or ""]
+    if not pods or not senders:
+        return
+    ips = sorted(c.pod_ip for c in pods)
+    try:
+        enis = context.cluster.remember(("enis", tuple(ips)), lambda: enis_holding(context.sources, ips))
+    except SourceError as error:
+        result.findings.append(source_finding(error, pods[0].hop_id, "the ENIs of the controller Pods"))
+        return
+    for pod in pods:
+        eni = enis.get(pod.pod_ip)
+        if eni is not None:
+            _guard_controller(context, pod, eni, senders)
+
+
+def _guard_controller(context: Context, pod: ControllerPod, eni: dict[str, Any], senders: list[str]) -> None:
+    result, region = context.result, context.sources.settings.region
+    port = next((b.controller_port for b in result.branches if b.controller_port), 0) or 80
+    groups_ids = security_groups(eni)
+    try:
+        groups = groups_of(context, groups_ids)
+    except SourceError as error:
+        result.findings.append(source_finding(error, pod.hop_id, f"the security groups of {pod.name}'s ENI"))
+        return
+    refused = [
+        s for s in senders if s and decide(groups, "TCP", port, s, open_by_default=False).allowed is False
+    ]
+    if not refused:
+        return
+    decision = decide(groups, "TCP", port, refused[0], open_by_default=False)
+    rule = decision.rule
+    message = (
+        f"The security groups of controller Pod {pod.name}'s own ENI {eni.get('NetworkInterfaceId')} refuse "
+        f"TCP {port} from {', '.join(refused)} ({decision.reason}): kube-proxy forwards the NodePort's "
+        "requests (and the load balancer's health checks) to the Pod, and its ENI drops them."
+    )
+    evidence = (
+        cloud_evidence(
+            "ecs",
+            "DescribeSecurityGroupAttribute",
+            f"SecurityGroupId={rule.group_id if rule else ','.join(groups_ids)} Permissions.Permission",
+            rule.raw if rule else [r.raw for r in decision.considered],
+        ),
+        cloud_evidence("ecs", "DescribeNetworkInterfaces", f"PrimaryIpAddress={pod.pod_ip} SecurityGroupIds",
+                       groups_ids),
+    )  # fmt: skip
+    check = SEE_RULES.format(region, rule.group_id if rule else groups_ids[0])
+    result.findings.append(
+        Finding("POD_SECURITY_GROUP_DENIES", Severity.ERROR, pod.hop_id, message, evidence, check)
+    )
+    explained = {f.hop for f in result.findings if f.code == "LB_BACKEND_UNHEALTHY"}
+    for branch in result.branches:
+        if (
+            branch.kind == "nodeport"
+            and not context.carries(branch.backend)
+            and branch.backend.hop_id not in explained
+        ):
+            reason = (
+                f"Backend {branch.backend.server_ip}:{branch.backend.port} fails its health check: the check "
+                f"follows the NodePort to the controller Pods, whose ENI security group refuses it "
+                f"({pod.name}: {decision.reason})."
+            )
+            result.findings.append(
+                Finding(
+                    "LB_BACKEND_UNHEALTHY", Severity.WARNING, branch.backend.hop_id, reason, evidence, check
+                )
+            )

@@ -117,6 +117,10 @@ def _follow(
                 default_route=f"{DEFAULT_ROUTE} → {nat_id}" if nat_id else "none to a NAT gateway",
                 pods=len(group),
             ),
+            arrives=Packet(f"{group[0].address}:*", "internet"),
+            rewrite=""
+            if group[0].address == group[0].pod.ip
+            else f"masqueraded to {group[0].address} on the node",
         )
     )
     names = tuple(w.pod.name for w in group)

@@ -45,6 +45,7 @@ class NodeRules:
     virtual_service: VirtualService | None = None  # IPVS mode
     rules: RuleLookup | None = None  # iptables and nftables mode
     forwards: tuple[str, ...] = ()  # the endpoints it sends new connections to
+    sender: str = "*"  # the address the connections come from: the controller Pod on this node
 
     @property
     def hop_id(self) -> str:
@@ -101,7 +102,8 @@ def kube_proxy(sources: Sources, svc: ServiceResult, cluster: Cluster | None = N
     known = {n.name: n.internal_ip for n in nodes.nodes}
     for name in names:
         ip = known.get(name) or _node_ip(sources, cluster, name)
-        result.read.append(NodeRules(name, ip))
+        sender = next(v.controller.pod_ip for v in controllers if v.controller.node == name)
+        result.read.append(NodeRules(name, ip, sender=sender or "*"))
     _read_modes(sources, cluster, result, svc, nodes)
     for node in result.read:
         _follow(sources, cluster, result, node, svc)
@@ -333,8 +335,8 @@ def _add_hop(
             svc.path_kind,
             verdict,
             details(mode=node.mode, node_ip=node.node_ip),
-            arrives=Packet("*", vip),
-            leaves=Packet("*", forwards) if node.forwards else None,
+            arrives=Packet(f"{node.sender}:*", vip),
+            leaves=Packet(f"{node.sender}:*", forwards) if node.forwards else None,
             rewrite=f"DNAT {vip} → one of {forwards}" if node.forwards else "",
         )
     )

@@ -126,7 +126,8 @@ def _draw_lb(
     result.api = api
     result.load_balancer_id, result.load_balancer_name = lb["LoadBalancerId"], lb.get("LoadBalancerName", "")
     label = f"{result.load_balancer_name or result.load_balancer_id}\n{result.address}"
-    result.hops.append(Hop(result.hop_id, "lb", label, details=hop_details))
+    arrives = Packet(f"{result.client_text}:*", f"{result.address}:{result.client.port}")
+    result.hops.append(Hop(result.hop_id, "lb", label, details=hop_details, arrives=arrives))
     result.edges.append(Edge(f"dns:{dns.domain}", result.hop_id, f"A {result.address}"))
 
 
