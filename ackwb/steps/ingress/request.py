@@ -14,6 +14,7 @@ answer, not a failure; a refusal blocks.
 from __future__ import annotations
 
 import ipaddress
+import shlex
 from dataclasses import replace
 from typing import Any
 
@@ -206,9 +207,12 @@ def _answer(result: IngressResult, outcome: NginxOutcome) -> None:
         result.edges.append(Edge(source, hop_id, f"{status}"))
     evidence = (outcome.decided_by,) if outcome.decided_by else ()
     severity = Severity.INFO if verdict is not Verdict.BLOCKED else Severity.ERROR
-    result.findings.append(
-        Finding(outcome.code or "NGINX_ANSWERS", severity, hop_id, outcome.sentence, evidence)
-    )
+    lb = result.earlier("slb")
+    scheme = lb.client.url_scheme if isinstance(lb, LoadBalancerResult) else "http"
+    url = f"{scheme}://{result.domain}{result.path}"
+    check = "curl -s -o /dev/null -w '%{http_code} %{redirect_url}\\n' " + shlex.quote(url)
+    code = outcome.code or "NGINX_ANSWERS"
+    result.findings.append(Finding(code, severity, hop_id, outcome.sentence, evidence, check))
     if verdict is Verdict.BLOCKED:
         result.dead_end = result.dead_end or outcome.sentence
 

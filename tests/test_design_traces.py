@@ -1,0 +1,250 @@
+"""Every domain of every design world, traced: the design record, the hops that are not ok, the
+branches the request loses, the findings that warn or fail, the packet where the design
+changes it — and each design world's scenarios with their exact finding, hop and verdict.
+
+The worlds are different clusters (DESIGN.md section 7): Flannel with iptables, a CLB to ECS
+NodePorts and externalTrafficPolicy Local; Terway on pod vSwitches with IPVS, an NLB whose
+server groups hold controller Pod IPs and an intranet CLB to NodePorts with Cluster; Terway
+exclusive ENIs with nftables and a CLB HTTPS listener ending TLS. Expectations are this file's
+own, written from the worlds' facts, so a step that drifts makes them fail.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from fnmatch import fnmatch
+from pathlib import Path
+
+import pytest
+
+from ackwb import Workbook
+from ackwb.demo import demo_world_root
+from ackwb.model import Path as Journey
+from ackwb.model import Severity, Trace, Verdict
+from ackwb.trace import dead_end
+
+OK, BLOCKED, DEPENDS, NOT_REACHED = Verdict.OK, Verdict.BLOCKED, Verdict.DEPENDS, Verdict.NOT_REACHED
+FLANNEL = "this cluster: Flannel, iptables, CLB → ECS:NodePort, Local"
+NLB = "this cluster: Terway, ipvs, NLB → Pod IP, Cluster"
+INTRANET = "this cluster: Terway, ipvs, CLB → ECS:NodePort, Cluster"
+TEE = "this cluster: Terway, nftables, CLB → ECS:NodePort, Cluster"
+# Flannel's by-design and real unhealthy backends: node 3 runs no controller, node 2's is not ready
+FLN_IDLE = {
+    "backend:10.20.1.13:30581": BLOCKED, "backend:10.20.1.12:30581": BLOCKED,
+    "node:cn-hangzhou.10.20.1.13": NOT_REACHED, "node:cn-hangzhou.10.20.1.12": NOT_REACHED,
+}  # fmt: skip
+FLN_WARNINGS = {("LB_BACKEND_UNHEALTHY", "backend:10.20.1.12:30581")}
+
+
+@dataclass(frozen=True)
+class Healthy:
+    world: str
+    domain: str
+    design: str
+    not_ok: dict[str, Verdict]  # hop id (wildcards allowed) → verdict, for every hop that is not ok
+    lost: tuple[str, ...]  # the blocked branches, in order
+    warnings: frozenset[tuple[str, str]]  # (code, hop) of every warning and error
+    verdict: Verdict = OK
+    client_ip: str | None = None
+    port: int = 80
+
+
+HEALTHY = [
+    Healthy("flannel-nodeport", "web.fln.abc.com", FLANNEL,
+            {**FLN_IDLE, "pod:app/web-*": BLOCKED},
+            ("backend:10.20.1.13:30581", "backend:10.20.1.12:30581"),
+            frozenset({*FLN_WARNINGS, ("SERVICE_ENDPOINTS_NOT_READY", "service:app/web"),
+                       ("POD_NOT_READY", "pod:app/web-*")})),
+    Healthy("flannel-nodeport", "api.fln.abc.com", FLANNEL, FLN_IDLE,
+            ("backend:10.20.1.13:30581", "backend:10.20.1.12:30581"), frozenset(FLN_WARNINGS)),
+    Healthy("flannel-nodeport", "shop.fln.abc.com", FLANNEL, FLN_IDLE,
+            ("backend:10.20.1.13:30581", "backend:10.20.1.12:30581"), frozenset(FLN_WARNINGS)),
+    Healthy("terway-nlb", "shop.tnl.abc.com", NLB, {}, (), frozenset()),
+    Healthy("terway-nlb", "pay.tnl.abc.com", NLB, {}, (), frozenset()),
+    Healthy("terway-nlb", "admin.tnl.abc.com", INTRANET,
+            {"backend:10.30.*:32614": DEPENDS}, (), frozenset(), verdict=DEPENDS),
+    Healthy("terway-nlb", "admin.tnl.abc.com", INTRANET, {}, (), frozenset(), client_ip="10.30.1.20"),
+    Healthy("terway-eni-https", "www.tee.abc.com", TEE, {}, (), frozenset()),
+    Healthy("terway-eni-https", "www.tee.abc.com", TEE, {}, (), frozenset(), port=443),
+    Healthy("terway-eni-https", "docs.tee.abc.com", TEE, {}, (), frozenset()),
+]  # fmt: skip
+
+
+def trace_of(world: str, domain: str, client_ip: str | None = None, port: int = 80) -> Trace:
+    return Workbook.demo(world).trace(domain, client_ip=client_ip, port=port)
+
+
+def matches(pattern: str, hop_id: str) -> bool:
+    return fnmatch(hop_id, pattern)
+
+
+@pytest.mark.parametrize("case", HEALTHY, ids=lambda c: f"{c.world}:{c.domain}:{c.port}:{c.client_ip}")
+def test_each_domain_of_each_design_world(case: Healthy) -> None:
+    trace = trace_of(case.world, case.domain, case.client_ip, case.port)
+    assert trace.design.summary() == case.design
+    assert trace.verdict is case.verdict and dead_end(trace) == ""
+    not_ok = {h.id: h.verdict for h in trace.hops if h.verdict is not OK}
+    for hop_id, verdict in not_ok.items():
+        wanted = [v for pattern, v in case.not_ok.items() if matches(pattern, hop_id)]
+        assert wanted == [verdict], f"{hop_id} is {verdict.value}"
+    assert all(any(matches(p, h) for h in not_ok) for p in case.not_ok), (case.not_ok, not_ok)
+    assert tuple(h.id for h, _ in trace.blocked_branches) == case.lost
+    raised = {(f.code, f.hop) for f in trace.findings if f.severity is not Severity.INFO}
+    assert len(raised) == len(case.warnings)
+    assert all(any(code == c and matches(hop, h) for c, h in raised) for code, hop in case.warnings), raised
+    assert trace.verdict_of(Journey.EGRESS) is OK
+
+
+def test_flannel_local_keeps_the_client_and_explains_the_idle_node() -> None:
+    trace = trace_of("flannel-nodeport", "web.fln.abc.com", "192.0.2.7")
+    hop = next(h for h in trace.hops if h.id == "nodeport:cn-hangzhou.10.20.1.11:30581")
+    assert hop.kind == "nodeport" and "iptables KUBE-SVL-" in hop.label
+    assert str(hop.arrives) == "192.0.2.7:* → 10.20.1.11:30581"
+    assert str(hop.leaves).startswith("192.0.2.7:* → 172.20.0.") and "client's address is kept" in hop.rewrite
+    idle = next(f for f in trace.findings if f.code == "LB_BACKEND_NO_LOCAL_ENDPOINT")
+    assert (
+        idle.hop == "backend:10.20.1.13:30581"
+        and idle.severity is Severity.INFO
+        and "by design" in idle.message
+    )
+    controller = next(h for h in trace.hops if h.kind == "controller" and h.verdict is OK)
+    assert controller.arrives is not None and controller.arrives.src == "192.0.2.7:*"
+
+
+def test_flannel_crossing_nodes_quotes_the_vpc_route() -> None:
+    trace = trace_of("flannel-nodeport", "shop.fln.abc.com")
+    pod = next(h for h in trace.hops if h.kind == "pod")
+    reached = dict(pod.details)["reached"]
+    assert reached.startswith("VPC route 172.20.2.0/24 → i-") and "(cn-hangzhou.10.20.1.13)" in reached
+    ways = [row for row in trace.step("egress").rows]
+    assert ways and all(row["leaves as"] == "10.20.1.13" and "masqueraded" in row["how"] for row in ways)
+
+
+def test_cluster_policy_masquerades_to_the_node_in_ipvs_and_nftables() -> None:
+    for world, domain, node, port in (
+        ("terway-nlb", "admin.tnl.abc.com", "cn-hangzhou.10.30.1.11", 32614),
+        ("terway-eni-https", "www.tee.abc.com", "cn-hangzhou.10.40.1.11", 30280),
+    ):
+        trace = trace_of(world, domain, "10.30.1.20" if world == "terway-nlb" else "203.0.113.9")
+        hop = next(h for h in trace.hops if h.id == f"nodeport:{node}:{port}")
+        node_ip = node.removeprefix("cn-hangzhou.")
+        assert hop.leaves is not None and hop.leaves.src == f"{node_ip}:*", hop
+        assert "masquerade" in hop.rewrite and "lost" in hop.rewrite
+
+
+def test_pod_backends_bypass_nodes_and_kube_proxy() -> None:
+    trace = trace_of("terway-nlb", "shop.tnl.abc.com", "192.0.2.7")
+    kinds = [h.kind for h in trace.hops if h.path is Journey.REQUEST]
+    assert "node" not in kinds and "nodeport" not in kinds
+    backends = [h for h in trace.hops if h.kind == "backend"]
+    assert len(backends) == 2
+    controllers = {e.dst for e in trace.edges if e.src in {b.id for b in backends}}
+    assert controllers == {h.id for h in trace.hops if h.kind == "controller"}
+    assert all(
+        c.arrives is not None and c.arrives.src == "192.0.2.7:*" for c in trace.hops if c.kind == "controller"
+    )
+
+
+def test_https_listener_ends_tls_and_nginx_sees_plain_http() -> None:
+    trace = trace_of("terway-eni-https", "www.tee.abc.com", "203.0.113.9", 443)
+    assert trace.design.tls.startswith("ends at the load balancer (listener HTTPS 443, certificate ")
+    listener = next(h for h in trace.hops if h.id.endswith(":443") and h.kind == "listener")
+    assert "TLS ends here" in listener.rewrite and "X-Forwarded-For" in listener.rewrite
+    backend = next(h for h in trace.hops if h.kind == "backend")
+    assert backend.arrives is not None and backend.arrives.src.startswith("a CLB address in 100.64.0.0/10")
+    assert not [f for f in trace.findings if f.code == "INGRESS_DEFAULT_CERTIFICATE"]
+
+
+@dataclass(frozen=True)
+class Broken:
+    domain: str
+    code: str
+    hop: str
+    hop_verdict: Verdict
+    verdict: Verdict
+    culprit: str  # in dead_end (a blocked request) or in the finding (a branch or the way out)
+    port: int = 80
+    journey: Journey = Journey.REQUEST
+
+
+SCENARIOS = {
+    "flannel-route-missing": Broken(
+        "shop.fln.abc.com", "VPC_ROUTE_MISSING", "pod:shop/shop-*", BLOCKED, BLOCKED, "Pod CIDR 172.20.2.0/24"
+    ),
+    "flannel-local-no-endpoint": Broken(
+        "web.fln.abc.com", "LB_BACKENDS_UNHEALTHY", "listener:lb-*:80", BLOCKED, BLOCKED, "is unhealthy"
+    ),
+    "flannel-nodeport-stale": Broken(
+        "web.fln.abc.com", "KUBE_PROXY_NODEPORT_MISSING", "nodeport:cn-hangzhou.10.20.1.14:30581",
+        BLOCKED, OK, "no rule for NodePort 30581",
+    ),
+    "terway-podvsw-no-snat": Broken(
+        "shop.tnl.abc.com", "EGRESS_NO_SNAT_ENTRY", "snat:none@vsw-*", BLOCKED, OK, "No SNAT entry",
+        journey=Journey.EGRESS,
+    ),
+    "terway-netpol-denies": Broken(
+        "shop.tnl.abc.com", "NETWORK_POLICY_DENIES", "pod:shop/shop-*", BLOCKED, BLOCKED,
+        "shop/allow-ingress-nginx, shop/default-deny-ingress select the Pod",
+    ),
+    "tee-pod-sg-denies": Broken(
+        "www.tee.abc.com", "POD_SECURITY_GROUP_DENIES", "controller:kube-system/nginx-ingress-controller-*",
+        BLOCKED, BLOCKED, "is unhealthy",
+    ),
+    "tee-https-to-tls-port": Broken(
+        "www.tee.abc.com", "NGINX_PLAIN_HTTP_TO_TLS_PORT", "answer:www.tee.abc.com/", BLOCKED, BLOCKED,
+        "The plain HTTP request was sent to HTTPS port", port=443,
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_each_design_scenario_yields_its_finding(name: str) -> None:
+    expect = SCENARIOS[name]
+    trace = trace_of(name, expect.domain, port=expect.port)
+    found = [f for f in trace.findings if f.code == expect.code and matches(expect.hop, f.hop)]
+    assert found, sorted((f.code, f.hop) for f in trace.findings)
+    finding = found[0]
+    assert finding.evidence and finding.check, "quotes its evidence and says how to check by hand"
+    hop = next(h for h in trace.hops if h.id == finding.hop)
+    assert hop.verdict is expect.hop_verdict
+    assert trace.verdict is expect.verdict
+    if expect.journey is Journey.EGRESS:
+        assert trace.verdict_of(Journey.EGRESS) is BLOCKED and expect.culprit in finding.message
+    elif expect.verdict is OK:  # a branch the request loses
+        assert expect.culprit in dict((h.id, why) for h, why in trace.blocked_branches)[finding.hop]
+    else:
+        assert expect.culprit in dead_end(trace) or expect.culprit in finding.message
+        assert expect.culprit in dead_end(trace) + " ".join(f.message for f in trace.findings)
+
+
+def test_only_the_idle_backend_is_told_apart_from_a_real_fault() -> None:
+    trace = trace_of("flannel-local-no-endpoint", "web.fln.abc.com")
+    idle = {f.hop for f in trace.findings if f.code == "LB_BACKEND_NO_LOCAL_ENDPOINT"}
+    assert idle == {"backend:10.20.1.11:30581", "backend:10.20.1.12:30581", "backend:10.20.1.14:30581"}
+
+
+@pytest.mark.parametrize("order", [(1, 0, 2, 3), (3, 1, 0, 2), (2, 3, 1, 0)])
+def test_an_unhealthy_backend_never_carries_the_request(tmp_path: Path, order: tuple[int, ...]) -> None:
+    """Wherever the unhealthy backends stand in the server group, the controllers read are the ones
+    behind healthy backends and the unhealthy ones are blocked branches."""
+    root = tmp_path / "world"
+    shutil.copytree(str(demo_world_root("flannel-nodeport")), root)
+    for group in (root / "cloud/slb/DescribeVServerGroupAttribute").iterdir():
+        body = json.loads(group.read_text())
+        servers = body["BackendServers"]["BackendServer"]
+        body["BackendServers"]["BackendServer"] = [servers[i] for i in order]
+        group.write_text(json.dumps(body))
+    trace = Workbook.from_world(root).trace("web.fln.abc.com")
+    assert trace.verdict is OK
+    read = {v.controller.node for v in trace.step("ingress").views}
+    assert read == {"cn-hangzhou.10.20.1.11", "cn-hangzhou.10.20.1.14"}  # the healthy backends' nodes
+    assert {h.id for h, _ in trace.blocked_branches} == {
+        "backend:10.20.1.13:30581",
+        "backend:10.20.1.12:30581",
+    }
+    first = [h.id for h in trace.hops if h.kind == "backend"][0]
+    assert (
+        first == f"backend:10.20.1.1{[1, 3, 4, 2][order[0]]}:30581"
+    )  # the group's order is kept in the table
