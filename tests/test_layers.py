@@ -375,3 +375,61 @@ def test_function_level_import_in_a_source_is_not_followed(tmp_path: Path) -> No
         },
     )
     assert live_client_violations(collect_imports(tmp_path)) == []
+
+
+def import_cycles(imports: dict[str, list[Import]]) -> list[list[str]]:
+    """Groups of ackwb modules that import each other, directly or around a loop, counting every
+    import (at import time, in a function, under TYPE_CHECKING): Tarjan's strongly connected
+    components of the import graph, each of more than one module."""
+    graph = {
+        m: sorted({i.module for i in found if i.module in imports and i.module != m})
+        for m, found in imports.items()
+    }
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        on_stack.add(module)
+        for target in graph[module]:
+            if target not in index:
+                visit(target)
+                low[module] = min(low[module], low[target])
+            elif target in on_stack:
+                low[module] = min(low[module], index[target])
+        if low[module] == index[module]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == module:
+                    break
+            if len(group) > 1:
+                cycles.append(sorted(group))
+
+    for module in sorted(graph):
+        if module not in index:
+            visit(module)
+    return sorted(cycles)
+
+
+def test_no_module_imports_another_that_imports_it_back() -> None:
+    cycles = import_cycles(collect_imports(ROOT))
+    assert cycles == [], "import cycles: " + "; ".join(" ↔ ".join(c) for c in cycles)
+
+
+def test_the_cycle_check_finds_a_cycle(tmp_path: Path) -> None:
+    package = tmp_path / "ackwb"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("def f():\n    from ackwb.b import g\n")
+    (package / "b.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from ackwb.a import f\n"
+    )
+    (package / "c.py").write_text("from ackwb.a import f\n")
+    assert import_cycles(collect_imports(tmp_path)) == [["ackwb.a", "ackwb.b"]]

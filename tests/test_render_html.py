@@ -10,7 +10,8 @@ import pytest
 
 import ackwb.render  # noqa: F401  (registers the presenter)
 from ackwb.model import Client, Edge, Evidence, Finding, Hop, Path, Presentable, Severity, StepResult, Trace
-from ackwb.render.html import HtmlPresenter, findings_html, rows_html, trace_summary_html
+from ackwb.render.html import findings_html, rows_html, trace_summary_html
+from ackwb.render.presenter import HtmlPresenter
 
 EVIL = "<script>alert('x')</script>"
 
@@ -98,7 +99,8 @@ def test_trace_html_has_summary_hops_diagram_findings() -> None:
     page = article_trace()._repr_html_()
     for part in ("ackwb-summary", "<h4>Hops</h4>", "ackwb-diagram", "<h4>Findings</h4>", "ackwb-finding"):
         assert part in page
-    assert page.count('<table class="ackwb-table">') == 1
+    assert page.index("<h4>this cluster: ") < page.index("ackwb-summary")  # the design record first
+    assert page.count('<table class="ackwb-table">') == 2  # the design record and the hops
 
 
 @pytest.mark.parametrize("where", ["label", "row", "message", "title"])

@@ -9,7 +9,8 @@ heavy is imported here: Graphviz, papermill and nbconvert load only when used, a
 from ackwb.model import Presentable
 from ackwb.render.diagram import Diagram, GraphvizMissing, dot_available
 from ackwb.render.dot import to_dot
-from ackwb.render.html import HtmlPresenter, step_html, trace_html, trace_summary_html
+from ackwb.render.html import step_html, trace_html, trace_summary_html
+from ackwb.render.presenter import HtmlPresenter
 from ackwb.render.text import findings_text, hop_table
 
 Presentable.presenter = HtmlPresenter()

@@ -32,29 +32,6 @@ _IP = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
 _IP_DETAIL_KEYS = ("ip", "address", "ip address", "public ip", "eip")
 
 
-class HtmlPresenter:
-    """Renders any ``Presentable`` (a step result or a trace) as HTML and as a Diagram."""
-
-    def html(self, item: Any) -> str:
-        if isinstance(item, Trace):
-            return trace_html(item)
-        if isinstance(item, StepResult):
-            return step_html(item)
-        if _is_diff(item):
-            from ackwb.render.diffview import diff_html
-
-            return diff_html(item)
-        return f"<pre>{_esc(repr(item))}</pre>"
-
-    def diagram(self, item: Any) -> Diagram:
-        if _is_diff(item):
-            from ackwb.render.diffview import diff_diagram
-
-            return diff_diagram(item)
-        title = item.domain if isinstance(item, Trace) else getattr(item, "title", "")
-        return _diagram(item, title)
-
-
 def step_html(result: StepResult) -> str:
     """Title, table, diagram and findings of one step."""
     parts = [f"<h3>{_esc(result.title)}</h3>", rows_html(result.rows)]
@@ -203,10 +180,10 @@ def _labels_by_kind(hops: Iterable[Hop]) -> list[list[str]]:
 
 
 def _untitled_diagram(item: StepResult | Trace) -> Diagram:
-    return _diagram(item, "")
+    return diagram_of(item, "")
 
 
-def _diagram(item: StepResult | Trace, title: str) -> Diagram:
+def diagram_of(item: StepResult | Trace, title: str) -> Diagram:
     """A trace's diagram, or a step's with the earlier hops its edges start from drawn faded."""
     context = context_hops(item) if isinstance(item, StepResult) else []
     dot = to_dot(item.hops + context, item.edges, title, context={h.id for h in context})
@@ -229,13 +206,6 @@ def context_hops(result: StepResult) -> list[Hop]:
                 found[hop.id] = hop
         earlier = earlier.prev
     return sorted(found.values(), key=lambda hop: hop.id)
-
-
-def _is_diff(item: Any) -> bool:
-    """A ``TraceDiff`` or ``WorldDiff``; ackwb.diff is imported only when something is displayed."""
-    from ackwb.diff import TraceDiff, WorldDiff
-
-    return isinstance(item, (TraceDiff, WorldDiff))
 
 
 def _first_ip(hops: Iterable[Hop], kinds: tuple[str, ...]) -> str:

@@ -30,6 +30,9 @@ from ackwb.steps.nginx_request import NginxOutcome, NginxRequest, evaluate_reque
 from ackwb.steps.slb.result import LoadBalancerResult
 
 REDIRECTS = (301, 302, 303, 307, 308)
+# nginx's 503 for a dynamic backend that is missing or empty: the Ingress step has said so, and why
+# there is no endpoint is the Service's and the Pods' story, not nginx's
+SAID_BY_THE_BACKENDS = ("INGRESS_BACKEND_MISSING", "INGRESS_BACKEND_NO_ENDPOINTS")
 
 
 def evaluate(result: IngressResult, view: ControllerView, ingresses: list[dict[str, Any]]) -> None:
@@ -212,6 +215,8 @@ def _answer(result: IngressResult, outcome: NginxOutcome) -> None:
     url = f"{scheme}://{result.domain}{result.path}"
     check = "curl -s -o /dev/null -w '%{http_code} %{redirect_url}\\n' " + shlex.quote(url)
     code = outcome.code or "NGINX_ANSWERS"
+    if code in SAID_BY_THE_BACKENDS:  # the empty backend's finding is there; the Service step says why
+        return
     result.findings.append(Finding(code, severity, hop_id, outcome.sentence, evidence, check))
     if verdict is Verdict.BLOCKED:
         result.dead_end = result.dead_end or outcome.sentence
