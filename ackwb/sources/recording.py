@@ -20,6 +20,7 @@ from typing import Any
 
 from ackwb.sources.base import ClusterSettings, CommandOutput, DnsRecord, Sources
 from ackwb.sources.commands import Command, host_of, service_file_name
+from ackwb.sources.world import WORLD_NAME
 
 Obj = dict[str, Any]
 REDACTED = "<redacted by ackwb>"
@@ -280,9 +281,15 @@ def recording(sources: Sources, progress: Callable[[str], None] | None = None) -
     return wrapped, rec
 
 
+def world_name(text: str) -> str:
+    """A name ``load_world`` accepts, made from ``text`` (a file name): other characters become "-"."""
+    name = re.sub(r"[^\w .+-]", "-", text)[:100].strip(" .+-")
+    return name if name and WORLD_NAME.match(name) else "snapshot"
+
+
 def world_meta(name: str, description: str, settings: ClusterSettings, cluster_dns: str = "") -> Obj:
     return {
-        "name": name,
+        "name": world_name(name),
         "description": description,
         "region": settings.region,
         "cluster_id": settings.cluster_id,
