@@ -255,3 +255,21 @@ def test_scrub_keeps_the_shape_a_step_needs() -> None:
     assert kept["metadata"] == {"name": "p", "annotations": weight}
     assert kept["spec"]["containers"] == [{"name": "c", "ports": [{"containerPort": 80}], "args": []}]
     assert pod["metadata"]["annotations"]["x"] == "y"  # the caller's object is not changed
+
+
+# Strings shaped like annotation keys that are not annotations: label keys (labels are kept whole)
+# and the ingress-nginx controller class value.
+NOT_ANNOTATIONS = {"kubernetes.io/service-name", "kubernetes.io/metadata.name", "k8s.io/ingress-nginx"}
+
+
+def test_every_annotation_a_step_reads_is_kept() -> None:
+    import re
+
+    from ackwb.sources.kept_fields import keeps_annotation
+
+    root = Path(__file__).resolve().parent.parent / "ackwb"
+    keys = set()
+    for path in [*(root / "steps").rglob("*.py"), *(root / "parse").rglob("*.py")]:
+        keys |= set(re.findall(r'"([a-z0-9.-]+\.(?:io|com|k8s)/[A-Za-z0-9._-]+)"', path.read_text("utf-8")))
+    assert "nginx.ingress.kubernetes.io/service-upstream" in keys, "the pattern above needs updating"
+    assert [key for key in sorted(keys - NOT_ANNOTATIONS) if not keeps_annotation(key)] == []
