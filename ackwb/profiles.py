@@ -51,7 +51,7 @@ class SshSettings:
     port: int = 0  # 0 → the SSH config's Port, else 22
     identity_file: str = ""  # "" → the SSH config's IdentityFile, else ssh-agent and ~/.ssh/id_*
     jump_host: str = ""  # "[user@]host[:port]" (comma-separated chain) or an SSH config alias; "none"
-    known_hosts: str = "~/.ssh/known_hosts"
+    known_hosts: str = ""  # "" → the SSH config's UserKnownHostsFile, else ~/.ssh/known_hosts(2), as OpenSSH
     accept_unknown_hosts: bool = False  # True: trust a host key seen for the first time (not saved)
     command_timeout: float = 20.0
     connect_timeout: float = 10.0
