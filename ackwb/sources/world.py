@@ -22,6 +22,7 @@ from ackwb.errors import Forbidden, InputError, ParseError, SourceError, Unreach
 from ackwb.sources import commands
 from ackwb.sources.base import ClusterSettings, CommandOutput, Sources
 from ackwb.sources.commands import Command
+from ackwb.sources.shapes import checked
 from ackwb.sources.world_archive import READ_ERRORS, open_snapshot, read_capped
 from ackwb.sources.world_cloud import WorldCloud
 from ackwb.sources.world_dns import WorldDns
@@ -129,9 +130,11 @@ class WorldPodExec:
 def _one_backend(backends: str, name: str) -> CommandOutput:
     """``/dbg backends get NAME``: that backend's JSON object, pretty-printed, or a failure."""
     try:
-        found = [b for b in json.loads(backends) if isinstance(b, dict) and b.get("name") == name]
+        stored = json.loads(backends)
     except json.JSONDecodeError:
-        found = []
+        stored = []
+    stored = stored if isinstance(stored, list) else []
+    found = [b for b in stored if isinstance(b, dict) and b.get("name") == name]
     if not found:
         return CommandOutput("", 1, f"no backend named {name}\n")
     return CommandOutput(json.dumps(found[0], indent=2, ensure_ascii=False) + "\n")
@@ -192,14 +195,16 @@ class World:
 
     def sources(self) -> Sources:
         kube = WorldKube(self.files)
-        return Sources(
-            kube=kube,
-            cloud=WorldCloud(self.files, self.meta["region"]),
-            dns=WorldDns(self.files),
-            node=WorldNodes(self.files),
-            pod_exec=WorldPodExec(self.files, kube),
-            description=self.description,
-            settings=self.settings,
+        return checked(
+            Sources(
+                kube=kube,
+                cloud=WorldCloud(self.files, self.meta["region"]),
+                dns=WorldDns(self.files),
+                node=WorldNodes(self.files),
+                pod_exec=WorldPodExec(self.files, kube),
+                description=self.description,
+                settings=self.settings,
+            )
         )
 
 
