@@ -187,8 +187,9 @@ def test_no_credential_is_in_the_snapshot(snapshot: Path) -> None:
     everything = "\n".join(stored.values())
     assert REDACTED in everything
     for absent in ("last-applied-configuration", "example.com/leak", "envFrom", "lifecycle", "eni_conf",
-                   "binaryData", "configuration-snippet", "httpHeaders"):  # fmt: skip
+                   "binaryData", "httpHeaders"):  # fmt: skip
         assert absent not in everything, absent
+    assert f'"proxy_set_header Authorization {REDACTED}' in everything  # the snippet is kept, not its secret
 
 
 def test_what_steps_read_is_kept(snapshot: Path) -> None:
@@ -263,6 +264,8 @@ NOT_ANNOTATIONS = {"kubernetes.io/service-name", "kubernetes.io/metadata.name", 
 
 
 def test_every_annotation_a_step_reads_is_kept() -> None:
+    """Full keys in the step and parser sources, and ingress-nginx ones read by their short name
+    (``record.annotation("use-regex")``, ``record.flag("canary")``)."""
     import re
 
     from ackwb.sources.kept_fields import keeps_annotation
@@ -270,6 +273,10 @@ def test_every_annotation_a_step_reads_is_kept() -> None:
     root = Path(__file__).resolve().parent.parent / "ackwb"
     keys = set()
     for path in [*(root / "steps").rglob("*.py"), *(root / "parse").rglob("*.py")]:
-        keys |= set(re.findall(r'"([a-z0-9.-]+\.(?:io|com|k8s)/[A-Za-z0-9._-]+)"', path.read_text("utf-8")))
+        text = path.read_text("utf-8")
+        keys |= set(re.findall(r'"([a-z0-9.-]+\.(?:io|com|k8s)/[A-Za-z0-9._-]+)"', text))
+        short = re.findall(r'\.(?:annotation|flag)\("([a-z0-9-]+)"\)', text)
+        short += re.findall(r"SNIPPETS = \(([^)]*)\)", text) and re.findall(r'"([a-z-]+-snippet)"', text)
+        keys |= {f"nginx.ingress.kubernetes.io/{name}" for name in short}
     assert "nginx.ingress.kubernetes.io/service-upstream" in keys, "the pattern above needs updating"
     assert [key for key in sorted(keys - NOT_ANNOTATIONS) if not keeps_annotation(key)] == []

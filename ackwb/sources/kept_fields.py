@@ -17,6 +17,14 @@ from __future__ import annotations
 KEPT_ANNOTATIONS: frozenset[str] = frozenset(
     {
         "nginx.ingress.kubernetes.io/service-upstream",  # the Ingress step: ClusterIP or Pod IPs
+        # the checks across Ingress objects: regex locations, cookie affinity, snippets (their values
+        # still pass the credential filter: a snippet's "Basic ..." is redacted, the annotation kept)
+        "nginx.ingress.kubernetes.io/use-regex",
+        "nginx.ingress.kubernetes.io/rewrite-target",
+        "nginx.ingress.kubernetes.io/affinity",
+        "nginx.ingress.kubernetes.io/configuration-snippet",
+        "nginx.ingress.kubernetes.io/server-snippet",
+        "nginx.ingress.kubernetes.io/auth-snippet",
         "kubernetes.io/ingress.class",  # which controller serves an Ingress (before ingressClassName)
         "ingressclass.kubernetes.io/is-default-class",  # IngressClass: the default class
         "service.beta.kubernetes.io/class",  # CCM: which load balancer kind a Service gets (NLB)
