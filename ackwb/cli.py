@@ -1,8 +1,10 @@
 """The ``ackwb`` command: trace a domain in the terminal, export an HTML report, list domains.
 
 Exit status: 0 the request gets through, 1 the path is broken (the findings say where),
-2 bad input or an error ackwb could not work around. Heavy libraries (pandas,
-Graphviz, papermill) are imported only by the commands that need them.
+2 bad input or an error ackwb could not work around, always as one line on stderr. Heavy
+libraries (pandas, Graphviz, papermill) are imported only by the commands that need them.
+Everything printed passes ``terminal_text``: names read from a cluster or a world (hosts,
+paths, error messages) cannot move the cursor, recolour or retitle the terminal.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ import os
 import sys
 from pathlib import Path
 
-from ackwb.errors import AckwbError
+from ackwb.errors import AckwbError, InputError
 from ackwb.model import Path as Journey
 from ackwb.model import Trace, Verdict
-from ackwb.workbook import Workbook
+from ackwb.render.text import terminal_text
+from ackwb.workbook import Workbook, check_domain
 
 EXIT_OK, EXIT_BROKEN, EXIT_ERROR = 0, 1, 2
 OUTPUTS = ("table", "wide", "json")
@@ -27,14 +30,55 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except AckwbError as error:
-        print(f"ackwb: {error}", file=sys.stderr)
+        _err(f"ackwb: {error}")
         return EXIT_ERROR
     except KeyboardInterrupt:
-        print("ackwb: interrupted", file=sys.stderr)
+        _err("ackwb: interrupted")
         return 130
     except BrokenPipeError:  # the reader went away (ackwb ... | head): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except OSError as error:  # a file ackwb had to write or read: one line, not a traceback
+        where = f"{error.filename}: " if error.filename else ""
+        _err(f"ackwb: {where}{error.strerror or error}")
+        return EXIT_ERROR
+
+
+def _out(text: str = "", end: str = "\n") -> None:
+    """Print to stdout what a terminal can show safely (line breaks and tabs kept)."""
+    print(terminal_text(text, keep="\n\t"), end=end)
+
+
+def _err(text: str) -> None:
+    """One line on stderr: line breaks become spaces, control characters are dropped."""
+    print(terminal_text(" ".join(text.splitlines())), file=sys.stderr)
+
+
+def _output_path(path: Path, folder: bool = False) -> Path:
+    """``-o``: refuse a folder where a file is wanted (or a non-empty one for a world folder), and a
+    place ackwb cannot write, before anything is traced."""
+    path = path.expanduser()
+    if path.is_dir() and not folder:
+        raise InputError(f"-o {path} is a folder: name the file to write, for example {path / 'out'}")
+    if folder and path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise InputError(f"-o {path} already exists: name a new folder for the snapshot (or a .zip)")
+    ancestor = path.parent if not path.exists() else path
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise InputError(f"-o {path}: {ancestor} is not a folder")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise InputError(f"-o {path}: cannot write in {ancestor} (permission denied)")
+    if not folder and path.parent.is_dir():  # the only sure test: open it for appending, then tidy up
+        existed = path.exists()
+        try:
+            with open(path, "a", encoding="utf-8"):
+                pass
+        except OSError as error:
+            raise InputError(f"-o {path}: cannot write it ({error.strerror or error})") from None
+        if not existed:
+            path.unlink()
+    return path
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -138,7 +182,7 @@ def _workbook(args: argparse.Namespace) -> Workbook:
         wb = Workbook.from_world(args.world)
     else:
         wb = Workbook.demo(args.scenario)
-    print(f"ackwb: using the {wb.description}", file=sys.stderr)
+    _err(f"ackwb: using the {wb.description}")
     return wb
 
 
@@ -146,6 +190,7 @@ def _trace(args: argparse.Namespace) -> int:
     from ackwb.render.text import findings_text, hop_table
     from ackwb.trace import dead_end
 
+    check_domain(args.domain)
     trace = _workbook(args).trace(args.domain, args.client_ip, args.port, args.path, args.scheme, args.header)
     reason = dead_end(trace)
     if args.output == "json":
@@ -154,18 +199,18 @@ def _trace(args: argparse.Namespace) -> int:
         print(trace_json(trace), end="")
         return EXIT_OK if trace.verdict in (Verdict.OK, Verdict.DEPENDS) else EXIT_BROKEN
     if len(trace.steps) == 1 and reason:  # nothing past DNS: one line says it all
-        print(f"ackwb: {reason}", file=sys.stderr)
+        _err(f"ackwb: {reason}")
         return EXIT_BROKEN
-    print(_heading(trace))
+    _out(_heading(trace))
     rows = trace.rows
     columns = [c for c in dict.fromkeys(k for row in rows for k in row) if any(row.get(c) for row in rows)]
     width = TABLE_CELL_WIDTH if args.output == "table" else 10**6
-    print(hop_table(rows, columns, max_width=width))
+    _out(hop_table(rows, columns, max_width=width))
     if trace.findings:
-        print()
-        print(findings_text(trace.findings))
-    print()
-    print(verdict_line(trace, reason))
+        _out()
+        _out(findings_text(trace.findings))
+    _out()
+    _out(verdict_line(trace, reason))
     return EXIT_OK if trace.verdict in (Verdict.OK, Verdict.DEPENDS) else EXIT_BROKEN
 
 
@@ -201,16 +246,19 @@ def _report(args: argparse.Namespace) -> int:
     from ackwb.render.report import export_report
     from ackwb.trace import dead_end
 
+    check_domain(args.domain)
+    output = _output_path(args.output or Path(f"{args.domain}.html"))
     wb = _workbook(args)
     trace = wb.trace(args.domain, args.client_ip, args.port, args.path)
     if len(trace.steps) == 1 and dead_end(trace):
-        print(f"ackwb: {dead_end(trace)}", file=sys.stderr)
+        _err(f"ackwb: {dead_end(trace)}")
         return EXIT_BROKEN
-    output = args.output or Path(f"{trace.domain}.html")
-    world = str(args.world) if args.world else None
+    # the notebook runs in another folder: a relative --world must be made absolute here
+    world = str(args.world.expanduser().resolve()) if args.world else None
     if args.profile:  # the report notebook reads a snapshot of what this trace reads live
-        world = str(_capture_to(wb, [trace.domain], output.with_suffix(".snapshot.zip")))
-    print(f"ackwb: executing the report notebook for {trace.domain} ...", file=sys.stderr)
+        snapshot = _output_path(output.with_suffix(".snapshot.zip"))
+        world = str(_capture_to(wb, [trace.domain], snapshot).resolve())
+    _err(f"ackwb: executing the report notebook for {trace.domain} ...")
     written = export_report(
         trace.domain,
         output,
@@ -220,13 +268,16 @@ def _report(args: argparse.Namespace) -> int:
         port=args.port,
         path=args.path,
     )
-    print(f"ackwb: wrote {written}", file=sys.stderr)
+    _err(f"ackwb: wrote {written}")
     return EXIT_OK
 
 
 def _capture(args: argparse.Namespace) -> int:
+    for domain in args.domains:
+        check_domain(domain)
+    output = _output_path(args.output, folder=args.output.suffix != ".zip")
     wb = _workbook(args)
-    _capture_to(wb, args.domains or wb.domains(), args.output)
+    _capture_to(wb, args.domains or wb.domains(), output)
     return EXIT_OK
 
 
@@ -235,19 +286,16 @@ def _capture_to(wb: Workbook, domains: list[str], output: Path) -> Path:
     from ackwb.sources.recording import recording, world_meta
     from ackwb.trace import run_trace
 
-    sources, rec = recording(wb.sources, progress=lambda line: print(f"  {line}", file=sys.stderr))
+    sources, rec = recording(wb.sources, progress=lambda line: _err(f"  {line}"))
     for number, domain in enumerate(domains, start=1):
-        print(f"ackwb: [{number}/{len(domains)}] tracing {domain}", file=sys.stderr)
+        _err(f"ackwb: [{number}/{len(domains)}] tracing {domain}")
         run_trace(sources, domain)
     nodes = sorted({path.split("/")[1] for path in rec.files if path.startswith("nodes/")})
     meta = world_meta(
         output.stem, f"snapshot of the {wb.description}: {', '.join(domains)}", wb.sources.settings
     )
     written = rec.write(output, meta)
-    print(
-        f"ackwb: wrote {written}: {rec.calls} calls, {len(nodes)} nodes, {len(rec.files)} files",
-        file=sys.stderr,
-    )
+    _err(f"ackwb: wrote {written}: {rec.calls} calls, {len(nodes)} nodes, {len(rec.files)} files")
     return written
 
 
@@ -256,7 +304,7 @@ def _scenarios(args: argparse.Namespace) -> int:
 
     width = max(map(len, SCENARIOS))
     for name, what in SCENARIOS.items():
-        print(f"{name:<{width}}  {what}")
+        _out(f"{name:<{width}}  {what}")
     return EXIT_OK
 
 
@@ -272,7 +320,7 @@ def _worlds(args: argparse.Namespace) -> int:
 
 def _domains(args: argparse.Namespace) -> int:
     for host in _workbook(args).domains():
-        print(host)
+        _out(" ".join(str(host).splitlines()))
     return EXIT_OK
 
 
@@ -314,24 +362,28 @@ def _map_and_diff_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def _map(args: argparse.Namespace) -> int:
+    output = _output_path(args.output) if args.output else None
     cluster_map = _workbook(args).cluster_map()
-    if args.output:
-        written = cluster_map.diagram().save(args.output)
-        print(f"ackwb: wrote {written} ({len(cluster_map.traces)} domains)", file=sys.stderr)
+    if output:
+        written = cluster_map.diagram().save(output)
+        _err(f"ackwb: wrote {written} ({len(cluster_map.traces)} domains)")
     else:
-        print(cluster_map.dot, end="")
+        _out(cluster_map.dot, end="")
     return EXIT_OK
 
 
 def _diff(args: argparse.Namespace) -> int:
     from ackwb.render.diffview import diff_diagram, diff_text
 
+    for domain in args.domains or []:
+        check_domain(domain)
+    output = _output_path(args.output) if args.output else None
     before, after = Workbook.open(args.before), Workbook.open(args.after)
     result = before.diff(after, args.domains, args.client_ip, args.port, args.path)
-    print(diff_text(result))
-    if args.output:
-        written = diff_diagram(result).save(args.output)
-        print(f"ackwb: wrote {written}", file=sys.stderr)
+    _out(diff_text(result))
+    if output:
+        written = diff_diagram(result).save(output)
+        _err(f"ackwb: wrote {written}")
     return EXIT_BROKEN if result else EXIT_OK
 
 

@@ -13,6 +13,7 @@ Standard library only, so the CLI can read a profile without loading any live cl
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -50,7 +51,7 @@ class SshSettings:
     port: int = 0  # 0 → the SSH config's Port, else 22
     identity_file: str = ""  # "" → the SSH config's IdentityFile, else ssh-agent and ~/.ssh/id_*
     jump_host: str = ""  # "[user@]host[:port]" (comma-separated chain) or an SSH config alias; "none"
-    known_hosts: str = "~/.ssh/known_hosts"
+    known_hosts: str = ""  # "" → the SSH config's UserKnownHostsFile, else ~/.ssh/known_hosts(2), as OpenSSH
     accept_unknown_hosts: bool = False  # True: trust a host key seen for the first time (not saved)
     command_timeout: float = 20.0
     connect_timeout: float = 10.0
@@ -113,6 +114,7 @@ class Profile:
         )
 
 
+MAX_SECONDS = 3600  # the longest timeout a profile may set
 PATH_KEYS = {"kubeconfig", "identity_file", "known_hosts", "config_file"}
 TABLES: dict[str, type] = {
     "ssh": SshSettings,
@@ -242,9 +244,11 @@ def _value(where: str, file: Path, key: str, kind: Any, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535:
             raise InputError(bad + "a whole number from 0 to 65535")
         return value
-    if kind == "float":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+    if kind == "float":  # seconds: nan and inf are floats in TOML, and neither is a timeout
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise InputError(bad + "a positive number of seconds")
+        if not 0 < value <= MAX_SECONDS:
+            raise InputError(bad + f"a positive number of seconds, at most {MAX_SECONDS}")
         return float(value)
     if kind == "tuple[str, ...]":
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):

@@ -2,15 +2,40 @@
 
 Every step runs: a step with nothing to follow returns an empty result, and empty
 results are left out, so a broken path shows how far the request gets and why.
+A step that fails unexpectedly (a bug, or an answer nothing foresaw) becomes an unknown
+hop with a finding naming the error, and the trace goes on (``_guarded``).
 """
 
 from __future__ import annotations
 
-from ackwb.model import Client, Hop, Severity, Trace, Verdict
+import sys
+from collections.abc import Callable
+from typing import TypeVar
+
+from ackwb.model import Client, Evidence, Finding, Hop, Severity, StepResult, Trace, Verdict
 from ackwb.sources import Sources
-from ackwb.steps import dns, ecs, egress, ingress, kube_proxy, pod, service, slb
+from ackwb.steps import (
+    DnsResult,
+    EgressResult,
+    IngressResult,
+    KubeProxyResult,
+    LoadBalancerResult,
+    NodeResult,
+    PodResult,
+    ServiceResult,
+    dns,
+    ecs,
+    egress,
+    ingress,
+    kube_proxy,
+    pod,
+    service,
+    slb,
+)
 from ackwb.steps.cluster import Cluster, read_cluster
 from ackwb.steps.design import describe
+
+R = TypeVar("R", bound=StepResult)
 
 
 def run_trace(
@@ -20,17 +45,38 @@ def run_trace(
     (the network plugin), read now when not given."""
     client = client or Client()
     cluster = cluster or read_cluster(sources)
-    r1 = dns(sources, domain)
-    r2 = slb(sources, r1, client)
-    r3 = ecs(sources, r2, cluster)
-    r4 = ingress(sources, r3, client.path)
-    r5 = service(sources, r4)
-    r6 = kube_proxy(sources, r5, cluster)
-    r7 = pod(sources, r6, cluster)
-    r8 = egress(sources, r7, cluster)
+    r1 = _guarded(DnsResult, "dns", domain, None, lambda: dns(sources, domain))
+    r2 = _guarded(LoadBalancerResult, "slb", domain, r1, lambda: slb(sources, r1, client))
+    r3 = _guarded(NodeResult, "ecs", domain, r2, lambda: ecs(sources, r2, cluster))
+    r4 = _guarded(IngressResult, "ingress", domain, r3, lambda: ingress(sources, r3, client.path))
+    r5 = _guarded(ServiceResult, "service", domain, r4, lambda: service(sources, r4))
+    r6 = _guarded(KubeProxyResult, "kube_proxy", domain, r5, lambda: kube_proxy(sources, r5, cluster))
+    r7 = _guarded(PodResult, "pod", domain, r6, lambda: pod(sources, r6, cluster))
+    r8 = _guarded(EgressResult, "egress", domain, r7, lambda: egress(sources, r7, cluster))
     results = [r for r in (r1, r2, r3, r4, r5, r6, r7, r8) if r.hops or r.findings or r.rows]
     design = describe(cluster, results)
     return Trace(domain=r1.domain, client=client, world=sources.description, steps=results, design=design)
+
+
+def _guarded(kind: type[R], name: str, domain: str, prev: StepResult | None, run: Callable[[], R]) -> R:
+    """The step's result; if the step raised, an empty result of its type with an unknown hop and a
+    finding naming the error, so the steps after it still get the result type they take."""
+    try:
+        return run()
+    except Exception as error:  # the trace must end with a verdict, whatever went wrong in one step
+        title = getattr(sys.modules.get(kind.__module__), "TITLE", name)
+        failed = kind(step=name, title=title, domain=prev.domain if prev else domain, prev=prev)
+        hop = f"step:{name}"
+        reason = f"{type(error).__name__}: {' '.join(str(error).split())}"[:300]
+        failed.hops.append(Hop(hop, name, f"{name}: could not be checked", verdict=Verdict.UNKNOWN))
+        failed.findings.append(Finding(
+            "STEP_FAILED", Severity.WARNING, hop,
+            f"The {name} step stopped on an error, so this part of the path could not be checked "
+            f"({reason}). This is a bug in ackwb or an answer it does not understand; please report it.",
+            (Evidence(f"ackwb step {name}", "error", reason),),
+        ))  # fmt: skip
+        failed.dead_end = f"the {name} step could not be completed ({reason})"
+        return failed
 
 
 def dead_end(trace: Trace) -> str:

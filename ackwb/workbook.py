@@ -12,8 +12,8 @@ Each method takes the previous step's result, so a notebook reads like the artic
 from __future__ import annotations
 
 import ipaddress
+import re
 import sys
-import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path as FilePath
 from typing import TYPE_CHECKING, Any
@@ -24,7 +24,7 @@ from ackwb.demo import BuiltinWorld, demo_world_root
 from ackwb.errors import AckwbError, InputError
 from ackwb.model import Client, Trace
 from ackwb.sources import Sources
-from ackwb.sources.world import load_world  # the default world reader: standard library only
+from ackwb.sources.world import load_world, open_world  # the default world reader: standard library only
 from ackwb.steps.cluster import Cluster, read_cluster
 from ackwb.trace import run_trace
 
@@ -58,14 +58,7 @@ class Workbook:
     @classmethod
     def from_world(cls, path: str | FilePath) -> Workbook:
         """A stored world: a folder in the demo's layout, or a snapshot file (.zip) of one."""
-        root = FilePath(path).expanduser()
-        if root.suffix == ".zip" and root.is_file():
-            return cls(load_world(zipfile.Path(root)).sources())
-        if not (root / "world.json").is_file():
-            raise InputError(
-                f"{root} is not a world: it is neither a snapshot .zip nor a folder with world.json"
-            )
-        return cls(load_world(root).sources())
+        return cls(open_world(path).sources())
 
     from_snapshot = from_world
 
@@ -193,6 +186,35 @@ class Workbook:
 
     def __repr__(self) -> str:
         return f"Workbook({self.description})"
+
+
+_LABEL = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$")
+
+
+def check_domain(domain: str) -> str:
+    """``domain`` when it is a host name a client can ask for; else ``InputError`` naming what is wrong.
+
+    The command line checks its domains with it before opening any world (exit status 2); in a
+    notebook, ``wb.trace`` leaves the verdict to the DNS step, which shows ``DNS_INVALID_NAME``."""
+    if not isinstance(domain, str) or not domain.strip():
+        raise InputError(f"domain {domain!r} is empty: give a host name such as app1.qas.abc.com")
+    name = domain.removesuffix(".")
+    shown = repr(domain[:80])
+    if not name.isascii():
+        raise InputError(f"domain {shown} is not ASCII: give its IDNA form (xn--...)")
+    if len(name) > 253:
+        raise InputError(f"domain {shown}... is longer than 253 characters")
+    labels = name.split(".")
+    if labels[0] == "*" and len(labels) > 1:  # a wildcard Ingress host, as `ackwb domains` lists it
+        labels = labels[1:]
+    bad = next((label for label in labels if not _LABEL.match(label)), None)
+    if bad is not None:
+        problem = "an empty label" if bad == "" else f"the label {bad[:70]!r}"
+        raise InputError(
+            f"domain {shown} is not a host name: {problem} is not 1-63 letters, digits or hyphens "
+            "(not starting or ending with a hyphen)"
+        )
+    return domain
 
 
 def make_client(

@@ -194,12 +194,12 @@ def test_region_is_added_where_the_product_needs_it(peer: OpenApiPeer) -> None:
 
 def test_products_without_a_world_answer_still_go_out_with_their_version(peer: OpenApiPeer) -> None:
     cloud = live(peer)
-    for product, action in (("pvtz", "DescribeZones"), ("nlb", "GetLoadBalancerAttribute")):
+    for product, action in (("pvtz", "DescribeZones"), ("alb", "ListLoadBalancers")):
         with pytest.raises(SourceError, match="InvalidAction.NotFound"):
             cloud.call(product, action, {})
     assert [(r.product, r.action, r.version) for r in peer.requests] == [
         ("pvtz", "DescribeZones", "2018-01-01"),
-        ("nlb", "GetLoadBalancerAttribute", "2022-04-30"),
+        ("alb", "ListLoadBalancers", "2020-06-16"),
     ]
 
 

@@ -27,6 +27,10 @@ def test_fixture(case: Case) -> None:
     for look in case.expected.get("find", []):
         found = table.find(look["address"], look["port"], look["protocol"])
         assert (found.line if found else None) == look["line"], look
+    warnings = [str(w) for w in table.warnings]
+    assert len(warnings) == len(case.expected.get("warnings", [])), warnings
+    for wanted, warning in zip(case.expected.get("warnings", []), warnings, strict=True):
+        assert wanted in warning, (wanted, warning)
 
 
 def test_raw_lines_are_the_input_lines() -> None:

@@ -42,7 +42,10 @@ def test_fixture(case: Case) -> None:
     rules = parse_kube_nftables(case.raw, source=SOURCE)
     assert rules.backend == case.expected["family"]
     assert kube_rules_view(rules) == _truth(case.expected)
-    assert rules.check() == ()
+    warnings = [str(w) for w in rules.check()]
+    assert len(warnings) == len(case.expected.get("warnings", [])), warnings
+    for wanted, warning in zip(case.expected.get("warnings", []), warnings, strict=True):
+        assert wanted in warning, (wanted, warning)
 
 
 def _overall():

@@ -91,9 +91,7 @@ def test_minimal_profile_takes_the_documented_defaults(tmp_path: Path) -> None:
         str(Path.home() / ".kube/config"),
     )
     home = Path.home()
-    assert profile.ssh == SshSettings(
-        known_hosts=str(home / ".ssh/known_hosts"), config_file=str(home / ".ssh/config")
-    )
+    assert profile.ssh == SshSettings(known_hosts="", config_file=str(home / ".ssh/config"))
     assert profile.ssh.accept_unknown_hosts is False
     assert profile.ingress == IngressSettings() and profile.dns == DnsSettings()
     assert profile.cluster_settings() == ClusterSettings(region="cn-shanghai")

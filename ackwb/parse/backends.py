@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ackwb.errors import ParseError
-from ackwb.parse.common import decode_json
+from ackwb.parse.common import decode_json, refuse_redacted
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,7 @@ def _endpoints(raw: Any, where: str, source: str) -> tuple[BackendEndpoint, ...]
         address = _string(item.get("address"), f"{here}.address", source)
         if not address:
             raise _fail(source, f"{here}.address", "is empty")
+        refuse_redacted(address, source)
         endpoints.append(BackendEndpoint(address, _port(item.get("port"), f"{here}.port", source)))
     return tuple(endpoints)
 
@@ -167,11 +168,14 @@ def _backend(raw: Any, index: int, source: str) -> Backend:
 def parse_backends(
     text: str | bytes | Sequence[Any], source: str = "/configuration/backends"
 ) -> tuple[Backend, ...]:
-    """Parse the backends JSON (text, or the already decoded list)."""
+    """Parse the backends JSON (text, or the already decoded list); the one object ``/dbg backends get
+    NAME`` prints is read as a list of one."""
     data = _decode(text, source) if isinstance(text, (str, bytes)) else text
     if data is None:
         message = "the backends JSON is null: the controller has not sent its configuration yet"
         raise ParseError(source, message)
+    if isinstance(data, dict) and isinstance(data.get("name"), str):  # /dbg backends get NAME: one backend
+        data = [data]
     if not isinstance(data, list):
         raise ParseError(source, f"expected a JSON array of backends, got {type(data).__name__}")
     backends = tuple(_backend(raw, i, source) for i, raw in enumerate(data))

@@ -9,6 +9,8 @@
 - ``decode_json``: ``json.loads`` whose errors are ``ParseError`` and which says "truncated"
   when the text stops early rather than when it is wrong.
 - ``normal_address``: one spelling of an address (brackets dropped, IPv6 compressed).
+- ``refuse_redacted``: an address someone masked before pasting (``x.x.x.x``, ``10.*.*.*``,
+  ``<ip>``) is refused with a sentence saying so, rather than read as a host name or dropped.
 - ``LazyRecords``: a read-only sequence built on first use. Parsers check every line while
   parsing, then build the per-line records only when someone looks at them: at tens of
   thousands of lines, creating Python objects costs far more than checking the text.
@@ -17,6 +19,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, overload
@@ -46,6 +49,27 @@ def normal_address(address: str) -> str:
         except ValueError:
             return address.lower()
     return address
+
+
+_REDACTED = re.compile(
+    r"\[?(?:(?:\d{1,3}|[xX*#?]{1,3})\.){3}(?:\d{1,3}|[xX*#?]{1,3})\]?"  # x.x.x.x, 10.*.*.*, ...
+    r"|\[?(?:[0-9a-fA-F]{0,4}:){2,}[xX*#?]+(?::[0-9a-fA-FxX*#?]*)*\]?"  # fd00::xxxx
+    r"|<[^<>]*>|\*+|x{3,}|(?i:redacted|masked|hidden)"
+)
+
+
+def refuse_redacted(text: str | None, source: str, line: int | None = None) -> None:
+    """Raise ``ParseError`` when an address field looks masked (``x.x.x.x``, ``<ip>``, ``***``)."""
+    if not text:
+        return
+    host = text.rsplit("/", 1)[0]
+    if _REDACTED.fullmatch(host) and not host.strip("[]").replace(".", "").isdigit():
+        raise ParseError(
+            source,
+            f"{text!r} looks like a redacted address: ackwb matches real addresses against Services, "
+            "Pods and load balancers, so paste the output as the command printed it",
+            line,
+        )
 
 
 def output_lines(text: str | bytes, source: str, what: str) -> tuple[list[str], bool]:

@@ -11,6 +11,11 @@ Every line is classified while reading (an unknown line is a ``ParseError``; a t
 ``COMMIT`` is reported as truncated), but a rule's arguments are split only when the rules of
 its chain are asked for: kube-proxy nodes carry hundreds of thousands of rules and the
 kube-proxy reader needs only the chains on the path it follows.
+
+What people paste instead: ``iptables -t nat -L [-n]`` (a listing, refused with the command to
+run instead); an excerpt of rules without ``*nat`` and ``COMMIT`` (read as an excerpt of the nat
+table, with a warning; undeclared chains are declared by their rules); the whole output pasted
+twice (the identical copy is dropped, with a warning).
 """
 
 from __future__ import annotations
@@ -65,6 +70,7 @@ class Table:
     chains: dict[str, str] = field(default_factory=dict)  # declared chain → policy ("-" for user chains)
     runs: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # chain → [first, end) line indexes
     committed: bool = False
+    excerpt: bool = False  # rules pasted without their "*nat" line: chains are declared by their rules
 
 
 class IptablesSave:
@@ -134,6 +140,8 @@ def parse_iptables_save(text: str | bytes, source: str = "iptables-save") -> Ipt
         if head == "-" or head == "[":
             end = line.find(" ", 3)
             chain = line[3:end] if end > 0 else line[3:]
+            if table is None and not save.tables:  # rules pasted without "*nat": an excerpt
+                table = _excerpt(save, i)
             if head == "[" or table is None or table.committed or chain not in table.chains:
                 table = _need_table(table, line, source, i)  # the rare cases, and the errors
                 chain = _rule_chain(line, table, source, i)
@@ -141,6 +149,8 @@ def parse_iptables_save(text: str | bytes, source: str = "iptables-save") -> Ipt
                 raise ParseError(source, f"expected '-A CHAIN ...', got {line[:60]!r}", i + 1)
             prefix, run_start = "-A " + chain + " ", i
         elif head == ":":
+            if table is None and not save.tables:
+                table = _excerpt(save, i)
             table = _need_table(table, line, source, i)
             words = line[1:].split()
             if len(words) != 3 or not (words[2].startswith("[") and words[2].endswith("]")):
@@ -155,6 +165,12 @@ def parse_iptables_save(text: str | bytes, source: str = "iptables-save") -> Ipt
             if not name or " " in name:
                 raise ParseError(source, f"table line not understood: {line!r}", i + 1)
             if name in save.tables:
+                copy = _same_block(lines, save.tables[name].line - 1, i)
+                if copy is not None:  # the same output pasted twice: read it once
+                    again = parse_iptables_save("\n".join(lines[:i] + lines[copy:]) + "\n", source)
+                    note = ParseWarning(f"table {name!r} pasted twice: the copy is ignored", i + 1)
+                    again.warnings.append(note)
+                    return again
                 raise ParseError(source, f"table {name!r} is listed twice", i + 1)
             table = save.tables[name] = Table(name, i + 1)
         elif line.strip() == "COMMIT":
@@ -163,6 +179,13 @@ def parse_iptables_save(text: str | bytes, source: str = "iptables-save") -> Ipt
             table.committed = True
         elif head == "#":
             _comment(save, line, i)
+        elif line.startswith("Chain ") or line.split()[:3] == ["target", "prot", "opt"]:
+            raise ParseError(
+                source,
+                "this is an iptables -L listing, which leaves out what ackwb reads: "
+                "run iptables-save -t nat and paste its whole output",
+                i + 1,
+            )
         elif line.strip():
             raise ParseError(source, f"line not understood: {line[:100]!r}", i + 1)
     if chain and table is not None:
@@ -171,10 +194,35 @@ def parse_iptables_save(text: str | bytes, source: str = "iptables-save") -> Ipt
         raise ParseError(
             source, "no table in the output (no '*nat', '*filter', ...): not iptables-save output"
         )
+    if table is not None and not table.committed and table.excerpt:
+        table.committed = True
     if table is not None and not table.committed:
         how = "the last line is incomplete" if cut else "the output ends"
         raise ParseError(source, f"truncated: {how} inside table {table.name!r}, before its COMMIT", count)
     return save
+
+
+def _excerpt(save: IptablesSave, i: int) -> Table:
+    """The nat table an excerpt of rules (no ``*nat`` line) is read into."""
+    save.warnings.append(
+        ParseWarning(
+            "no '*nat' line: read as an excerpt of the nat table (chains, rules and COMMIT outside it "
+            "are missing); run iptables-save -t nat for the whole table",
+            i + 1,
+        )
+    )
+    table = save.tables["nat"] = Table("nat", i + 1, excerpt=True)
+    return table
+
+
+def _same_block(lines: list[str], first: int, again: int) -> int | None:
+    """The index after the copy starting at ``again`` when it repeats the table starting at ``first``
+    line for line, from its ``*table`` line to its COMMIT; else None."""
+    end = next((j for j in range(first, again) if lines[j].strip() == "COMMIT"), None)
+    if end is None:
+        return None
+    block = lines[first : end + 1]
+    return again + len(block) if lines[again : again + len(block)] == block else None
 
 
 def _need_table(table: Table | None, line: str, source: str, i: int) -> Table:
@@ -193,6 +241,8 @@ def _rule_chain(line: str, table: Table, source: str, i: int) -> str:
     if not body.startswith("-A "):
         raise ParseError(source, f"expected '-A CHAIN ...', got {line[:60]!r}", i + 1)
     chain = body[3:].split(" ", 1)[0]
+    if table.excerpt:
+        table.chains.setdefault(chain, "-")
     if chain not in table.chains:
         raise ParseError(
             source, f"rule for chain {chain!r}, which table {table.name!r} does not declare", i + 1

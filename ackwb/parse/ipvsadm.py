@@ -14,6 +14,11 @@ spaces. The numeric listings (``--stats``, ``--rate``, ``--thresholds``,
 ``--persistent-conn``) are read by ``ipvsadm_numbers``, the connection table (``-c``) by
 ``ipvsadm_connections``; ``ipvsadm_any.parse_ipvsadm_output`` picks the reader by title.
 
+Pasted by hand: a ``ipvsadm -Ln | grep`` fragment (service and real-server lines without the
+title lines) is read, with a warning that services cut out of it are not known; ``ipvsadm -l``
+(names instead of numbers, because ``-n`` was left out) and masked addresses are refused with a
+sentence saying what to run or paste instead.
+
 Scale: every line is checked while parsing (a malformed line is a ``ParseError`` at once,
 naming it), but the ``VirtualService`` and ``RealServer`` records are built when first used
 (``LazyRecords``, which behaves as a tuple), so a node with 10,000 virtual servers and
@@ -30,7 +35,14 @@ from itertools import compress, islice
 from operator import methodcaller, not_
 
 from ackwb.errors import ParseError
-from ackwb.parse.common import LazyRecords, ParseWarning, normal_address, output_lines, truncated_or
+from ackwb.parse.common import (
+    LazyRecords,
+    ParseWarning,
+    normal_address,
+    output_lines,
+    refuse_redacted,
+    truncated_or,
+)
 
 _VERSION = re.compile(r"IP Virtual Server version (\d+\.\d+\.\d+) \(size=(\d+)\)")
 SERVICE_NAME = re.compile(r"(TCP|UDP|SCTP) +(\S+):(\d+)|FWM +(\d+)( +IPv6)?")
@@ -46,6 +58,11 @@ _REAL_SERVER_OK = re.compile(
     + r" +(Masq|Route|Tunnel|Local) +(-?\d+) +(\d+) +(\d+) *"
 )
 _IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+ENTRY = re.compile(r"(?:TCP|UDP|SCTP|FWM) +\S|\s*-> +\S+:")  # a service or real-server line, not a title
+_NAMED_SERVICE = re.compile(r"(?:TCP|UDP|SCTP) +(\S+):(\S+) +\S+.*")
+_NAMED_SERVER = re.compile(r" +-> +(\S+):(\S+) +\w+ +-?\d+ +\d+ +\d+ *")
+_HOST_NAME = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9_.-]+")
+NUMERIC = "names instead of numbers: this is ipvsadm -l without -n; run ipvsadm -Ln (IPs and ports)"
 _IPV6 = re.compile(r"\[([0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)\]")
 FORWARD_METHODS = ("Masq", "Route", "Tunnel", "Local")
 _LIST_TITLES = (
@@ -121,6 +138,9 @@ def read_address(text: str, source: str, line: int) -> tuple[str, bool]:
     m = _IPV6.fullmatch(text)
     if m:
         return m.group(1).lower(), True
+    refuse_redacted(text, source, line)
+    if _HOST_NAME.fullmatch(text):
+        raise ParseError(source, f"{text!r} is a host name: {NUMERIC}", line)
     raise ParseError(source, f"{text!r} is not an IPv4 address or a bracketed IPv6 address", line)
 
 
@@ -215,6 +235,9 @@ def _read_real_server(text: str, source: str, line: int) -> RealServer:
     """The detailed reader: only called for a line the one-regex check rejected, to say why."""
     m = _REAL_SERVER.fullmatch(text)
     if not m:
+        named = _NAMED_SERVER.fullmatch(text)
+        if named and not named.group(2).isdigit():
+            raise ParseError(source, f"port {named.group(2)!r} is a service name: {NUMERIC}", line)
         raise ParseError(source, f"real-server line not understood: {text!r}", line)
     host, port, forward, weight, active, inactive = m.groups()
     address, _ = read_address(host, source, line)
@@ -249,6 +272,15 @@ def parse_ipvsadm(text: str | bytes, source: str = "ipvsadm -Ln") -> IpvsTable:
     while not lines[first].strip():
         first += 1
     try:
+        after_version = first + 1 if _VERSION.fullmatch(lines[first].rstrip()) else first
+        if after_version < len(lines) and ENTRY.match(lines[after_version]):  # no title lines: a grep
+            note = ParseWarning(
+                "no title lines: read as a fragment of ipvsadm -Ln (a grep?); a virtual service "
+                "left out of it is unknown here, not absent",
+                after_version + 1,
+            )
+            services = _read_entries(lines, after_version, source)
+            return IpvsTable(services, None, None, source, (note,))
         index, version, size = read_titles(lines, first, source, _LIST_TITLES, "list")
         return IpvsTable(_read_entries(lines, index, source), version, size, source)
     except ParseError as err:
@@ -306,6 +338,9 @@ def _read_entries(lines: list[str], index: int, source: str) -> Sequence[Virtual
             )
         fields = service_fields(text, source, head + 1)
         if fields is None:
+            named = _NAMED_SERVICE.fullmatch(text)
+            if named and not named.group(2).isdigit():
+                raise ParseError(source, f"port {named.group(2)!r} is a service name: {NUMERIC}", head + 1)
             raise ParseError(source, f"line not understood: {text!r}", head + 1)
         if not all(map(check, lines[head + 1 : end])):
             for i in range(head + 1, end):

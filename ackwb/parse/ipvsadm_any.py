@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ackwb.errors import ParseError
 from ackwb.parse.common import output_lines
-from ackwb.parse.ipvsadm import FORMS, IpvsTable, parse_ipvsadm
+from ackwb.parse.ipvsadm import ENTRY, FORMS, IpvsTable, parse_ipvsadm
 from ackwb.parse.ipvsadm_connections import (
     ConnectionTable,
     IpvsTimeouts,
@@ -33,7 +33,7 @@ def parse_ipvsadm_output(
     if title >= len(lines):
         raise ParseError(source, "truncated: the output ends before its title lines", title)
     form = FORMS.get(tuple(lines[title].split()))
-    if form == "list":
+    if form == "list" or ENTRY.match(lines[title]):  # the list form, or a grep of it without titles
         return parse_ipvsadm(text, source)
     if form == "-c (connection table)":
         return parse_ipvsadm_connections(text, source)

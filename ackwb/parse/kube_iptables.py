@@ -20,7 +20,7 @@ p_i · Π_{j<i}(1 − p_j); the last rule has no probability (p = 1).
 from __future__ import annotations
 
 from ackwb.errors import ParseError
-from ackwb.parse.common import ParseWarning
+from ackwb.parse.common import ParseWarning, refuse_redacted
 from ackwb.parse.iptables_save import IptablesSave, Rule, parse_iptables_save
 from ackwb.parse.kube_rules import Branch, Entry, NoEndpoints, ProxyRules, RuleEndpoint, ServiceChain
 
@@ -79,9 +79,35 @@ class _Reader:
         self.source = source
         self.warnings: list[ParseWarning] = []
         self._nat_chains = save.tables["nat"].chains
+        self._reported: set[str] = set()  # chains whose repeated rules were already reported
 
-    def rules(self, chain: str) -> list[Rule]:
-        return self.save.rules("nat", chain)
+    def _undeclared(self, chain: str, line: int) -> ParseError:
+        if self.save.tables["nat"].excerpt:
+            where = "which this excerpt does not hold: paste the whole output of iptables-save -t nat"
+        else:
+            where = "which the nat table does not declare"
+        return ParseError(self.source, f"jump to chain {chain!r}, {where}", line)
+
+    def rules(self, chain: str, warnings: list[ParseWarning] | None = None) -> list[Rule]:
+        """The chain's rules, each identical rule once (pasted twice, it would count twice: a
+        probability cascade would then send the wrong share to each endpoint)."""
+        seen: set[tuple[str, ...]] = set()
+        unique, repeated = [], []
+        for rule in self.save.rules("nat", chain):
+            if rule.args in seen:
+                repeated.append(rule.line)
+                continue
+            seen.add(rule.args)
+            unique.append(rule)
+        if repeated and chain not in self._reported:
+            self._reported.add(chain)
+            lines = ", ".join(map(str, repeated[:5])) + (", ..." if len(repeated) > 5 else "")
+            note = (
+                f"{len(repeated)} rule(s) of {chain} repeat an earlier rule (pasted twice?), "
+                f"lines {lines}: counted once"
+            )
+            (self.warnings if warnings is None else warnings).append(ParseWarning(note, repeated[0]))
+        return unique
 
     def entries(self) -> list[Entry]:
         entries = []
@@ -121,6 +147,7 @@ class _Reader:
     ) -> Entry:
         if not port.isdigit() or int(port) > 65535:
             raise ParseError(self.source, f"port {port!r} is not a port number", rule.line)
+        refuse_redacted(address, self.source, rule.line)
         ranges: list[str] = []
         branches = self._walk(rule.target or "", "all", "", ranges, set(), rule.line)
         return Entry(
@@ -144,9 +171,7 @@ class _Reader:
         if chain in _BUILTIN_TARGETS:
             return [Branch(audience, condition, chain, line)]
         if chain not in self._nat_chains:
-            raise ParseError(
-                self.source, f"jump to chain {chain!r}, which the nat table does not declare", line
-            )
+            raise self._undeclared(chain, line)
         if chain.startswith(_SERVICE_CHAINS):
             return [Branch(audience, condition, chain, line)]
         if chain in seen:  # a loop: nothing new down there
@@ -191,7 +216,7 @@ class _Reader:
         affinity = None
         drops = False
         service = None
-        for rule in self.rules(name):
+        for rule in self.rules(name, warnings):
             target = rule.target
             service = service or _service_name(rule.comment)
             if target is None or target in _MARKS:
@@ -244,9 +269,7 @@ class _Reader:
 
     def _dnat(self, sep: str, line: int) -> tuple[str, int, int]:
         if sep not in self._nat_chains:
-            raise ParseError(
-                self.source, f"jump to chain {sep!r}, which the nat table does not declare", line
-            )
+            raise self._undeclared(sep, line)
         lines = self.save.lines
         for index in self.save.rule_lines("nat", sep):
             raw = lines[index]
@@ -272,6 +295,7 @@ def _probability(rule: Rule, source: str) -> float | None:
 
 def _split_destination(text: str, source: str, line: int) -> tuple[str, int]:
     host, _, port = text.rpartition(":")
+    refuse_redacted(host, source, line)
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]
     if not host or not port.isdigit() or int(port) > 65535:

@@ -296,13 +296,19 @@ def parse_kube_nftables(
     ``family`` ("ip" or "ip6") picks the table when the listing holds both (``nft -j list
     ruleset``); endpoint chains are read on first use unless ``check=True``.
     """
+    notes: list[ParseWarning] = []
     if isinstance(data, (str, bytes)):
-        head = data.lstrip()[:6]
-        if head in ("table ", b"table "):
+        text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
+        lines = text.lstrip().split("\n")
+        while lines and lines[0].startswith("# Warning:"):  # nft's stderr, mixed into a terminal capture
+            notes.append(ParseWarning(lines.pop(0).lstrip("# ").strip(), len(notes) + 1))
+        rest = "\n".join(lines).lstrip()
+        if rest.startswith(("table ", "#", "flush ", "add ")):
             raise ParseError(
-                source, "this is nft's text listing; capture the JSON one: nft -j list table ip kube-proxy"
+                source, "this is nft's text listing (nft list ...); capture the JSON one: "
+                "nft -j list table ip kube-proxy"
             )
-        data = decode_json(data, source, "empty output: nft printed nothing (no kube-proxy table?)")
+        data = decode_json(rest, source, "empty output: nft printed nothing (no kube-proxy table?)")
     listing = _Listing(data, source, family)
     reader = _Reader(listing)
     entries = reader.entries()
@@ -312,7 +318,7 @@ def parse_kube_nftables(
         tuple(reader.no_endpoints()),
         listing.family,
         source,
-        tuple(reader.warnings),
+        tuple(notes) + tuple(reader.warnings),
         reader.service_chain,
     )
     if check:

@@ -9,11 +9,12 @@ heavy is imported here: Graphviz, papermill and nbconvert load only when used, a
 from ackwb.model import Presentable
 from ackwb.render.diagram import Diagram, GraphvizMissing, dot_available
 from ackwb.render.dot import to_dot
-from ackwb.render.html import step_html, trace_html, trace_summary_html
+from ackwb.render.html import markdown_text, step_html, trace_html, trace_summary_html
 from ackwb.render.presenter import HtmlPresenter
 from ackwb.render.text import findings_text, hop_table
 
 Presentable.presenter = HtmlPresenter()
+md = markdown_text  # the short name notebooks use: Markdown(f"World: **{md(wb.description)}**")
 
 __all__ = [
     "Diagram",
@@ -22,6 +23,8 @@ __all__ = [
     "dot_available",
     "findings_text",
     "hop_table",
+    "markdown_text",
+    "md",
     "step_html",
     "to_dot",
     "trace_html",

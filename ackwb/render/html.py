@@ -244,3 +244,17 @@ def _section(parts: list[str]) -> str:
 
 def _esc(text: str) -> str:
     return html.escape(text, quote=True)
+
+
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:>=\"'])")
+
+
+def markdown_text(value: Any) -> str:
+    """``value`` as literal text inside Markdown (what notebooks pass to ``IPython.display.Markdown``).
+
+    A name from a cluster or a world (a world folder, a host, a finding) must not become markup:
+    HTML special characters become entities, Markdown punctuation is backslash-escaped (no
+    emphasis, link, autolink or code span can start), and line breaks become spaces so that no
+    new block (a heading, a raw HTML block) can begin."""
+    text = " ".join(str(value).split())
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", html.escape(text, quote=False))

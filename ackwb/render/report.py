@@ -4,8 +4,10 @@ The report is the same notebook a user can open, executed with parameters (domai
 scenario, client) and exported with the code hidden. It must be readable with no network:
 the template below is nbconvert's ``lab`` template without the script tags that would load
 require.js, MathJax, Mermaid or the widget manager from a CDN; styles are inlined and the
-diagrams are inline ``<svg>`` produced by ``Diagram``. papermill and nbconvert are heavy,
-so they are imported only inside ``export_report``.
+diagrams are inline ``<svg>`` produced by ``Diagram``. The page is then made inert
+(``sanitize.sanitize_html``: no script, no event attribute, no ``javascript:`` URL), so a name
+from a cluster or a world cannot run in a reader's browser even if it escaped escaping.
+papermill and nbconvert are heavy, so they are imported only inside ``export_report``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ackwb.errors import AckwbError, InputError
+from ackwb.render.sanitize import sanitize_html
 
 # The directory holding the ackwb package (a checkout's root): notebooks/ sits beside the package.
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -123,7 +126,7 @@ def _to_html(notebook: Any) -> str:
         embed_images=True,
     )
     body, _ = exporter.from_notebook_node(notebook)
-    return body
+    return sanitize_html(body)[0]
 
 
 @contextmanager

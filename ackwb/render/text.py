@@ -104,4 +104,21 @@ def _single_line(text: str) -> str:
     """Line breaks and tabs become spaces; other control characters (terminal escapes) are dropped."""
     if any(ch in text for ch in "\n\r\t\v\f"):
         text = " ".join(text.split())
-    return "".join(ch for ch in text if unicodedata.category(ch) != "Cc")
+    return terminal_text(text)
+
+
+# Characters that reorder what follows them on screen (bidirectional overrides and isolates).
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+
+
+def terminal_text(text: str, keep: str = "") -> str:
+    """``text`` safe to print on a terminal: control characters (ESC and the other C0/C1 codes that
+    start terminal escapes, carriage returns that overwrite a line) and bidirectional overrides are
+    dropped; the characters in ``keep`` (for example a newline) stay."""
+    if text.isprintable() and text.isascii():  # the usual case, checked fast
+        return text
+    return "".join(
+        ch
+        for ch in text
+        if ch in keep or (unicodedata.category(ch) not in ("Cc", "Cs") and ch not in _BIDI_CONTROLS)
+    )

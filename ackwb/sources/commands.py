@@ -7,6 +7,7 @@ travels as one argument and is never interpolated into a shell. Sources refuse a
 
 from __future__ import annotations
 
+import ipaddress
 import shlex
 from dataclasses import dataclass
 
@@ -123,9 +124,10 @@ def is_allowed(command: Command) -> bool:
     if command.name == "ipvsadm-service":
         try:
             protocol, address, port = service_of(command)
+            ipaddress.ip_address(address)  # the -t argument is exactly IP:port, nothing else
         except (IndexError, StopIteration, ValueError):
             return False
-        return command == ipvsadm_service(address, port, protocol)
+        return 0 < port < 65536 and command == ipvsadm_service(address, port, protocol)
     if command.name == "nginx-server-block":
         return len(command.argv) == 5 and command == nginx_server_block(host_of(command))
     if command.name == "nginx-backends":

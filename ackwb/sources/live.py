@@ -12,6 +12,7 @@ from typing import Any
 from ackwb.errors import SourceError
 from ackwb.profiles import Profile
 from ackwb.sources.base import Sources
+from ackwb.sources.shapes import checked
 
 # Independent reads a step may run at once (a few nodes' proxy mode, a few Node objects).
 # Small: a trace asks for a handful at a time, and API servers throttle bursts.
@@ -40,15 +41,17 @@ def live_sources(profile: Profile) -> Sources:
         cluster_dns=lambda: _kube_dns_address(kube),
         open_channel=lambda address: nodes.open_channel(_a_dns_node(kube), address),
     )
-    return Sources(
-        kube=kube,
-        cloud=cloud,
-        dns=dns,
-        node=nodes,
-        pod_exec=LivePodExec(profile.kubeconfig, profile.context or None),
-        description=f"live profile '{profile.name}' ({profile.region}, from {profile.file})",
-        settings=profile.cluster_settings(),
-        parallel=PARALLEL_READS,
+    return checked(
+        Sources(
+            kube=kube,
+            cloud=cloud,
+            dns=dns,
+            node=nodes,
+            pod_exec=LivePodExec(profile.kubeconfig, profile.context or None),
+            description=f"live profile '{profile.name}' ({profile.region}, from {profile.file})",
+            settings=profile.cluster_settings(),
+            parallel=PARALLEL_READS,
+        )
     )
 
 

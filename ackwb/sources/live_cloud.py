@@ -28,6 +28,7 @@ from darabonba.runtime import RuntimeOptions
 from Tea.exceptions import TeaException, UnretryableException
 
 from ackwb.errors import Forbidden, InputError, SourceError, Unreachable
+from ackwb.sources.cloud_actions import is_allowed, split_parameters
 from ackwb.sources.live_cloud_api import (
     DENIED_CODES,
     PRODUCTS,
@@ -114,8 +115,10 @@ class LiveCloud:
         if spec is None:
             known = ", ".join(sorted(PRODUCTS))
             raise SourceError(source, f"unknown product {product!r}; ackwb calls {known}")
-        if not is_read_action(action):
-            raise Forbidden(source, "ackwb makes read calls only (Describe*, List*, Get*)", "")
+        if not (is_read_action(action) and is_allowed(product, action)):
+            raise Forbidden(
+                source, "ackwb makes read calls only, and only those on its allow-list (cloud_actions)", ""
+            )
         query = wire_query(params)
         if spec.needs_region:
             query.setdefault("RegionId", self.region)
@@ -149,7 +152,8 @@ class LiveCloud:
             action=action, version=spec.version, protocol=self.protocol.upper(), pathname=pathname,
             method=method, auth_type="AK", style=spec.style, req_body_type=body_type, body_type="json",
         )  # fmt: skip
-        return params, OpenApiRequest(query=query)
+        query, body = split_parameters(product, action, query)
+        return params, OpenApiRequest(query=query, body=body or None)
 
     def _once(
         self, source: str, product: str, action: str, params: Params, request: OpenApiRequest
@@ -236,6 +240,8 @@ class LiveCloud:
         config.protocol = self.protocol
         if self.endpoint:
             config.endpoint = self.endpoint
+        elif spec.central_endpoint:
+            config.endpoint = spec.central_endpoint
         try:
             client_class = importlib.import_module(f"{spec.package}.client").Client
         except ImportError:  # the product's SDK is optional: the generic client and our template

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-READ_PREFIXES = ("Describe", "List", "Get")
+READ_PREFIXES = ("Describe", "List", "Get")  # every allow-listed action starts so (a second check)
 
 
 @dataclass(frozen=True)
@@ -27,14 +27,18 @@ class Product:
     endpoint_template: str  # used when the package is not installed; {region} is replaced
     style: str = "RPC"  # RPC or ROA
     needs_region: bool = True  # add RegionId to the query when the caller did not
+    central_endpoint: str = ""  # one endpoint for every region (the SDK's regional one is not used)
 
 
 PRODUCTS: dict[str, Product] = {
-    "alidns": Product("2015-01-09", "alibabacloud_alidns20150109", "alidns.{region}.aliyuncs.com",
-                      needs_region=False),
+    # Alidns is a global service: its central endpoint answers for every region (the SDK would pick
+    # alidns.<region>.aliyuncs.com outside cn-hangzhou).
+    "alidns": Product("2015-01-09", "alibabacloud_alidns20150109", "alidns.aliyuncs.com",
+                      needs_region=False, central_endpoint="alidns.aliyuncs.com"),
     "pvtz": Product("2018-01-01", "alibabacloud_pvtz20180101", "pvtz.aliyuncs.com", needs_region=False),
     "slb": Product("2014-05-15", "alibabacloud_slb20140515", "slb.{region}.aliyuncs.com"),
     "nlb": Product("2022-04-30", "alibabacloud_nlb20220430", "nlb.{region}.aliyuncs.com"),
+    "alb": Product("2020-06-16", "alibabacloud_alb20200616", "alb.{region}.aliyuncs.com"),
     "ecs": Product("2014-05-26", "alibabacloud_ecs20140526", "ecs.{region}.aliyuncs.com"),
     "vpc": Product("2016-04-28", "alibabacloud_vpc20160428", "vpc.{region}.aliyuncs.com"),
     "cs": Product("2015-12-15", "alibabacloud_cs20151215", "cs.{region}.aliyuncs.com", style="ROA",
@@ -66,7 +70,8 @@ _PLACEHOLDER = re.compile(r"{(\w+)}")
 
 
 def is_read_action(action: str) -> bool:
-    """ackwb only reads: Describe*, List*, Get*."""
+    """Named like a read: Describe*, List*, Get*. Necessary, not sufficient: ``cloud_actions.is_allowed``
+    decides what may be called."""
     return action.startswith(READ_PREFIXES) and action.isalnum()
 
 

@@ -3,8 +3,9 @@
 kube-proxy's rules (``ipvsadm -Ln``, its mode on 127.0.0.1:10249) are visible only on the
 node itself, so the workbook logs in to the node the trace passes through. Connections
 follow ``~/.ssh/config`` and the profile (see ``live_ssh_config``), go through jump hosts
-with direct-tcpip channels, verify host keys against known_hosts (unknown keys are refused
-unless the profile opts in; an accepted key is kept in memory, never written), and are
+with direct-tcpip channels, verify host keys against the known_hosts files OpenSSH reads
+(``live_ssh_trust``: revoked and changed keys are refused; unknown keys too unless the profile
+opts in, and then an accepted key is kept in memory, never written), and are
 opened once per node and reused, the jump host shared by every node behind it.
 
 Only commands built by ``ackwb.sources.commands`` run, sent as their quoted ``shell()``
@@ -27,7 +28,8 @@ from ackwb.sources import commands
 from ackwb.sources.base import CommandOutput
 from ackwb.sources.commands import Command
 from ackwb.sources.live_ssh_config import Endpoint, SshConfig
-from ackwb.sources.live_ssh_trust import RefuseUnknown, TrustUnknown, connect_error, quiet_paramiko
+from ackwb.sources.live_ssh_known_hosts import KnownHosts
+from ackwb.sources.live_ssh_trust import CheckHostKey, connect_error, quiet_paramiko
 
 if TYPE_CHECKING:
     import paramiko
@@ -38,8 +40,9 @@ READ_CHUNK = 65536
 
 
 class LiveNodes:
-    """``NodeSource`` over SSH. Empty ``user``/``port``/``identity_file``/``jump_host`` defer to
-    ``config_file`` (then root, 22, agent and ~/.ssh keys, direct); ``jump_host="none"`` goes direct."""
+    """``NodeSource`` over SSH. Empty ``user``/``port``/``identity_file``/``jump_host``/``known_hosts``
+    defer to ``config_file`` (then root, 22, agent and ~/.ssh keys, direct, OpenSSH's known_hosts
+    files); ``jump_host="none"`` goes direct. The global known_hosts files are always read too."""
 
     def __init__(
         self,
@@ -47,7 +50,7 @@ class LiveNodes:
         port: int = 0,
         identity_file: str = "",
         jump_host: str = "",
-        known_hosts: str = "~/.ssh/known_hosts",
+        known_hosts: str = "",
         accept_unknown_hosts: bool = False,
         command_timeout: float = 20.0,
         connect_timeout: float = 10.0,
@@ -67,6 +70,8 @@ class LiveNodes:
         self._clients: dict[tuple[tuple[str, str, int], ...], paramiko.SSHClient] = {}
         self._lock = threading.RLock()  # guards the two dicts, never held during I/O
         self._login_locks: dict[tuple[tuple[str, str, int], ...], threading.Lock] = {}
+        self._trusted: dict[str, bytes] = {}  # keys accepted for the first time in this run (never saved)
+        self._trust_lock = threading.Lock()
         self.connections_opened = 0  # logins made, jump hosts included (for progress and tests)
         self.commands_run = 0
 
@@ -241,13 +246,15 @@ class LiveNodes:
     def _login(self, endpoint: Endpoint, sock: Any, source: str) -> paramiko.SSHClient:
         import paramiko
 
-        client = paramiko.SSHClient()
-        if self._known_hosts and os.path.isfile(self._known_hosts):
-            try:
-                client.load_system_host_keys(self._known_hosts)  # "system": paramiko never writes to it
-            except (OSError, paramiko.SSHException) as error:
-                raise SourceError(source, f"cannot read known_hosts {self._known_hosts}: {error}") from error
-        client.set_missing_host_key_policy(TrustUnknown() if self._accept_unknown else RefuseUnknown())
+        client = paramiko.SSHClient()  # its own known_hosts stays empty: CheckHostKey sees every key
+        user_files = (self._known_hosts,) if self._known_hosts else endpoint.user_known_hosts
+        try:
+            known = KnownHosts(user_files, endpoint.global_known_hosts)
+        except SourceError as error:
+            raise SourceError(source, f"{error.source}: {error.reason}") from None
+        client.set_missing_host_key_policy(
+            CheckHostKey(known, self._accept_unknown, self._trusted, self._trust_lock)
+        )
         keys = self._identities(endpoint, source)
         try:
             client.connect(
@@ -265,7 +272,7 @@ class LiveNodes:
             )
         except Exception as error:
             client.close()
-            raise connect_error(error, endpoint, source, self._known_hosts) from error
+            raise connect_error(error, endpoint, source) from error
         self.connections_opened += 1
         client.get_transport().set_keepalive(30)
         return client

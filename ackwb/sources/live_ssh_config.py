@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ackwb.errors import InputError
+from ackwb.sources.live_ssh_known_hosts import DEFAULT_GLOBAL_FILES, DEFAULT_USER_FILES, config_files
 
 MAX_INCLUDE_DEPTH = 8
 MAX_JUMPS = 8
@@ -35,6 +36,8 @@ class Endpoint:
     port: int
     user: str
     identity_files: tuple[str, ...] = ()
+    user_known_hosts: tuple[str, ...] = DEFAULT_USER_FILES  # ssh_config UserKnownHostsFile, else OpenSSH's
+    global_known_hosts: tuple[str, ...] = DEFAULT_GLOBAL_FILES  # GlobalKnownHostsFile, else OpenSSH's
 
     @property
     def label(self) -> str:
@@ -137,6 +140,7 @@ class SshConfig:
             port=self._port or _config_port(found, node),
             user=self._user or found.get("user") or NODE_DEFAULT_USER,
             identity_files=identities,
+            **_known_hosts_files(found),
         )
         chain = self._jump_host or found.get("proxyjump", "")
         return endpoint, self._route(chain, 0)
@@ -162,5 +166,13 @@ class SshConfig:
             port=port or _config_port(found, host),
             user=user or found.get("user") or getpass.getuser(),
             identity_files=identities,
+            **_known_hosts_files(found),
         )
         return endpoint, found.get("proxyjump", "")
+
+
+def _known_hosts_files(found: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    return {
+        "user_known_hosts": config_files(found.get("userknownhostsfile"), DEFAULT_USER_FILES),
+        "global_known_hosts": config_files(found.get("globalknownhostsfile"), DEFAULT_GLOBAL_FILES),
+    }

@@ -2,13 +2,21 @@
 
 A snapshot is a world like the demo (``kube/``, ``cloud/``, ``dns/``, ``nodes/``, ``pods/``),
 so the same notebooks replay it offline and the world source answers new queries from it.
-Answers are merged per resource (not stored per call), and what could carry a secret is
-removed on the way in: Secrets are never read, container ``env`` values, annotations that
-hold whole applied manifests, ``managedFields`` and certificate or key material are redacted.
+Answers are merged per resource (not stored per call). Nothing that could be a secret is
+written (``redact``): Secrets are never read, Kubernetes objects keep only what steps read of
+annotations, container arguments, environment and ConfigMap data (``kept_fields``), and one
+pass replaces every credential pattern in every string of every file, world.json included.
+
+Names taken from answers (zones, IDs, node IPs, namespaces, Pods) become file names only when
+they are plain names; otherwise the answer is not kept and the capture says so. Writes stay
+inside the output: every relative path is checked again when written, a folder output must
+be new or empty, and nothing is written through a symlink.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import json
 import re
 import threading
@@ -18,48 +26,20 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ackwb.errors import InputError
 from ackwb.sources.base import ClusterSettings, CommandOutput, DnsRecord, Sources
 from ackwb.sources.commands import Command, host_of, service_file_name
+from ackwb.sources.recording_cloud import RecordingCloud
+from ackwb.sources.redact import REDACTED, redact_data, redact_text, scrub_kube
+from ackwb.sources.world import WORLD_NAME
+from ackwb.sources.world_archive import inside, safe_relative
+
+__all__ = ["REDACTED", "Recording", "recording", "world_meta", "world_name"]
 
 Obj = dict[str, Any]
-REDACTED = "<redacted by ackwb>"
-SECRET_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration",)
-PEM_RE = re.compile(r"-----BEGIN [A-Z ]+-----.*?-----END [A-Z ]+-----", re.S)
-
-# Where each cloud action's answers are kept: a list body (file, items path, id field),
-# or one body per id (id parameter, folder). Same layout the world source reads.
-LISTED: dict[tuple[str, str], tuple[str, tuple[str, ...], str]] = {
-    ("slb", "DescribeLoadBalancers"): (
-        "slb/DescribeLoadBalancers.json", ("LoadBalancers", "LoadBalancer"), "LoadBalancerId"),
-    ("slb", "DescribeLoadBalancerListeners"): (
-        "slb/DescribeLoadBalancerListeners.json", ("Listeners",), "ListenerPort"),
-    ("ecs", "DescribeNetworkInterfaces"): (
-        "ecs/DescribeNetworkInterfaces.json",
-        ("NetworkInterfaceSets", "NetworkInterfaceSet"),
-        "NetworkInterfaceId",
-    ),
-    ("ecs", "DescribeInstances"): ("ecs/DescribeInstances.json", ("Instances", "Instance"), "InstanceId"),
-    ("vpc", "DescribeNatGateways"): (
-        "vpc/DescribeNatGateways.json", ("NatGateways", "NatGateway"), "NatGatewayId"),
-    ("vpc", "DescribeEipAddresses"): (
-        "vpc/DescribeEipAddresses.json", ("EipAddresses", "EipAddress"), "AllocationId"),
-    ("nlb", "ListLoadBalancers"): ("nlb/ListLoadBalancers.json", ("LoadBalancers",), "LoadBalancerId"),
-    ("nlb", "ListListeners"): ("nlb/ListListeners.json", ("Listeners",), "ListenerId"),
-    ("nlb", "ListServerGroups"): ("nlb/ListServerGroups.json", ("ServerGroups",), "ServerGroupId"),
-}  # fmt: skip
-BY_ID: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
-    ("slb", "DescribeAccessControlListAttribute"): ("AclId", ("AclEntrys", "AclEntry")),
-    ("slb", "DescribeVServerGroups"): ("LoadBalancerId", ()),
-    ("slb", "DescribeVServerGroupAttribute"): ("VServerGroupId", ()),
-    ("slb", "DescribeHealthStatus"): ("LoadBalancerId", ("BackendServers", "BackendServer")),
-    ("vpc", "DescribeVSwitchAttributes"): ("VSwitchId", ()),
-    ("vpc", "DescribeRouteEntryList"): ("RouteTableId", ("RouteEntrys", "RouteEntry")),
-    ("vpc", "DescribeSnatTableEntries"): ("SnatTableId", ("SnatTableEntries", "SnatTableEntry")),
-    ("cs", "DescribeClusterDetail"): ("ClusterId", ()),
-    ("nlb", "ListServerGroupServers"): ("ServerGroupId", ("Servers",)),
-    ("nlb", "GetListenerHealthStatus"): ("ListenerId", ("ListenerHealthStatus",)),
-    ("ecs", "DescribeSecurityGroupAttribute"): ("SecurityGroupId", ("Permissions", "Permission")),
-}
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")  # a namespace
+DNS_SUBDOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+RESOURCE = re.compile(r"^[a-z]{1,63}$")
 
 
 @dataclass
@@ -69,6 +49,7 @@ class Recording:
     files: dict[str, Any] = field(default_factory=dict)  # relative path → JSON data or text
     server_blocks: dict[str, dict[str, str]] = field(default_factory=dict)  # pod folder → host → block
     calls: int = 0
+    refused: list[str] = field(default_factory=list)  # answers not kept: their file name would be unsafe
     progress: Callable[[str], None] = lambda message: None
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # reads may run concurrently
 
@@ -76,6 +57,20 @@ class Recording:
         with self.lock:
             self.calls += 1
             self.progress(f"[{self.calls}] {what}")
+
+    def refuse(self, what: str) -> None:
+        """An answer that is not kept because a name in it cannot be a file name."""
+        with self.lock:
+            self.refused.append(what)
+        self.progress(f"not stored (not a plain name, it cannot become a file name): {what}")
+
+    def guard(self, what: str, keep: Callable[[], None]) -> None:
+        """Run ``keep``; an answer of an unexpected shape is not kept, and never breaks the trace."""
+        try:
+            keep()
+        except (AttributeError, KeyError, TypeError, ValueError, IndexError) as error:
+            kind = type(error).__name__
+            self.progress(f"not stored: the answer of {what} has an unexpected shape ({kind})")
 
     def merge_items(
         self,
@@ -99,44 +94,41 @@ class Recording:
             if ordered:
                 existing.sort(key=key)
 
+    def entries(self, world: Obj) -> dict[str, str]:
+        """Every file to write, relative path → text, after the credential pass."""
+        entries = {"world.json": json.dumps(redact_data(world), indent=2, sort_keys=True) + "\n"}
+        for path, data in sorted(self.files.items()):
+            if not safe_relative(path):
+                raise InputError(f"refusing to write {path!r}: not a plain relative path")
+            if isinstance(data, str) and path.endswith(".json"):  # raw JSON text: redact it as data
+                with contextlib.suppress(json.JSONDecodeError):
+                    data = json.loads(data)
+            entries[path] = (
+                redact_text(data)
+                if isinstance(data, str)
+                else json.dumps(redact_data(data), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+            )
+        return entries
+
     def write(self, output: Path, world: Obj) -> Path:
         """Write the world as a folder, or as a zip file when ``output`` ends in .zip."""
-        entries = {"world.json": json.dumps(world, indent=2, sort_keys=True) + "\n"}
-        for path, data in sorted(self.files.items()):
-            entries[path] = (
-                data if isinstance(data, str) else json.dumps(data, indent=2, sort_keys=True) + "\n"
-            )
+        entries = self.entries(world)
         if output.suffix == ".zip":
             output.parent.mkdir(parents=True, exist_ok=True)
             with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
                 for path, text in entries.items():
                     archive.writestr(path, text)
             return output
+        if output.exists() and (not output.is_dir() or any(output.iterdir())):
+            raise InputError(f"{output} already exists and is not an empty folder: nothing written")
+        output.mkdir(parents=True, exist_ok=True)
         for path, text in entries.items():
             target = output / path
             target.parent.mkdir(parents=True, exist_ok=True)
+            if target.is_symlink() or not inside(output, target.parent):
+                raise InputError(f"refusing to write {target}: it would land outside {output}")
             target.write_text(text, encoding="utf-8")
         return output
-
-
-def redact_kube(obj: Obj) -> Obj:
-    """A copy of a Kubernetes object without what may hold credentials."""
-    obj = json.loads(json.dumps(obj))
-    meta = obj.get("metadata") or {}
-    meta.pop("managedFields", None)
-    for name in SECRET_ANNOTATIONS:
-        if name in (meta.get("annotations") or {}):
-            meta["annotations"][name] = REDACTED
-    spec = obj.get("spec") or {}
-    for container in (spec.get("containers") or []) + (spec.get("initContainers") or []):
-        for env in container.get("env") or []:
-            if "value" in env:
-                env["value"] = REDACTED
-    return obj
-
-
-def redact_text(text: str) -> str:
-    return PEM_RE.sub(REDACTED, text)
 
 
 class _Kube:
@@ -144,17 +136,19 @@ class _Kube:
         self.inner, self.rec = inner, rec
 
     def _keep(self, resource: str, objects: list[Obj]) -> None:
+        if not RESOURCE.match(resource):
+            self.rec.refuse(f"kube resource {resource!r}")
+            return
         wrapper = {"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}, "items": []}
-        key = lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"])  # noqa: E731
-        self.rec.merge_items(
-            f"kube/{resource}.json", wrapper, ("items",), key, [redact_kube(o) for o in objects], ordered=True
-        )
+        key = lambda o: (str(o["metadata"].get("namespace", "")), str(o["metadata"]["name"]))  # noqa: E731
+        kept = [scrub_kube(o, resource) for o in objects]
+        self.rec.merge_items(f"kube/{resource}.json", wrapper, ("items",), key, kept, ordered=True)
 
     def get(self, resource: str, name: str, namespace: str | None = None) -> Obj | None:
         self.rec.note(f"kube get {resource} {namespace or ''}/{name}")
         found = self.inner.get(resource, name, namespace)
         if found is not None:
-            self._keep(resource, [found])
+            self.rec.guard(f"kube get {resource}", lambda: self._keep(resource, [found]))
         return found
 
     def list(
@@ -162,51 +156,8 @@ class _Kube:
     ) -> list[Obj]:
         self.rec.note(f"kube list {resource} {namespace or '*'} {label_selector} {field_selector}".rstrip())
         found = self.inner.list(resource, namespace, label_selector, field_selector)
-        self._keep(resource, found)
+        self.rec.guard(f"kube list {resource}", lambda: self._keep(resource, found))
         return found
-
-
-class _Cloud:
-    def __init__(self, inner: Any, rec: Recording) -> None:
-        self.inner, self.rec, self.region = inner, rec, inner.region
-
-    def call(self, product: str, action: str, params: Obj) -> Obj:
-        self.rec.note(f"{product}:{action}")
-        body = self.inner.call(product, action, params)
-        self._keep(product, action, params, body)
-        return body
-
-    def _keep(self, product: str, action: str, params: Obj, body: Obj) -> None:
-        if (product, action) == ("alidns", "DescribeSubDomainRecords"):
-            records = (body.get("DomainRecords") or {}).get("Record") or []
-            for zone in {r.get("DomainName", "") for r in records}:
-                wrapper = {"DomainRecords": {"Record": []}, "RequestId": body.get("RequestId", "")}
-                mine = [r for r in records if r.get("DomainName") == zone]
-                self.rec.merge_items(
-                    f"cloud/alidns/DescribeDomainRecords/{zone}.json",
-                    wrapper,
-                    ("DomainRecords", "Record"),
-                    lambda r: r.get("RecordId"),
-                    mine,
-                )
-        elif (product, action) in LISTED:
-            path, items_path, id_field = LISTED[(product, action)]
-            items = _dig(body, items_path) or []
-            wrapper = {k: v for k, v in body.items() if k != items_path[0]}
-            key = (
-                (lambda i: (i.get("LoadBalancerId"), i.get(id_field)))
-                if action.endswith("Listeners")
-                else (lambda i: i.get(id_field))
-            )
-            self.rec.merge_items(f"cloud/{path}", wrapper, items_path, key, items)
-        elif (product, action) in BY_ID:
-            id_param, items_path = BY_ID[(product, action)]
-            path = f"cloud/{product}/{action}/{params.get(id_param)}.json"
-            if items_path and path in self.rec.files:  # a further page, or another filter
-                key = lambda i: json.dumps(i, sort_keys=True)  # noqa: E731
-                self.rec.merge_items(path, body, items_path, key, _dig(body, items_path) or [])
-            else:
-                self.rec.files[path] = json.loads(json.dumps(body))
 
 
 class _Dns:
@@ -214,11 +165,12 @@ class _Dns:
         self.inner, self.rec = inner, rec
 
     def _keep(self, file: str, records: list[DnsRecord]) -> list[DnsRecord]:
-        stored = self.rec.files.setdefault(file, [])
-        for r in records:
-            row = {"name": r.name, "type": r.type, "ttl": r.ttl, "value": r.value}
-            if row not in stored:
-                stored.append(row)
+        with self.rec.lock:
+            stored = self.rec.files.setdefault(file, [])
+            for r in records:
+                row = {"name": r.name, "type": r.type, "ttl": r.ttl, "value": r.value}
+                if row not in stored:
+                    stored.append(row)
         return records
 
     def resolve(self, name: str, rdtype: str = "A") -> list[DnsRecord]:
@@ -230,6 +182,14 @@ class _Dns:
         return self._keep("dns/cluster.json", self.inner.resolve_in_cluster(name, rdtype))
 
 
+def _node_ok(node: str) -> bool:
+    try:
+        ipaddress.ip_address(node)
+    except ValueError:
+        return False
+    return True
+
+
 class _Nodes:
     def __init__(self, inner: Any, rec: Recording) -> None:
         self.inner, self.rec = inner, rec
@@ -237,10 +197,14 @@ class _Nodes:
     def run(self, node: str, command: Command) -> CommandOutput:
         self.rec.note(f"node {node}: {command}")
         output = self.inner.run(node, command)
-        if output.exit_status == 0 and command.name == "ipvsadm-service":
+        if output.exit_status != 0:
+            return output
+        if not _node_ok(node):
+            self.rec.refuse(f"node {node!r}")
+        elif command.name == "ipvsadm-service":
             self.rec.files[f"nodes/{node}/ipvsadm-service/{service_file_name(command)}"] = output.stdout
-        elif output.exit_status == 0:
-            self.rec.files[f"nodes/{node}/{command.name}.txt"] = redact_text(output.stdout)
+        else:
+            self.rec.files[f"nodes/{node}/{command.name}.txt"] = output.stdout
         return output
 
 
@@ -251,20 +215,32 @@ class _PodExec:
     def run(self, namespace: str, pod: str, container: str, command: Command) -> CommandOutput:
         self.rec.note(f"exec {namespace}/{pod}: {command.name}")
         output = self.inner.run(namespace, pod, container, command)
+        if output.exit_status != 0:
+            return output
+        if not (DNS_LABEL.match(namespace) and DNS_SUBDOMAIN.match(pod)):
+            self.rec.refuse(f"pod {namespace!r}/{pod!r}")
+            return output
         folder = f"pods/{namespace}/{pod}"
-        if output.exit_status == 0 and command.name == "nginx-server-block" and output.stdout.strip():
-            blocks = self.rec.server_blocks.setdefault(folder, {})
-            blocks[host_of(command)] = redact_text(output.stdout)
-            self.rec.files[f"{folder}/nginx.conf"] = "\n".join(blocks[h] for h in sorted(blocks))
-        elif output.exit_status == 0 and command.name == "nginx-backend":
-            stored = self.rec.files.get(f"{folder}/backends.json")
-            backends = json.loads(stored) if isinstance(stored, str) else (stored or [])
-            backend = json.loads(output.stdout)
-            backends = [b for b in backends if b.get("name") != backend.get("name")] + [backend]
-            self.rec.files[f"{folder}/backends.json"] = sorted(backends, key=lambda b: b.get("name", ""))
-        elif output.exit_status == 0 and command.name == "nginx-backends":
+        if command.name == "nginx-server-block" and output.stdout.strip():
+            with self.rec.lock:
+                blocks = self.rec.server_blocks.setdefault(folder, {})
+                blocks[host_of(command)] = output.stdout
+                self.rec.files[f"{folder}/nginx.conf"] = "\n".join(blocks[h] for h in sorted(blocks))
+        elif command.name == "nginx-backend":
+            self.rec.guard(f"exec {folder}: nginx-backend", lambda: self._keep_backend(folder, output.stdout))
+        elif command.name == "nginx-backends":
             self.rec.files[f"{folder}/backends.json"] = output.stdout
         return output
+
+    def _keep_backend(self, folder: str, stdout: str) -> None:
+        backend = json.loads(stdout)
+        if not isinstance(backend, dict):
+            raise TypeError("not a JSON object")
+        with self.rec.lock:
+            stored = self.rec.files.get(f"{folder}/backends.json")
+            backends = json.loads(stored) if isinstance(stored, str) else (stored or [])
+            backends = [b for b in backends if b.get("name") != backend.get("name")] + [backend]
+            self.rec.files[f"{folder}/backends.json"] = sorted(backends, key=lambda b: str(b.get("name", "")))
 
 
 def recording(sources: Sources, progress: Callable[[str], None] | None = None) -> tuple[Sources, Recording]:
@@ -273,7 +249,7 @@ def recording(sources: Sources, progress: Callable[[str], None] | None = None) -
     wrapped = replace(
         sources,
         kube=_Kube(sources.kube, rec),
-        cloud=_Cloud(sources.cloud, rec),
+        cloud=RecordingCloud(sources.cloud, rec),
         dns=_Dns(sources.dns, rec),
         node=_Nodes(sources.node, rec),
         pod_exec=_PodExec(sources.pod_exec, rec),
@@ -281,9 +257,15 @@ def recording(sources: Sources, progress: Callable[[str], None] | None = None) -
     return wrapped, rec
 
 
+def world_name(text: str) -> str:
+    """A name ``load_world`` accepts, made from ``text`` (a file name): other characters become "-"."""
+    name = re.sub(r"[^\w .+-]", "-", text)[:100].strip(" .+-")
+    return name if name and WORLD_NAME.match(name) else "snapshot"
+
+
 def world_meta(name: str, description: str, settings: ClusterSettings, cluster_dns: str = "") -> Obj:
     return {
-        "name": name,
+        "name": world_name(name),
         "description": description,
         "region": settings.region,
         "cluster_id": settings.cluster_id,
@@ -295,9 +277,3 @@ def world_meta(name: str, description: str, settings: ClusterSettings, cluster_d
             "container": settings.ingress_container,
         },
     }
-
-
-def _dig(body: Obj, path: tuple[str, ...]) -> Any:
-    for part in path:
-        body = body.get(part) if isinstance(body, dict) else None
-    return body

@@ -12,6 +12,7 @@ without re-recording anything.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -21,10 +22,18 @@ from ackwb.errors import Forbidden, InputError, ParseError, SourceError, Unreach
 from ackwb.sources import commands
 from ackwb.sources.base import ClusterSettings, CommandOutput, Sources
 from ackwb.sources.commands import Command
+from ackwb.sources.shapes import checked
+from ackwb.sources.world_archive import READ_ERRORS, open_snapshot, read_capped
 from ackwb.sources.world_cloud import WorldCloud
 from ackwb.sources.world_dns import WorldDns
 from ackwb.sources.world_files import WorldFiles, safe_name
 from ackwb.sources.world_kube import WorldKube
+
+# A world's name is shown in notebooks, reports and terminals: letters, digits, space and . _ + -
+WORLD_NAME = re.compile(r"^\w[\w .+-]{0,99}$")
+# world.json keys that must be strings when present, and the one table of strings.
+TEXT_KEYS = ("name", "description", "region", "cluster_id", "cluster_domain", "cluster_dns", "base")
+CONTROLLER_KEYS = ("namespace", "label_selector", "container")
 
 
 def _refuse_unlisted(source: str, command: Command) -> None:
@@ -121,9 +130,11 @@ class WorldPodExec:
 def _one_backend(backends: str, name: str) -> CommandOutput:
     """``/dbg backends get NAME``: that backend's JSON object, pretty-printed, or a failure."""
     try:
-        found = [b for b in json.loads(backends) if isinstance(b, dict) and b.get("name") == name]
+        stored = json.loads(backends)
     except json.JSONDecodeError:
-        found = []
+        stored = []
+    stored = stored if isinstance(stored, list) else []
+    found = [b for b in stored if isinstance(b, dict) and b.get("name") == name]
     if not found:
         return CommandOutput("", 1, f"no backend named {name}\n")
     return CommandOutput(json.dumps(found[0], indent=2, ensure_ascii=False) + "\n")
@@ -184,14 +195,16 @@ class World:
 
     def sources(self) -> Sources:
         kube = WorldKube(self.files)
-        return Sources(
-            kube=kube,
-            cloud=WorldCloud(self.files, self.meta["region"]),
-            dns=WorldDns(self.files),
-            node=WorldNodes(self.files),
-            pod_exec=WorldPodExec(self.files, kube),
-            description=self.description,
-            settings=self.settings,
+        return checked(
+            Sources(
+                kube=kube,
+                cloud=WorldCloud(self.files, self.meta["region"]),
+                dns=WorldDns(self.files),
+                node=WorldNodes(self.files),
+                pod_exec=WorldPodExec(self.files, kube),
+                description=self.description,
+                settings=self.settings,
+            )
         )
 
 
@@ -212,20 +225,59 @@ def load_world(root: Path | Traversable | str, builtin: bool | None = None) -> W
     for key in ("name", "region"):
         if not isinstance(meta.get(key), str) or not meta[key]:
             raise InputError(f"{root}/world.json: {key!r} is missing (it must be a non-empty string)")
+    if not WORLD_NAME.match(meta["name"]):
+        raise InputError(
+            f"{root}/world.json: name {meta['name'][:60]!r} is not allowed: a world name holds letters, "
+            "digits, spaces and . _ + - only (at most 100 characters)"
+        )
     return World(root, meta, _is_builtin(root) if builtin is None else builtin, base_root)
 
 
+def open_world(path: Path | str) -> World:
+    """A stored world by path: a snapshot .zip (checked before use) or a folder with world.json."""
+    root = Path(path).expanduser()
+    if root.suffix == ".zip" and root.is_file():
+        return load_world(open_snapshot(root))
+    if not (root / "world.json").is_file():
+        raise InputError(f"{root} is not a world: it is neither a snapshot .zip nor a folder with world.json")
+    return load_world(root)
+
+
 def _manifest(root: Path | Traversable) -> dict[str, Any]:
+    where = f"{root}/world.json"
     manifest = root.joinpath("world.json")
     if not manifest.is_file():
         raise InputError(f"{root} is not a stored world: it has no world.json")
     try:
-        meta = json.loads(manifest.read_text(encoding="utf-8"))
+        with manifest.open("rb") as stream:
+            meta = json.loads(read_capped(stream, str(root), "world.json").decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise InputError(f"{where} is not UTF-8 text ({error.reason} at byte {error.start})") from None
     except json.JSONDecodeError as error:
-        raise ParseError(f"{root}/world.json", error.msg, error.lineno) from error
+        raise ParseError(where, error.msg, error.lineno) from None
+    except SourceError as error:
+        raise InputError(f"{where}: {error.reason}") from None
+    except READ_ERRORS as error:
+        raise InputError(f"cannot read {where}: {getattr(error, 'strerror', None) or error}") from None
     if not isinstance(meta, dict):
-        raise ParseError(f"{root}/world.json", "must be a JSON object")
+        raise ParseError(where, "must be a JSON object")
+    for key in TEXT_KEYS:
+        if key in meta and not isinstance(meta[key], str):
+            raise InputError(f"{where}: {key!r} must be a string, not {_json_type(meta[key])}")
+    controller = meta.get("ingress_controller", {})
+    if not isinstance(controller, dict):
+        raise InputError(f"{where}: 'ingress_controller' must be an object, not {_json_type(controller)}")
+    for key in CONTROLLER_KEYS:
+        if key in controller and not isinstance(controller[key], str):
+            value = _json_type(controller[key])
+            raise InputError(f"{where}: 'ingress_controller.{key}' must be a string, not {value}")
     return meta
+
+
+def _json_type(value: Any) -> str:
+    """How JSON calls the type of a decoded value."""
+    names = {dict: "an object", list: "a list", str: "a string", bool: "true/false", type(None): "null"}
+    return names.get(type(value), "a number")
 
 
 def _base_root(root: Path | Traversable, meta: dict[str, Any]) -> Path | Traversable | None:

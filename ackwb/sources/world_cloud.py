@@ -33,6 +33,7 @@ from ackwb.sources.world_cloud_kit import (
     one_of_indexed,
     one_of_json,
     pages,
+    stored_body,
     tokens,
 )
 from ackwb.sources.world_files import WorldFiles
@@ -179,7 +180,7 @@ def _snat_tables(request: Request) -> list[str]:
     gateway = request.get("NatGatewayId")
     if gateway is None:
         raise CloudApiError(request, "MissingParameter", "SnatTableId or NatGatewayId is mandatory", 400)
-    stored = request.files.json("cloud/vpc/DescribeNatGateways.json")
+    stored = stored_body(request, "cloud/vpc/DescribeNatGateways.json", ("vpc", "DescribeNatGateways"))
     for found in dig(stored, ("NatGateways", "NatGateway")) or []:
         if found.get("NatGatewayId") == gateway and not request.wrong_region:
             return list(dig(found, ("SnatTableIds", "SnatTableId")) or [])
@@ -279,4 +280,8 @@ class WorldCloud:
             raise SourceError(
                 f"{product}:{action}", f"a stored world cannot answer this action; it answers {known}"
             )
-        return handler(Request(product, action, normalise(params), self._files, self.region))
+        try:
+            return handler(Request(product, action, normalise(params), self._files, self.region))
+        except (AttributeError, KeyError, TypeError, ValueError, IndexError) as error:  # no rule names it
+            reason = f"this world's stored answer could not be read ({type(error).__name__}: {error})"
+            raise SourceError(f"{product}:{action}", reason) from None

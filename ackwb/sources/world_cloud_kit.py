@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ackwb.errors import SourceError
+from ackwb.sources.shape_rules import CLOUD, PAGING
+from ackwb.sources.shapes import problem
 from ackwb.sources.world_files import WorldFiles, plain_copy, safe_name
 
 Obj = dict[str, Any]
@@ -251,14 +253,27 @@ class Answer:
         return body
 
 
+def stored_body(request: Request, relative: str, rules_of: tuple[str, str] | None = None) -> Obj | None:
+    """A stored answer (None when absent), checked against the types steps expect of the action
+    (``rules_of``, default: the request's): a body of another shape is a ``SourceError`` naming the field."""
+    body = request.files.json(relative)
+    if body is not None:
+        product, action = rules_of or (request.product, request.action)
+        found = problem(body, {**PAGING, **CLOUD.get((product, action), {})}, null_numbers=False)
+        if found:
+            raise SourceError(f"{request.product}:{request.action}", f"{found} (stored in {relative})")
+    return body
+
+
 def listing(file: str, answer: Answer) -> Handler:
     """An action answered from the stored body of its unfiltered call (``cloud/<file>``)."""
-    return lambda request: answer.build(request, request.files.json(f"cloud/{file}"))
+    return lambda request: answer.build(request, stored_body(request, f"cloud/{file}"))
 
 
 def load_by_id(request: Request, identifier: str, folder: str, code: str, what: str) -> Obj:
     """The stored body ``cloud/<folder>/<identifier>.json``, or the API's 404 for that ID."""
-    stored = request.files.json(f"cloud/{folder}/{identifier}.json") if safe_name(identifier) else None
+    relative = f"cloud/{folder}/{identifier}.json"
+    stored = stored_body(request, relative) if safe_name(identifier) else None
     if stored is None or request.wrong_region:
         region = request.get("RegionId") or request.region
         raise CloudApiError(

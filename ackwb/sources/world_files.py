@@ -3,7 +3,9 @@
 A world is read file by file, only when a query needs the file, and each file is read at
 most once. The root may be a ``pathlib.Path`` or an ``importlib.resources`` Traversable,
 so the same code reads the demo world inside the installed package and a world on disk.
-Names that come from queries (IDs, pod names, node IPs) never leave the world's tree.
+Names that come from queries (IDs, pod names, node IPs) never leave the world's tree, a
+symlink that points out of a world folder is not followed, and no file may be larger than
+``world_archive.MAX_FILE_BYTES``.
 
 A world may be an overlay of a base world (the demo's broken scenarios are): it holds
 only the files that differ, and every other relative path is read from the base. An
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ackwb.errors import SourceError
+from ackwb.sources.world_archive import MAX_FILE_BYTES, READ_ERRORS, inside, read_capped, size_text
 
 MISSING = object()
 
@@ -65,17 +68,43 @@ class WorldFiles:
         for root in self._roots():
             node = self._join(root, folder)
             if node.is_dir():
-                found.update(child.name for child in node.iterdir() if child.is_file())
+                found.update(
+                    child.name for child in node.iterdir() if child.is_file() and not self._escapes(child)
+                )
         return sorted(found)
+
+    def _escapes(self, node: Traversable | Path) -> bool:
+        """True for a file of a world folder that is a symlink to somewhere outside the world."""
+        if not isinstance(node, Path):
+            return False
+        return not any(inside(root, node) for root in self._roots() if isinstance(root, Path))
 
     def text(self, relative: str) -> str | None:
         """The file's text, or None when the world does not hold it."""
         if relative not in self._text:
             node = self._node(relative)
+            if not node.is_file():
+                self._text[relative] = None
+                return None
+            if self._escapes(node):
+                raise SourceError(
+                    f"world {self.label}", f"{relative} is a symlink to outside the world: not followed"
+                )
             try:
-                self._text[relative] = node.read_text(encoding="utf-8") if node.is_file() else None
-            except (OSError, UnicodeDecodeError) as error:
-                raise SourceError(f"world {self.label}", f"cannot read {relative}: {error}") from error
+                if isinstance(node, Path) and node.stat().st_size > MAX_FILE_BYTES:  # refused unread
+                    raise SourceError(
+                        f"world {self.label}",
+                        f"{relative} is larger than {size_text(MAX_FILE_BYTES)}: refused (size cap)",
+                    )
+                with node.open("rb") as stream:
+                    data = read_capped(stream, self.label, relative)
+                self._text[relative] = data.decode("utf-8")
+            except UnicodeDecodeError as error:
+                reason = f"{relative} is not UTF-8 text ({error.reason})"
+                raise SourceError(f"world {self.label}", reason) from None
+            except READ_ERRORS as error:
+                reason = getattr(error, "strerror", None) or error
+                raise SourceError(f"world {self.label}", f"cannot read {relative}: {reason}") from None
         return self._text[relative]
 
     def json(self, relative: str) -> Any:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ackwb.errors import Forbidden, InputError, SourceError
+from ackwb.sources.shapes import check_kube
 from ackwb.sources.world_cloud_kit import plain_copy
 from ackwb.sources.world_files import WorldFiles
 from ackwb.sources.world_selectors import parse_field_selector, parse_label_selector
@@ -31,6 +32,7 @@ class WorldKube:
 
     def __init__(self, files: WorldFiles) -> None:
         self._files = files
+        self._checked: set[str] = set()  # resources whose objects have the types selectors and steps need
 
     def _items(self, resource: str) -> list[Obj]:
         if resource == "secrets":
@@ -46,6 +48,10 @@ class WorldKube:
         items = listing.get("items") if isinstance(listing, dict) else None
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             raise SourceError(f"kube:{resource}", f"kube/{resource}.json is not a Kubernetes List of objects")
+        if resource not in self._checked:  # selectors read labels and fields: check them before matching
+            for item in items:
+                check_kube(resource, item)
+            self._checked.add(resource)
         return items
 
     def get(self, resource: str, name: str, namespace: str | None = None) -> Obj | None:

@@ -2,12 +2,14 @@
 
 The official Python SDK (tea-openapi 0.4, signature V3) sends RPC calls as ``POST /`` with
 the action and API version in the ``x-acs-action`` / ``x-acs-version`` headers and the
-business parameters in the query string; ROA calls (CS) as ``GET /clusters/<id>``. This
-server dispatches on those headers (falling back to the classic ``Action`` / ``Version``
-query parameters), ignores signatures, and answers by delegating to a ``CloudSource``
-(the demo world's ``WorldCloud`` unless told otherwise). Errors come back as the SDK
-expects them: a JSON body with ``Code``/``Message``/``RequestId`` (lower case for ROA) and
-a 4xx/5xx status.
+business parameters in the query string or the form body, as each action's definition says;
+ROA calls (CS) as ``GET /clusters/<id>``. This server is as strict as the gateway: it checks
+the ACS3-HMAC-SHA256 signature with the test access keys' secrets (``openapi_auth``), and reads
+each parameter only where the action's SDK method sends it (``openapi_sdk``, read from the
+installed SDK): an unknown parameter, or one in the wrong place, is ``InvalidParameter``. It
+answers by delegating to a ``CloudSource`` (the demo world's ``WorldCloud`` unless told
+otherwise). Errors come back as the SDK expects them: a JSON body with
+``Code``/``Message``/``RequestId`` (lower case for ROA) and a 4xx/5xx status.
 
 Every request is recorded (method, path, action, version, parameters, headers without
 ``Authorization``, bytes in and out), so tests can check what the client sent and that it
@@ -31,6 +33,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from ackwb.errors import SourceError
 from ackwb.sources.base import CloudSource
 from ackwb.sources.live_cloud_api import PRODUCTS, ROA_PATHS, product_of_version
+from peers.openapi_auth import TEST_KEYS, AuthFailure, verify
+from peers.openapi_sdk import placement, placements
 
 # Query parameters of the classic (signature V2) RPC form that are not business parameters.
 _PROTOCOL_PARAMS = {
@@ -61,6 +65,7 @@ class Recorded:
     bytes_in: int
     status: int = 0  # 0 while the request is still being answered (or hangs)
     bytes_out: int = 0
+    form: dict[str, str] = field(default_factory=dict)  # the parameters that came in the form body
 
 
 @dataclass
@@ -88,7 +93,8 @@ ROUTES = _roa_routes()
 class OpenApiPeer:
     """Start with ``with OpenApiPeer() as peer:``; point clients at ``peer.endpoint`` over http."""
 
-    def __init__(self, cloud: CloudSource | None = None) -> None:
+    def __init__(self, cloud: CloudSource | None = None, keys: dict[str, str] | None = None) -> None:
+        self.keys = dict(TEST_KEYS if keys is None else keys)  # access key ID → secret
         if cloud is None:
             from ackwb.sources.world import load_demo_world
 
@@ -104,6 +110,8 @@ class OpenApiPeer:
 
     # ------------------------------------------------------------------------- lifecycle
     def start(self) -> OpenApiPeer:
+        for product in PRODUCTS:  # read the SDKs' parameter placements now, not during a timed call
+            placements(product)
         server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         server.daemon_threads = True
         server.block_on_close = False
@@ -217,20 +225,23 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         peer: OpenApiPeer = self.server.peer  # type: ignore[attr-defined]
         url = urlsplit(self.path)
-        params = dict(parse_qsl(url.query, keep_blank_values=True))
+        query = {k: v for k, v in parse_qsl(url.query, keep_blank_values=True) if k not in _PROTOCOL_PARAMS}
         length = int(self.headers.get("content-length") or 0)
         raw = self.rfile.read(length) if length else b""
+        form: dict[str, str] = {}
         if raw and "x-www-form-urlencoded" in (self.headers.get("content-type") or ""):
-            params.update(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
-        action = self.headers.get("x-acs-action") or params.get("Action", "")
-        version = self.headers.get("x-acs-version") or params.get("Version", "")
-        params = {k: v for k, v in params.items() if k not in _PROTOCOL_PARAMS}
+            form = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+        action = self.headers.get("x-acs-action") or ""
+        version = self.headers.get("x-acs-version") or ""
+        params = {**query, **form}
         product = product_of_version(version)
         path = unquote(url.path)
+        route: dict[str, str] = {}
         for route_product, route_action, pattern in ROUTES:
             found = pattern.match(url.path)
             if found and route_product == product and route_action == action:
-                params.update({k: unquote(v) for k, v in found.groupdict().items()})
+                route = {k: unquote(v) for k, v in found.groupdict().items()}
+        params.update(route)
         headers = {k.lower(): v for k, v in self.headers.items() if k.lower() != "authorization"}
         record = Recorded(
             self.command,
@@ -242,10 +253,15 @@ class _Handler(BaseHTTPRequestHandler):
             headers,
             self.headers.get("authorization", ""),
             len(raw) + len(self.path),
+            form=form,
         )
         with peer._lock:
             peer.requests.append(record)
-        status, body = peer.answer(self.command, path, product, action, dict(params))
+        refused = self._refuse(peer, url.path, url.query, raw, product, action, query, form)
+        if refused is not None:
+            status, body = refused
+        else:
+            status, body = peer.answer(self.command, path, product, action, dict(params))
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
         record.status, record.bytes_out = status, len(data)
         request_id = body.get("RequestId") or body.get("requestId") or str(uuid.uuid4()).upper()
@@ -258,5 +274,30 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout test)
             pass
+
+    def _refuse(
+        self, peer: OpenApiPeer, path: str, raw_query: str, raw: bytes, product: str | None, action: str,
+        query: dict[str, str], form: dict[str, str],
+    ) -> tuple[int, dict[str, Any]] | None:  # fmt: skip
+        """The gateway's error for a request it would reject, or None: signature, then parameters."""
+        headers: dict[str, list[str]] = {}
+        for name, value in self.headers.items():
+            headers.setdefault(name.lower(), []).append(value)
+        try:
+            verify(self.command, path, raw_query, headers, raw, peer.keys)
+        except AuthFailure as failure:
+            return failure.status, _error(product, failure.code, failure.message)
+        where = placement(product, action) if product else None
+        if where is None:  # the product's SDK is not installed here: nothing to check against
+            return None
+        for name, sent_in, allowed in (("query", query, where.query), ("body", form, where.body)):
+            for key in sent_in:
+                base = key.split(".")[0]
+                if base not in allowed:
+                    other = {"query": "the form body", "body": "the query string"}[name]
+                    known = base in where.body or base in where.query
+                    reason = f"it belongs in {other}" if known else f"{action} has no such parameter"
+                    return 400, _error(product, "InvalidParameter", f"{key} sent in the {name}: {reason}")
+        return None
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle

@@ -27,10 +27,13 @@ from ackwb.errors import SourceError
 from ackwb.model import Evidence
 from ackwb.sources import Sources
 from ackwb.steps.common import cloud_evidence, cloud_items, dig
-from ackwb.steps.slb.records import Backend, Listener
+from ackwb.steps.slb.records import Backend, Listener, health_by_backend
 
 PAGE = 100  # the largest page of the NLB list actions
-HEALTH = {"unhealthy": "abnormal", "unavailable": "unavailable", "initial": "unavailable"}  # → CLB words
+HEALTH = {  # → the CLB's words; Unused: the server's weight is 0 (it takes no traffic, it is not unhealthy)
+    "unhealthy": "abnormal", "unavailable": "unavailable", "initial": "unavailable", "unused": "unused",
+}  # fmt: skip
+RUNNING = {"running", "configuring", "provisioning"}  # the last two while CCM reconciles: not stopped
 
 
 def _name(value: str) -> str:
@@ -115,7 +118,7 @@ def read_nlb_listeners(sources: Sources, lb_id: str) -> list[Listener]:
             Listener(
                 port=port or start,
                 protocol=str(item.get("ListenerProtocol", "")).upper(),
-                status=str(item.get("ListenerStatus", "")).lower(),
+                status=_status(item),
                 server_group_id=item.get("ServerGroupId", ""),
                 raw=item,
                 listener_id=item.get("ListenerId", ""),
@@ -125,6 +128,11 @@ def read_nlb_listeners(sources: Sources, lb_id: str) -> list[Listener]:
     return sorted(listeners, key=lambda li: (li.port, li.end_port))
 
 
+def _status(item: dict[str, Any]) -> str:
+    status = str(item.get("ListenerStatus", "")).lower()
+    return "running" if status in RUNNING else status
+
+
 def read_nlb_backends(
     sources: Sources, lb_id: str, listener: Listener
 ) -> tuple[list[Backend], list[dict[str, Any]], list[dict[str, Any]]]:
@@ -132,7 +140,7 @@ def read_nlb_backends(
     health report of that group a finding quotes."""
     region = sources.settings.region
     group_query = {"RegionId": region, "ServerGroupId": listener.server_group_id, "MaxResults": PAGE}
-    health_query = {"RegionId": region, "ListenerId": listener.listener_id, "MaxResults": PAGE}
+    health_query = {"RegionId": region, "ListenerId": listener.listener_id}  # its SDK sends no MaxResults
     raw, reports = sources.gather(
         [
             lambda: cloud_items(sources, "nlb", "ListServerGroupServers", group_query, "Servers"),
@@ -148,18 +156,17 @@ def read_nlb_backends(
         if info.get("ServerGroupId") == listener.server_group_id
     ]
     checked = any(info.get("HeathCheckEnabled", True) for info in groups)  # sic: the API's spelling
-    unwell = {
-        (s.get("ServerId"), int(s.get("Port") or 0)): HEALTH.get(str(s.get("Status", "")).lower(), "unknown")
-        for info in groups
-        for s in info.get("NonNormalServers") or []
-    }
+    unwell = health_by_backend(
+        [s for info in groups for s in info.get("NonNormalServers") or []],
+        lambda s: HEALTH.get(str(s.get("Status", "")).lower(), "unknown"),
+    )
 
     def health(server: dict[str, Any]) -> str:
         if not groups:
             return "unknown"
         if not checked:
             return "unavailable"
-        return unwell.get((server.get("ServerId"), int(server.get("Port") or 0)), "normal")
+        return unwell(server, "normal")
 
     backends = [
         Backend(

@@ -10,6 +10,7 @@ the exact field.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -155,6 +156,36 @@ class Backend:
         return f"backend:{self.server_ip}:{self.port}"
 
 
+def health_key(row: dict[str, Any], by_ip: bool = True) -> tuple[str, str, int]:
+    """Which backend a health row is about: (ServerIp, Port) when the API names the IP (several Pods
+    share one ENI with Terway's shared ENIs, so the ENI ID and port alone would merge them), else
+    (ServerId, Port)."""
+    port = int(row.get("Port") or 0)
+    if by_ip and row.get("ServerIp"):
+        return ("ip", str(row["ServerIp"]), port)
+    return ("id", str(row.get("ServerId")), port)
+
+
+def health_by_backend(
+    rows: list[dict[str, Any]], status: Callable[[dict[str, Any]], str]
+) -> Callable[[dict[str, Any], str], str]:
+    """A lookup ``(backend row, default) → health`` over health rows: by (ServerIp, Port) when both
+    the backend and the rows of its (ServerId, Port) name an IP, else by (ServerId, Port). So a Pod
+    on a shared ENI never gets another Pod's health."""
+    found = {health_key(row): status(row) for row in rows}
+    by_id_with_ip = {health_key(row, by_ip=False) for row in rows if row.get("ServerIp")}
+    for row in rows:
+        found.setdefault(health_key(row, by_ip=False), status(row))
+
+    def lookup(backend: dict[str, Any], default: str) -> str:
+        by_ip, by_id = health_key(backend), health_key(backend, by_ip=False)
+        if by_ip[0] == "ip" and (by_ip in found or by_id in by_id_with_ip):
+            return found.get(by_ip, default)
+        return found.get(by_id, default)
+
+    return lookup
+
+
 def read_listeners(sources: Sources, lb_id: str) -> list[Listener]:
     region = sources.settings.region
     raw = cloud_items(
@@ -221,10 +252,7 @@ def read_backends(
             ),
         ]
     )
-    health = {
-        (h.get("ServerId"), int(h.get("Port", 0))): h.get("ServerHealthStatus", "unknown")
-        for h in health_rows
-    }
+    health = health_by_backend(health_rows, lambda h: h.get("ServerHealthStatus", "unknown"))
     raw = dig(group, "BackendServers", "BackendServer") or []
     backends = [
         Backend(
@@ -233,9 +261,10 @@ def read_backends(
             port=int(b["Port"]),
             type=b.get("Type", "ecs"),
             weight=int(b.get("Weight", 100)),
-            health=health.get((b["ServerId"], int(b["Port"])), "unknown"),
+            health=health(b, "unknown"),
         )
         for b in raw
     ]
-    quoted = [{k: h.get(k) for k in ("ServerId", "Port", "ServerHealthStatus")} for h in health_rows]
+    quoted = [{k: h.get(k) for k in ("ServerId", "ServerIp", "Port", "ServerHealthStatus") if k in h}
+              for h in health_rows]  # fmt: skip
     return backends, raw, quoted
