@@ -158,6 +158,30 @@ _ROWS = [  # fmt: skip
         ),
     ),
     (
+        "nginx-duplicate-path",
+        "terway-nlb",
+        (
+            "shop-v6/shop-ingress claims shop.tnl.abc.com / too: the controller keeps the older "
+            "shop/shop-ingress, shop 6.0 gets nothing"
+        ),
+    ),
+    (
+        "nginx-canary-without-main",
+        "terway-nlb",
+        (
+            "a canary Ingress (weight 20) for promo.tnl.abc.com, which no main Ingress serves: no server "
+            "block, the catch-all answers 404"
+        ),
+    ),
+    (
+        "nginx-class-missing",
+        "terway-nlb",
+        (
+            "beta-ingress names no IngressClass and the controller runs without "
+            "--watch-ingress-without-class: beta.tnl.abc.com is not served"
+        ),
+    ),
+    (
         "tee-pod-sg-denies",
         "terway-eni-https",
         (

@@ -36,7 +36,7 @@ GRPC = ServicePort("grpc", "TCP", 50051, 50051)
 SEARCH = ServicePort("http", "TCP", 9200, 9200)
 PARTNER = ServicePort("http", "TCP", 80, 80)
 PARTNER_HOST = "api.partner.example.net"
-LATER = later(APPS, 86400 * 23)  # when the second wave of apps and Ingresses was applied
+LATER = later(APPS, 86400 * 14)  # when the second wave of apps and Ingresses was applied
 SHOP = "shop"
 
 
