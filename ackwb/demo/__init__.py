@@ -54,7 +54,9 @@ _ROWS = [  # fmt: skip
         "terway-nlb",
         (
             "Terway ENIIP with pod vSwitches in two zones, kube-proxy IPVS, NLB → controller Pod IPs "
-            "(server groups of type Ip), an intranet CLB → ECS NodePorts, NetworkPolicy enforced"
+            "(server groups of type Ip), an intranet CLB → ECS NodePorts, NetworkPolicy enforced; "
+            "Ingresses with TLS, an allow-list, a redirect, a regex rewrite, gRPC, ExternalName and "
+            "headless backends"
         ),
     ),
     (

@@ -6,8 +6,11 @@ secondary IPs). The ingress controller runs off the host network; its Service is
 whose server groups are of type Ip and hold the controller Pod IPs, so traffic skips
 NodePorts and kube-proxy. A second controller Service is an intranet CLB with ECS NodePort
 backends (externalTrafficPolicy Cluster, IPVS in front of both controllers). Terway enforces
-NetworkPolicy: namespace shop denies ingress by default and lets the controllers in on 8080.
-Every vSwitch has its own SNAT entry: pod vSwitches leave by one EIP, node vSwitches by another.
+NetworkPolicy: namespace shop denies ingress by default and lets the controllers in on the apps'
+ports. Every vSwitch has its own SNAT entry: pod vSwitches leave by one EIP, node vSwitches by
+another. The network is in ``terway_nlb_net``, the applications and their Ingresses (TLS, an
+allow-list, a redirect, a regex rewrite, gRPC, ExternalName and headless Services) in
+``terway_nlb_apps``.
 """
 
 from __future__ import annotations
@@ -155,14 +158,18 @@ SNAT = (
 DESIGN = Design(
     name="terway-nlb",
     summary="Terway ENIIP with pod vSwitches in two zones, kube-proxy IPVS, NLB → controller Pod IPs "
-    "(server groups of type Ip), an intranet CLB → ECS NodePorts, NetworkPolicy enforced",
+    "(server groups of type Ip), an intranet CLB → ECS NodePorts, NetworkPolicy enforced; Ingresses with "
+    "TLS, an allow-list, a redirect, a regex rewrite, gRPC, ExternalName and headless backends",
     description="ACK cluster tnl in cn-hangzhou, zones h and i: node and pod vSwitches per zone (Terway "
     "ENIIP, Pod IPs are secondary IPs of ENIs on the pod vSwitches), kube-proxy IPVS, ingress-nginx off "
     "the host network behind tnl-public-nlb (server groups of type Ip holding the controller Pod IPs, one "
     "public address per zone, hosts as CNAMEs to its DNS name) and behind the intranet CLB tnl-intranet-lb "
     "(ECS NodePorts, externalTrafficPolicy Cluster), NetworkPolicies in namespace shop (default deny, "
-    "ingress-nginx allowed on 8080), egress through one NAT gateway: pod vSwitches by one EIP, node "
-    "vSwitches by another.",
+    "ingress-nginx allowed on the apps' ports), egress through one NAT gateway: pod vSwitches by one EIP, "
+    "node vSwitches by another. Hosts: shop (with /admin allowed to 192.0.2.0/24 only), pay (tls, "
+    "sessionAffinity ClientIP), old (permanent redirect to shop), api (use-regex and rewrite-target, plus "
+    "an Exact /healthz), grpc (backend-protocol GRPC), ext (ExternalName Service partner, "
+    "api.partner.example.net), search (headless Service), admin (intranet).",
     cluster_name="tnl",
     network="terway-eniip",
     proxy_mode="ipvs",
