@@ -1,12 +1,14 @@
-"""The ingress-nginx controller's files: the rendered /etc/nginx/nginx.conf and its dynamic backends.
+"""The ingress-nginx controller's rendered /etc/nginx/nginx.conf.
 
 The text follows the controller template of the v1.12 generation (``*_by_lua_file``, plain
 ``set`` lines for the redirect settings, unquoted ``server_name`` and ``location``
 arguments) and is re-indented the way the controller's ``cleanConf`` does it: leading
 blanks dropped, one tab per open brace, runs of empty lines collapsed into one empty line
-that still carries the indentation. The backends are what ``/dbg backends all`` prints:
-the JSON the controller POSTed to ``127.0.0.1:10246/configuration/backends``, indented
-by two spaces, keys in the controller's struct order, endpoint ports as strings.
+that still carries the indentation. Which servers and locations exist, in which order and
+with which modifier comes from ``ingress_controller`` (the controller's rules); each location
+gets its Ingress's annotations as ``tools.fixtures.ingress_nginx_annotations`` renders them
+(allow/deny, return, rewrite, grpc_pass, the Host header, timeouts). The dynamic backends are
+``nginx_backends``'.
 """
 
 from __future__ import annotations
