@@ -190,8 +190,8 @@ class Broken:
 
 SCENARIOS = {
     "flannel-route-missing": Broken(  # on 443: port 80 of this TLS host is answered with 308 first
-        "shop.fln.abc.com", "VPC_ROUTE_MISSING", "pod:shop/shop-*", BLOCKED, BLOCKED, "Pod CIDR 172.20.2.0/24",
-        port=443,
+        "shop.fln.abc.com", "VPC_ROUTE_MISSING", "pod:shop/shop-*", BLOCKED, BLOCKED,
+        "Pod CIDR 172.20.2.0/24", port=443,
     ),
     "flannel-local-no-endpoint": Broken(
         "web.fln.abc.com", "LB_BACKENDS_UNHEALTHY", "listener:lb-*:80", BLOCKED, BLOCKED, "is unhealthy"
