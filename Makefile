@@ -2,7 +2,7 @@
 #
 #   make demo    set up, trace app1.qas.abc.com and write an HTML report to reports/
 #   make test    set up (with the browser the tests need), then ruff and pytest
-#   make lab     open the notebooks in JupyterLab
+#   make lab     open the notebooks in JupyterLab (on 127.0.0.1; LAB_IP=0.0.0.0 to listen on all)
 #   make bench   time a demo trace against `python -c "import ackwb"`, and the parsers at scale
 #   make clean   remove generated files (reports, caches); `make distclean` also removes .venv
 #
@@ -15,6 +15,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DOMAIN ?= app1.qas.abc.com
 REPORT := reports/$(DOMAIN).html
+
+# JupyterLab listens on loopback unless LAB_IP says otherwise, and refuses to run as root without
+# --allow-root: a container or a fresh cloud machine is often root, so pass it exactly then.
+LAB_IP  ?= 127.0.0.1
+LAB_UID ?= $(shell id -u)
+LAB_ARGS = --notebook-dir=notebooks --ip=$(LAB_IP)$(if $(filter 0,$(LAB_UID)), --allow-root)
 
 # Debian packages, each with a shell test that is true when it is already installed.
 SETUP_PACKAGES := graphviz
@@ -83,7 +89,7 @@ test: setup-test
 	$(BIN)/pytest
 
 lab: setup
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab $(LAB_ARGS)
 
 bench: setup
 	$(BIN)/python benchmarks/trace_vs_import.py

@@ -104,6 +104,11 @@ def test_report_is_self_contained_html_with_the_diagram(tmp_path: Path) -> None:
     output = tmp_path / "app1.html"
     run = ackwb("report", "app1.qas.abc.com", "-o", str(output))
     assert run.returncode == 0, run.stderr
+    # stderr holds ackwb's own progress lines and nothing from papermill or the kernel
+    # (such as "KeyboardInterrupt caught in kernel" from a shutdown that interrupted it)
+    noise = [line for line in run.stderr.splitlines() if line.strip() and not line.startswith("ackwb: ")]
+    assert not noise, f"kernel or library noise on stderr: {noise}"
+    assert f"ackwb: wrote {output}" in run.stderr
     page = output.read_text(encoding="utf-8")
     assert "<svg" in page and not re.search(r"<script[^>]+src=\"https?:", page)
     assert "In [" not in page  # code cells and prompts hidden
