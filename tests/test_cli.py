@@ -86,6 +86,10 @@ def test_scenarios_lists_healthy_and_every_broken_world() -> None:
     assert run.returncode == 0
     assert [line.split()[0] for line in run.stdout.splitlines()] == list(SCENARIOS)
     assert len(SCENARIOS) >= 11
+    # private-lb's whitelist admits the office range and the VPN range (tools/demo_world/facts.py)
+    lines = {line.split()[0]: line for line in run.stdout.splitlines()}
+    assert "office and VPN ranges" in lines["healthy"]
+    assert "only the VPN range is left" in lines["lb-acl-entry-removed"]
 
 
 def test_domains() -> None:
@@ -112,6 +116,11 @@ def test_report_is_self_contained_html_with_the_diagram(tmp_path: Path) -> None:
     page = output.read_text(encoding="utf-8")
     assert "<svg" in page and not re.search(r"<script[^>]+src=\"https?:", page)
     assert "In [" not in page  # code cells and prompts hidden
+    headings = [
+        " ".join(re.sub(r"<[^>]+>|¶", "", text).split())
+        for _, text in re.findall(r"<h([1-6])\b[^>]*>(.*?)</h\1>", page, re.S)
+    ]
+    assert len(headings) >= 10 and len(headings) == len(set(headings)), f"a heading repeats: {headings}"
     for fact in (
         "public-lb",
         "app1-service-ingress",

@@ -27,8 +27,8 @@ from tools.demo_world.scenarios import SCENARIOS, overlay  # noqa: E402
 WORLDS = ROOT / "ackwb" / "demo" / "worlds"
 WORLD = WORLDS / "healthy"
 HEALTHY_SUMMARY = (
-    "app1/app2 on public-lb, app3 on private-lb behind an office whitelist, app4 on the NLB public-nlb; "
-    "every hop works"
+    "app1/app2 on public-lb, app3 on private-lb (whitelist: office and VPN ranges), app4 on the NLB "
+    "public-nlb; every hop works"
 )
 
 
@@ -38,7 +38,8 @@ def world_files() -> dict[str, str]:
     meta = {
         "name": "healthy",
         "description": "ACK cluster qas in cn-hangzhou as in the article: app1/app2 on public-lb, app3 on "
-        "private-lb (office whitelist), app4 on the NLB public-nlb (security group open on 80 and 443), "
+        "private-lb (whitelist: office and VPN ranges), app4 on the NLB public-nlb (security group open "
+        "on 80 and 443), "
         "ingress-nginx on the host network, Terway ENIIP, "
         "kube-proxy IPVS, egress through a NAT gateway. Everything works.",
         "region": facts.REGION,

@@ -19,13 +19,16 @@ from ackwb.errors import InputError
 
 SCENARIOS: dict[str, str] = {
     "healthy": (
-        "app1/app2 on public-lb, app3 on private-lb behind an office whitelist, app4 on the NLB public-nlb; "
-        "every hop works"
+        "app1/app2 on public-lb, app3 on private-lb (whitelist: office and VPN ranges), app4 on the NLB "
+        "public-nlb; every hop works"
     ),
     "dns-record-deleted": "app1's A record was deleted in Alidns: the name does not resolve",
     "dns-stale-answer": "Alidns points app2 at public-lb, resolvers still answer a released CLB's IP",
     "lb-listener-stopped": "listener 80 of public-lb is stopped",
-    "lb-acl-entry-removed": "the office range left private-lb's whitelist: client 192.0.2.44 is refused",
+    "lb-acl-entry-removed": (
+        "the office range left private-lb's whitelist, only the VPN range is left: "
+        "client 192.0.2.44 is refused"
+    ),
     "lb-backends-unhealthy": "every backend of public-lb fails its health check",
     "lb-nodeport-mismatch": "public-lb's ECS backends use NodePort 30080, not the Service's 31523",
     "nlb-security-group-closed": (

@@ -55,25 +55,27 @@ class HtmlPresenter:
         return _diagram(item, title)
 
 
-def step_html(result: StepResult) -> str:
-    """Title, table, diagram and findings of one step."""
-    parts = [f"<h3>{_esc(result.title)}</h3>", rows_html(result.rows)]
+def step_html(result: StepResult, *, heading: bool = True) -> str:
+    """Title, table, diagram and findings of one step; ``heading=False`` leaves the title to the page
+    (the report's own section heading names the step)."""
+    parts = ([f"<h3>{_esc(result.title)}</h3>"] if heading else []) + [rows_html(result.rows)]
     if result.hops:
         parts.append(_untitled_diagram(result)._repr_html_())  # the heading above is its title
     parts.append(findings_html(result.findings))
     return _section(parts)
 
 
-def trace_html(trace: Trace) -> str:
-    """The whole path: summary, hop table, diagram, findings."""
+def trace_html(trace: Trace, *, findings: bool = True) -> str:
+    """The whole path: summary, hop table, diagram, findings (``findings=False``: a page that lists
+    them in a section of its own, like the report)."""
     parts = [
         trace_summary_html(trace),
         "<h4>Hops</h4>",
         rows_html(trace.rows),
         _untitled_diagram(trace)._repr_html_(),
-        "<h4>Findings</h4>",
-        findings_html(trace.findings),
     ]
+    if findings:
+        parts += ["<h4>Findings</h4>", findings_html(trace.findings)]
     return _section(parts)
 
 
