@@ -17,6 +17,7 @@ from typing import Any
 from ackwb.model import Finding, Hop, Path, Severity, StepResult, Trace, Verdict
 from ackwb.render.diagram import Diagram
 from ackwb.render.dot import to_dot
+from ackwb.render.fold import fold_parallel
 
 SEVERITY_COLOURS = {Severity.INFO: "#2c6fbb", Severity.WARNING: "#b7791f", Severity.ERROR: "#c0392b"}
 VERDICT_COLOURS = {
@@ -192,7 +193,10 @@ def _untitled_diagram(item: StepResult | Trace) -> Diagram:
 
 def _diagram(item: StepResult | Trace, title: str) -> Diagram:
     """A trace's diagram, or a step's with the earlier hops its edges start from drawn faded."""
-    context = context_hops(item) if isinstance(item, StepResult) else []
+    if isinstance(item, Trace):  # the whole path: top to bottom, parallel branches folded to fit a page
+        hops, edges = fold_parallel(item.hops, item.edges)
+        return Diagram(to_dot(hops, edges, title, rankdir="TB"), edges=edges)
+    context = context_hops(item)
     dot = to_dot(item.hops + context, item.edges, title, context={h.id for h in context})
     return Diagram(dot, edges=item.edges)
 
