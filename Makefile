@@ -44,7 +44,7 @@ define install_missing
 	  echo "==> Missing system packages:$$missing"; \
 	  echo "    Install them as root, for example: sudo apt-get install$$missing"; \
 	  case "$$missing" in *graphviz*) echo "    Without Graphviz's dot program, diagrams are shown as DOT text and an edge table.";; esac; \
-	  case "$$missing" in *chromium*) echo "    Without chromium, the browser test of the HTML report cannot run.";; esac; \
+	  case "$$missing" in *chromium*) echo "    Without chromium, the browser tests (HTML reports, JupyterLab) cannot run.";; esac; \
 	  exit 0; \
 	fi; \
 	echo "==> Installing system packages:$$missing"; \
