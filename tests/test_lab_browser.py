@@ -9,7 +9,8 @@ Chromium through ``executable_path`` (Playwright's own browser download is never
   diagram must draw the blocked listener in red (its SVG node has class ``blocked`` and a red
   stroke) and the findings table must name LB_ACL_DENIES_CLIENT;
 - 00_overview.ipynb: Run All Cells; every code cell ran, every output rendered (the diagram as
-  an SVG), and nothing went to stderr or raised;
+  an SVG), and nothing went to stderr or raised; a glossary link opens glossary.md rendered by
+  JupyterLab, scrolled to its word, and every glossary word the overview links to is there;
 - an exported report opened from ``file://``: every internal link leads to its heading, and the
   page asks for nothing but ``file://`` URLs.
 
@@ -146,6 +147,22 @@ def test_overview_runs_and_every_output_renders(page: Any, lab: Lab) -> None:
     )
     assert not silent, f"code cells {silent} show no rendered output"
     assert page.locator(".ackwb-diagram").count() == 1, "the path diagram is shown once"
+
+    # A glossary link opens glossary.md rendered by JupyterLab, scrolled to the word.
+    fragments = page.locator(".jp-RenderedMarkdown a[href*='glossary.md'][href*='#']").evaluate_all(
+        "links => links.map(a => new URL(a.href).hash.slice(1))"
+    )
+    assert "terway" in fragments, fragments
+    page.locator(".jp-RenderedMarkdown a[href*='glossary.md'][href$='#terway']").first.click()
+    viewer = page.locator(".jp-MarkdownViewer")
+    word = viewer.locator("a[data-jupyter-id='terway']")
+    word.wait_for(state="attached")
+    page.wait_for_function(
+        "() => { const a = document.querySelector(\".jp-MarkdownViewer a[data-jupyter-id='terway']\");"
+        " const top = a && a.getBoundingClientRect().top; return top > 0 && top < window.innerHeight; }"
+    )
+    missing = [f for f in fragments if viewer.locator(f"a[data-jupyter-id='{f}']").count() != 1]
+    assert not missing, f"glossary links without their word in the rendered glossary: {missing}"
 
 
 @pytest.fixture(scope="module")
