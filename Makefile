@@ -4,6 +4,7 @@
 #   make test    set up (with the browser the tests need), then ruff and pytest
 #   make lab     open the notebooks in JupyterLab (on 127.0.0.1; LAB_IP=0.0.0.0 to listen on all)
 #   make bench   time a demo trace against `python -c "import ackwb"`, and the parsers at scale
+#   make bench-notebooks   time each notebook against a notebook whose only cell is `pass` (minutes)
 #   make clean   remove generated files (reports, caches); `make distclean` also removes .venv
 #
 # Python packages go into .venv (needs python3 with venv: Debian/Ubuntu package python3-venv).
@@ -52,7 +53,7 @@ define install_missing
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq$$missing
 endef
 
-.PHONY: setup setup-test system-packages system-packages-test venv demo test lab bench clean distclean
+.PHONY: setup setup-test system-packages system-packages-test venv demo test lab bench bench-notebooks clean distclean
 .NOTPARALLEL:  # system packages first, then the venv
 
 setup: system-packages venv
@@ -94,6 +95,9 @@ lab: setup
 bench: setup
 	$(BIN)/python benchmarks/trace_vs_import.py
 	$(BIN)/python benchmarks/parse_scale.py
+
+bench-notebooks: setup
+	$(BIN)/python benchmarks/notebook_speed.py
 
 clean:
 	rm -rf reports build dist *.egg-info .pytest_cache .ruff_cache .hypothesis
