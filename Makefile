@@ -2,8 +2,9 @@
 #
 #   make demo    set up, trace app1.qas.abc.com and write an HTML report to reports/
 #   make test    set up (with the browser the tests need), then ruff and pytest
-#   make lab     open the notebooks in JupyterLab
+#   make lab     open the notebooks in JupyterLab (on 127.0.0.1; LAB_IP=0.0.0.0 to listen on all)
 #   make bench   time a demo trace against `python -c "import ackwb"`, and the parsers at scale
+#   make bench-notebooks   time each notebook against a notebook whose only cell is `pass` (minutes)
 #   make clean   remove generated files (reports, caches); `make distclean` also removes .venv
 #
 # Python packages go into .venv (needs python3 with venv: Debian/Ubuntu package python3-venv).
@@ -15,6 +16,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DOMAIN ?= app1.qas.abc.com
 REPORT := reports/$(DOMAIN).html
+
+# JupyterLab listens on loopback unless LAB_IP says otherwise, and refuses to run as root without
+# --allow-root: a container or a fresh cloud machine is often root, so pass it exactly then.
+LAB_IP  ?= 127.0.0.1
+LAB_UID ?= $(shell id -u)
+LAB_ARGS = --notebook-dir=notebooks --ip=$(LAB_IP)$(if $(filter 0,$(LAB_UID)), --allow-root)
 
 # Debian packages, each with a shell test that is true when it is already installed.
 SETUP_PACKAGES := graphviz
@@ -38,7 +45,7 @@ define install_missing
 	  echo "==> Missing system packages:$$missing"; \
 	  echo "    Install them as root, for example: sudo apt-get install$$missing"; \
 	  case "$$missing" in *graphviz*) echo "    Without Graphviz's dot program, diagrams are shown as DOT text and an edge table.";; esac; \
-	  case "$$missing" in *chromium*) echo "    Without chromium, the browser test of the HTML report cannot run.";; esac; \
+	  case "$$missing" in *chromium*) echo "    Without chromium, the browser tests (HTML reports, JupyterLab) cannot run.";; esac; \
 	  exit 0; \
 	fi; \
 	echo "==> Installing system packages:$$missing"; \
@@ -46,7 +53,7 @@ define install_missing
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq$$missing
 endef
 
-.PHONY: setup setup-test system-packages system-packages-test venv demo test lab bench clean distclean
+.PHONY: setup setup-test system-packages system-packages-test venv demo test lab bench bench-notebooks clean distclean
 .NOTPARALLEL:  # system packages first, then the venv
 
 setup: system-packages venv
@@ -83,11 +90,14 @@ test: setup-test
 	$(BIN)/pytest
 
 lab: setup
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab $(LAB_ARGS)
 
 bench: setup
 	$(BIN)/python benchmarks/trace_vs_import.py
 	$(BIN)/python benchmarks/parse_scale.py
+
+bench-notebooks: setup
+	$(BIN)/python benchmarks/notebook_speed.py
 
 clean:
 	rm -rf reports build dist *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -17,6 +17,18 @@ from typing import Any
 import pytest
 
 BROWSER_NAMES = ("chromium", "chromium-browser")
+# What this machine's Chromium needs: no sandbox (root), no GPU, and nothing that reaches out on
+# its own (background networking, component updates, sync, QUIC), which a closed network refuses.
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
 
 
 def find_chromium() -> str | None:
@@ -63,14 +75,7 @@ def screenshot(
     with tempfile.TemporaryDirectory(prefix="ackwb-chromium-") as profile:
         command = [
             chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
+            *CHROMIUM_FLAGS,
             f"--user-data-dir={profile}",
             "--hide-scrollbars",
             f"--window-size={width},{height}",

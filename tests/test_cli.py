@@ -86,6 +86,10 @@ def test_scenarios_lists_healthy_and_every_broken_world() -> None:
     assert run.returncode == 0
     assert [line.split()[0] for line in run.stdout.splitlines()] == list(SCENARIOS)
     assert len(SCENARIOS) >= 11
+    # private-lb's whitelist admits the office range and the VPN range (tools/demo_world/facts.py)
+    lines = {line.split()[0]: line for line in run.stdout.splitlines()}
+    assert "office and VPN ranges" in lines["healthy"]
+    assert "only the VPN range is left" in lines["lb-acl-entry-removed"]
 
 
 def test_domains() -> None:
@@ -104,9 +108,19 @@ def test_report_is_self_contained_html_with_the_diagram(tmp_path: Path) -> None:
     output = tmp_path / "app1.html"
     run = ackwb("report", "app1.qas.abc.com", "-o", str(output))
     assert run.returncode == 0, run.stderr
+    # stderr holds ackwb's own progress lines and nothing from papermill or the kernel
+    # (such as "KeyboardInterrupt caught in kernel" from a shutdown that interrupted it)
+    noise = [line for line in run.stderr.splitlines() if line.strip() and not line.startswith("ackwb: ")]
+    assert not noise, f"kernel or library noise on stderr: {noise}"
+    assert f"ackwb: wrote {output}" in run.stderr
     page = output.read_text(encoding="utf-8")
     assert "<svg" in page and not re.search(r"<script[^>]+src=\"https?:", page)
     assert "In [" not in page  # code cells and prompts hidden
+    headings = [
+        " ".join(re.sub(r"<[^>]+>|¶", "", text).split())
+        for _, text in re.findall(r"<h([1-6])\b[^>]*>(.*?)</h\1>", page, re.S)
+    ]
+    assert len(headings) >= 10 and len(headings) == len(set(headings)), f"a heading repeats: {headings}"
     for fact in (
         "public-lb",
         "app1-service-ingress",

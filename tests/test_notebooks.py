@@ -257,3 +257,60 @@ def test_bad_input_shows_findings_not_a_traceback(executed: Executed, run_id: st
     for finding in errors:
         assert finding.code in text, f"{run_id}: finding {finding.code} is not shown"
         assert finding.message in text, f"{run_id}: the message of {finding.code} is not shown"
+
+
+def displayed(nb: nbformat.NotebookNode) -> list[str]:
+    """One text per displayed output: its HTML when it has one, else its plain text."""
+    shown = []
+    for cell in code_cells(nb):
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            text = data.get("text/html") or data.get("text/plain")
+            if text:
+                shown.append(html.unescape(text if isinstance(text, str) else "".join(text)))
+    return shown
+
+
+def test_overview_shows_the_hop_table_diagram_and_findings_once(executed: Executed) -> None:
+    nb = executed_notebook(executed, "00_overview")
+    assert_ran_cleanly("00_overview", nb)
+    outputs = displayed(nb)
+    page = "\n".join(outputs)
+    trace = demo_trace("app1.qas.abc.com")
+    assert page.count('class="ackwb-diagram"') == 1, "the path diagram is shown more than once"
+    assert "<h4>Hops</h4>" not in page and "<h4>Findings</h4>" not in page, "the whole trace is shown too"
+    hop_tables = [text for text in outputs if "<th>verdict</th>" in text and "<th>packet</th>" in text]
+    assert len(hop_tables) == 1, f"the hop table is shown {len(hop_tables)} times"
+    assert trace.findings, "the demo trace of app1 should have findings to show"
+    for finding in trace.findings:
+        times = page.count(finding.message)
+        assert times == 1, f"{finding.code} is shown {times} times"
+
+
+def test_report_repeats_no_heading(executed: Executed) -> None:
+    """Markdown headings and the headings its outputs draw, each once (no step title under its section)."""
+    nb = executed_notebook(executed, "report")
+    headings = [
+        line.lstrip("#").strip()
+        for cell in nb.cells
+        if cell.cell_type == "markdown"
+        for line in cell.source.splitlines()
+        if line.startswith("#")
+    ]
+    for _, text in assert_ran_cleanly("report", nb):
+        headings += [
+            re.sub(r"<[^>]+>", "", h).strip() for _, h in re.findall(r"<h([1-6])\b[^>]*>(.*?)</h\1>", text)
+        ]
+        headings += [line.lstrip("#").strip() for line in text.splitlines() if re.match(r"#{1,6} ", line)]
+    assert len(headings) == len(set(headings)), f"repeated headings: {headings}"
+
+
+def test_ecs_notebook_is_right_about_nodeport_traffic() -> None:
+    """Another node only with externalTrafficPolicy: Cluster; the NodePort hop is step 3's, not step 6's."""
+    text = "\n".join(cell.source for cell in load("03_ecs.ipynb").cells if cell.cell_type == "markdown")
+    sentences = re.split(r"(?<=[.;])\s", " ".join(text.split()))
+    another_node = [s for s in sentences if "another node" in s]
+    assert another_node and all("externalTrafficPolicy: Cluster" in s for s in another_node), another_node
+    nodeport = [s for s in sentences if "NodePort" in s and "06_kube_proxy" in s]
+    assert not nodeport, f"03_ecs sends the reader to step 6 for the NodePort hop: {nodeport}"
+    assert "NodePort hop on the backend node is shown in this step" in " ".join(text.split())

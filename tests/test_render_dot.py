@@ -1,8 +1,10 @@
 """DOT output: golden files per case in tests/golden, order independence, escaping, colours.
 
 Each ``tests/golden/<case>.json`` holds hops and edges as plain data; ``<case>.dot`` is the
-exact text ``to_dot`` must produce. After an intended change, regenerate the golden files
-with ``ACKWB_UPDATE_GOLDEN=1 pytest tests/test_render_dot.py`` and review the diff.
+exact text ``to_dot`` must produce. A case marked ``"whole_path": true`` is drawn the way a
+trace's whole-path diagram is: parallel branches folded, top to bottom. After an intended
+change, regenerate the golden files with ``ACKWB_UPDATE_GOLDEN=1 pytest
+tests/test_render_dot.py`` and review the diff.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pytest
 
 from ackwb.model import Edge, Hop, Path, Verdict
 from ackwb.render.dot import layer_of, to_dot, unquote_id
+from ackwb.render.fold import fold_parallel
 
 GOLDEN = FilePath(__file__).parent / "golden"
 CASES = sorted(p.stem for p in GOLDEN.glob("*.json"))
@@ -39,7 +42,15 @@ def load_case(name: str) -> tuple[list[Hop], list[Edge], str]:
     edges = [
         Edge(e["src"], e["dst"], e.get("label", ""), Path(e.get("path", "request"))) for e in data["edges"]
     ]
+    if data.get("whole_path"):
+        hops, edges = fold_parallel(hops, edges)
     return hops, edges, data.get("title", "")
+
+
+def draw(case: str, hops: list[Hop], edges: list[Edge], title: str) -> str:
+    """``to_dot`` as the case asks: top to bottom for a whole-path case, else left to right."""
+    whole = json.loads((GOLDEN / f"{case}.json").read_text(encoding="utf-8")).get("whole_path", False)
+    return to_dot(hops, edges, title, rankdir="TB" if whole else "LR")
 
 
 def test_there_are_golden_cases() -> None:
@@ -49,7 +60,7 @@ def test_there_are_golden_cases() -> None:
 @pytest.mark.parametrize("case", CASES)
 def test_dot_matches_golden_file(case: str) -> None:
     hops, edges, title = load_case(case)
-    text = to_dot(hops, edges, title)
+    text = draw(case, hops, edges, title)
     golden = GOLDEN / f"{case}.dot"
     if os.environ.get("ACKWB_UPDATE_GOLDEN") == "1":
         golden.write_text(text, encoding="utf-8")
@@ -66,7 +77,7 @@ def test_input_order_does_not_change_the_dot(case: str, seed: int) -> None:
     rng.shuffle(shuffled_hops)
     rng.shuffle(shuffled_edges)
     assert (shuffled_hops, shuffled_edges) != (hops, edges)
-    assert to_dot(shuffled_hops, shuffled_edges, title) == to_dot(hops, edges, title)
+    assert draw(case, shuffled_hops, shuffled_edges, title) == draw(case, hops, edges, title)
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' is not installed")
@@ -75,7 +86,7 @@ def test_graphviz_accepts_the_dot_without_warnings(case: str) -> None:
     hops, edges, title = load_case(case)
     done = subprocess.run(
         ["dot", "-Tsvg"],
-        input=to_dot(hops, edges, title).encode(),
+        input=draw(case, hops, edges, title).encode(),
         capture_output=True,
         timeout=60,
         check=False,

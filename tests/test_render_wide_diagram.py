@@ -1,10 +1,11 @@
 """A wide diagram in an exported report is never cut off: it shrinks to the page, then its box scrolls.
 
-The inline CSS is checked directly; then a stand-in report displaying the demo trace's
-diagram (several thousand pixels wide) is exported like ``ackwb report`` does and opened in
-headless Chromium at two widths: on a wide enough page the whole diagram fits; on a
-normal page it keeps at least ``MIN_SCALE`` of its size, its own box scrolls (not the
-page), and once scrolled the right end of the path (the pink egress hops) is on screen.
+The inline CSS is checked directly; then a stand-in report displaying the demo path drawn
+left to right with every hop unfolded (several thousand pixels wide, as a diff draws it) is
+exported like ``ackwb report`` does and opened in headless Chromium at two widths: on a wide
+enough page the whole diagram fits; on a normal page it keeps at least ``MIN_SCALE`` of its
+size, its own box scrolls (not the page), and once scrolled the right end of the path (the
+pink egress hops) is on screen.
 """
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ from ackwb.render.diagram import MIN_SCALE, Diagram, svg_size_style
 from ackwb.render.dot import PATH_STYLE
 from ackwb.render.report import export_report
 
+# The demo path drawn left to right with every hop (as a diff draws it): several thousand px wide.
+# A trace's own diagram is folded and top to bottom, and fits (tests/test_whole_path_fits.py).
+UNFOLDED = (
+    "from ackwb import Workbook\nfrom ackwb.render import Diagram, to_dot\n"
+    "t = Workbook.demo().trace('app1.qas.abc.com')\nDiagram(to_dot(t.hops, t.edges))"
+)
 PARAMETERS = 'domain = "x"\nworld = None\nscenario = "healthy"\nclient_ip = None\nport = 80\npath = "/"'
 LEGEND_WIDTH = 300  # px at the diagram's left that hold the legend
 EGRESS_PINK = tuple(int(PATH_STYLE[HopPath.EGRESS][0][i : i + 2], 16) for i in (1, 3, 5))
@@ -62,7 +69,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
         cells=[
             new_markdown_cell("# Wide diagram"),
             new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}),
-            new_code_cell("from ackwb import Workbook\nWorkbook.demo().trace('app1.qas.abc.com').diagram()"),
+            new_code_cell(UNFOLDED),
         ]
     )
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -92,7 +99,8 @@ def test_on_a_normal_page_the_box_scrolls_to_the_right_end(
 ) -> None:
     pil = require_pillow()
     box = normal_box
-    assert box["naturalWidth"] * MIN_SCALE > box["clientWidth"], "the demo trace should be too wide to fit"
+    too_wide = box["naturalWidth"] * MIN_SCALE > box["clientWidth"]
+    assert too_wide, "the unfolded demo path should be too wide to fit"
     assert abs(box["svgWidth"] - box["naturalWidth"] * MIN_SCALE) <= 2, box
     assert box["overflowX"] == "auto" and box["scrollWidth"] >= box["svgWidth"] - 1
     assert box["pageWidth"] <= box["windowWidth"], "the page itself must not be wider than the window"

@@ -37,8 +37,8 @@ _ROWS = [  # fmt: skip
         "healthy",
         (
             "Terway ENIIP, kube-proxy IPVS, ingress-nginx on the host network behind CLBs and an NLB "
-            "(node ENI backends): app1/app2 on public-lb, app3 behind an office whitelist, app4 on the "
-            "NLB; every hop works"
+            "(node ENI backends): app1/app2 on public-lb, app3 behind a whitelist (office and VPN "
+            "ranges), app4 on the NLB; every hop works"
         ),
     ),
     (
@@ -77,7 +77,10 @@ _ROWS = [  # fmt: skip
     (
         "lb-acl-entry-removed",
         "healthy",
-        ("the office range left private-lb's whitelist: client 192.0.2.44 is refused"),
+        (
+            "the office range left private-lb's whitelist, only the VPN range is left: "
+            "client 192.0.2.44 is refused"
+        ),
     ),
     ("lb-backends-unhealthy", "healthy", "every backend of public-lb fails its health check"),
     (

@@ -2,11 +2,13 @@
 
 The output is deterministic: the same hops and edges, in any order, give the same text
 byte for byte, so diagrams can be checked against golden files and diffs stay readable.
-Hops are grouped into one cluster per layer, left to right (client/DNS → load balancer
-→ node → ingress controller → Service → kube-proxy → Pod, then the egress path), and
-each ``Path`` has its own colour. Labels are HTML-like labels with every piece of text
-escaped, so names with ``<``, ``&`` or Chinese characters survive. Only the standard
-library is used here; running ``dot`` is ``ackwb.render.diagram``'s job.
+Hops are grouped into one cluster per layer, in the order of the path (client/DNS → load
+balancer → node → ingress controller → Service → kube-proxy → Pod, then the egress path):
+left to right for a step's diagram, top to bottom, as bands one under the other, for the
+whole path (``rankdir="TB"``, with parallel branches folded by ``ackwb.render.fold``) so it
+fits the width of a page. Each ``Path`` has its own colour. Labels are HTML-like labels with
+every piece of text escaped, so names with ``<``, ``&`` or Chinese characters survive. Only
+the standard library is used here; running ``dot`` is ``ackwb.render.diagram``'s job.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from ackwb.model import VERDICT_RANK, Edge, Hop, Path, Verdict
+from ackwb.render.fold import FOLD_PREFIX
 
 # Listed first: a family with CJK glyphs; the browser falls back to sans-serif without it.
 FONT = "Noto Sans CJK SC,sans-serif"
 DETAIL_MAX_CHARS = 64
 LEGEND_ID = "ackwb:legend"
+RANKDIRS = {"LR": "0.45", "TB": "0.3"}  # rankdir → ranksep (inches between ranks)
 
 # Layer id, cluster title, hop kinds; in the left-to-right order of the path.
 LAYERS: tuple[tuple[str, str, frozenset[str]], ...] = (
@@ -89,13 +93,20 @@ def to_dot(
     context: Collection[str] = (),
     highlight: Mapping[str, str] | None = None,
     edge_highlight: Mapping[tuple[str, str], str] | None = None,
+    rankdir: str = "LR",
 ) -> str:
     """DOT text for these hops and edges; input order does not matter.
+
+    ``rankdir`` is ``LR`` (the path left to right, layers side by side: a step's diagram) or
+    ``TB`` (top to bottom, layers as bands one under the other: the whole path, which must
+    fit the width of a page).
 
     ``context`` names hops drawn faded, without details (an earlier step's hops a step's
     edges start from). ``highlight`` maps hop ids and ``edge_highlight`` (src, dst) pairs
     to a diff mark, a key of ``HIGHLIGHT_STYLE``: changed, added or removed.
     """
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"unknown rankdir {rankdir!r}; expected one of {sorted(RANKDIRS)}")
     highlight = highlight or {}
     edge_highlight = edge_highlight or {}
     for mark in [*highlight.values(), *edge_highlight.values()]:
@@ -117,8 +128,8 @@ def to_dot(
 
     lines = [
         "digraph ackwb {",
-        f'  graph [rankdir=LR, newrank=true, fontname="{FONT}", fontsize=16, labelloc=t, labeljust=l,'
-        ' nodesep=0.3, ranksep=0.45, bgcolor="white"'
+        f'  graph [rankdir={rankdir}, newrank=true, fontname="{FONT}", fontsize=16, labelloc=t, labeljust=l,'
+        f' nodesep=0.3, ranksep={RANKDIRS[rankdir]}, bgcolor="white"'
         + (f", label={_html_label_text(title, bold=True)}" if title else "")
         + "];",
         f'  node [fontname="{FONT}", fontsize=11, shape=box, style="rounded,filled", margin="0.12,0.06"];',
@@ -214,6 +225,8 @@ def _look(hop: Hop, faded: bool, mark: str) -> _Look:
         line_colour, fill = DEPENDS_STYLE
         markers.append(("DEPENDS ON THE CLIENT", line_colour))
     classes = hop.path.value + " " + hop.verdict.name.lower().replace("_", "-")
+    if hop.id.startswith(FOLD_PREFIX):
+        classes += " folded"
     if mark:
         line_colour, fill, extra, penwidth, word, _ = HIGHLIGHT_STYLE[mark]
         if extra and extra not in style.split(","):
@@ -242,7 +255,7 @@ def _hop_label(hop: Hop, markers: Iterable[tuple[str, str]], details: bool = Tru
     rows.extend(_cell(f"<B>{_escape(line)}</B>") for line in (hop.label or hop.id).splitlines() or [""])
     for key, value in hop.details if details else ():
         for number, part in enumerate(str(value).splitlines() or [""]):
-            text = f"{key}: {part}" if number == 0 else f"  {part}"
+            text = (f"{key}: {part}" if key else part) if number == 0 else f"  {part}"
             rows.append(_cell(_escape(_shorten(text)), size=9))
     rows.extend(_cell(f"<B>{word}</B>", size=9, colour=colour) for word, colour in markers)
     return '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">' + "".join(rows) + "</TABLE>>"

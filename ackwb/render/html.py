@@ -17,6 +17,7 @@ from typing import Any
 from ackwb.model import Finding, Hop, Path, Severity, StepResult, Trace, Verdict
 from ackwb.render.diagram import Diagram
 from ackwb.render.dot import to_dot
+from ackwb.render.fold import fold_parallel
 
 SEVERITY_COLOURS = {Severity.INFO: "#2c6fbb", Severity.WARNING: "#b7791f", Severity.ERROR: "#c0392b"}
 VERDICT_COLOURS = {
@@ -32,27 +33,29 @@ _IP = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
 _IP_DETAIL_KEYS = ("ip", "address", "ip address", "public ip", "eip")
 
 
-def step_html(result: StepResult) -> str:
-    """Title, table, diagram and findings of one step."""
-    parts = [f"<h3>{_esc(result.title)}</h3>", rows_html(result.rows)]
+def step_html(result: StepResult, *, heading: bool = True) -> str:
+    """Title, table, diagram and findings of one step; ``heading=False`` leaves the title to the page
+    (the report's own section heading names the step)."""
+    parts = ([f"<h3>{_esc(result.title)}</h3>"] if heading else []) + [rows_html(result.rows)]
     if result.hops:
         parts.append(_untitled_diagram(result)._repr_html_())  # the heading above is its title
     parts.append(findings_html(result.findings))
     return _section(parts)
 
 
-def trace_html(trace: Trace) -> str:
-    """The whole path: how the cluster is built, summary, hop table, diagram, findings, packets."""
+def trace_html(trace: Trace, *, findings: bool = True) -> str:
+    """The whole path: how the cluster is built, summary, hop table, diagram, findings, packets
+    (``findings=False``: a page that lists them in a section of its own, like the report)."""
     parts = [
         design_html(trace),
         trace_summary_html(trace),
         "<h4>Hops</h4>",
         rows_html(trace.rows),
         _untitled_diagram(trace)._repr_html_(),
-        "<h4>Findings</h4>",
-        findings_html(trace.findings),
-        packets_html(trace),
     ]
+    if findings:
+        parts += ["<h4>Findings</h4>", findings_html(trace.findings)]
+    parts.append(packets_html(trace))
     return _section(parts)
 
 
@@ -185,7 +188,10 @@ def _untitled_diagram(item: StepResult | Trace) -> Diagram:
 
 def diagram_of(item: StepResult | Trace, title: str) -> Diagram:
     """A trace's diagram, or a step's with the earlier hops its edges start from drawn faded."""
-    context = context_hops(item) if isinstance(item, StepResult) else []
+    if isinstance(item, Trace):  # the whole path: top to bottom, parallel branches folded to fit a page
+        hops, edges = fold_parallel(item.hops, item.edges)
+        return Diagram(to_dot(hops, edges, title, rankdir="TB"), edges=edges)
+    context = context_hops(item)
     dot = to_dot(item.hops + context, item.edges, title, context={h.id for h in context})
     return Diagram(dot, edges=item.edges)
 

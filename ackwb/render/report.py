@@ -83,6 +83,8 @@ def _execute(source: Path, workdir: Path, parameters: dict[str, Any], cell_timeo
     import papermill
     from jupyter_client.kernelspec import NoSuchKernel
 
+    from ackwb.render.kernel import quiet_kernel_manager
+
     executed_path = workdir / source.name
     try:
         with _kernel_imports_this_ackwb(), _quiet_papermill():
@@ -96,6 +98,7 @@ def _execute(source: Path, workdir: Path, parameters: dict[str, Any], cell_timeo
                 cwd=str(workdir),
                 execution_timeout=cell_timeout,
                 extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no kernel start-up chatter on stderr
+                kernel_manager_class=quiet_kernel_manager(),  # no interrupt at shutdown: no KeyboardInterrupt
             )
     except papermill.PapermillExecutionError as error:
         message = (error.evalue or "").strip().splitlines()

@@ -47,7 +47,10 @@ HEALTHY = [
     Scenario(
         name="lb-acl-entry-removed",
         family="load balancer",
-        summary="the office range left private-lb's whitelist: client 192.0.2.44 is refused",
+        summary=(
+            "the office range left private-lb's whitelist, only the VPN range is left: "
+            "client 192.0.2.44 is refused"
+        ),
         expect="LB_ACL_DENIES_CLIENT on listener 80 of private-lb for client 192.0.2.44",
         domain="app3.qas.abc.com",
         edit=edge.lb_acl_entry_removed,

@@ -181,10 +181,11 @@ SYSTEM_NAMESPACES = tuple(
 DESIGN = Design(
     name="healthy",
     summary="Terway ENIIP, kube-proxy IPVS, ingress-nginx on the host network behind CLBs and an NLB "
-    "(node ENI backends): app1/app2 on public-lb, app3 behind an office whitelist, app4 on the NLB; "
-    "every hop works",
+    "(node ENI backends): app1/app2 on public-lb, app3 behind a whitelist (office and VPN ranges), app4 "
+    "on the NLB; every hop works",
     description="ACK cluster qas in cn-hangzhou as in the article: app1/app2 on public-lb, app3 on "
-    "private-lb (office whitelist), app4 on the NLB public-nlb (security group open on 80 and 443), "
+    "private-lb (whitelist: office and VPN ranges), app4 on the NLB public-nlb (security group open "
+    "on 80 and 443), "
     "ingress-nginx on the host network, Terway ENIIP, "
     "kube-proxy IPVS, egress through a NAT gateway. Everything works.",
     cluster_name=CLUSTER,
