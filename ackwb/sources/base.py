@@ -119,6 +119,7 @@ class Sources:
     description: str
     settings: ClusterSettings = ClusterSettings()
     parallel: int = 1
+    session: Any = None  # the ReadCache these sources read through, when a session wraps them
 
     def gather(self, reads: Sequence[Callable[[], T]]) -> list[T]:
         """Run independent reads, concurrently when ``parallel`` allows, and return their answers
@@ -126,8 +127,10 @@ class Sources:
         loop over them would; the step then handles it exactly as it handles one read."""
         if self.parallel <= 1 or len(reads) < 2:
             return [read() for read in reads]
+        import contextvars
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=min(self.parallel, len(reads))) as pool:
-            futures = [pool.submit(read) for read in reads]
+            # each read sees the caller's context (the request a snapshot's replay names)
+            futures = [pool.submit(contextvars.copy_context().run, read) for read in reads]
         return [future.result() for future in futures]

@@ -4,7 +4,9 @@ A list action's items are merged into one body per action (``LISTED``: file, ite
 field); a per-resource action keeps one body per ID (``BY_ID``: the ID parameter and, for paged
 answers, the items path), in the layout the world source reads. Every ID that becomes part of
 a file name must be a plain name (``safe_part``); an answer that would need any other file
-name is not kept, and the capture says so.
+name is not kept, and the capture says so. Every call is listed in the manifest (``answered``),
+with its error when it failed; a call whose answer was not kept whole is not, so a replay says
+"not in this snapshot" rather than answer from half of it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ackwb.errors import AckwbError
+from ackwb.sources import queries
+from ackwb.sources.replay import error_record
 from ackwb.sources.world_archive import safe_relative
 
 Obj = dict[str, Any]
@@ -67,8 +72,14 @@ class RecordingCloud:
 
     def call(self, product: str, action: str, params: Obj) -> Obj:
         self.rec.note(f"{product}:{action}")
-        body = self.inner.call(product, action, params)
-        self.rec.guard(f"{product}:{action}", lambda: self._keep(product, action, params, body))
+        key = queries.cloud(product, action, params)
+        try:
+            body = self.inner.call(product, action, params)
+        except AckwbError as error:
+            self.rec.answered(key, {"error": error_record(error)})
+            raise
+        if self.rec.guard(f"{product}:{action}", lambda: self._keep(product, action, params, body)):
+            self.rec.answered(key)
         return body
 
     def _keep(self, product: str, action: str, params: Obj, body: Obj) -> None:

@@ -22,6 +22,7 @@ from ackwb.errors import Forbidden, InputError, ParseError, SourceError, Unreach
 from ackwb.sources import commands
 from ackwb.sources.base import ClusterSettings, CommandOutput, Sources
 from ackwb.sources.commands import Command
+from ackwb.sources.replay import Scope, replayed
 from ackwb.sources.shapes import checked
 from ackwb.sources.world_archive import READ_ERRORS, open_snapshot, read_capped
 from ackwb.sources.world_cloud import WorldCloud
@@ -72,18 +73,21 @@ class WorldNodes:
         stored = self._files.text(f"nodes/{node}/ipvsadm-service/{commands.service_file_name(command)}")
         if stored is not None:
             return CommandOutput(stored)
-        listing = self.run(node, commands.ipvsadm_list()).stdout
-        protocol, address, port = commands.service_of(command)
-        host = f"[{address}]" if ":" in address else address
-        lines = listing.splitlines(keepends=True)
-        wanted = f"{protocol} {host}:{port}"
-        start = next((i for i, line in enumerate(lines) if " ".join(line.split()[:2]) == wanted), None)
-        if start is None:
-            return CommandOutput(
-                "", 1, "Memory allocation problem\n"
-            )  # what ipvsadm says for no such service
-        end = next((i for i in range(start + 1, len(lines)) if not lines[i].startswith("  ->")), len(lines))
-        return CommandOutput("".join(lines[1:3] + lines[start:end]))
+        return ipvs_service_output(self.run(node, commands.ipvsadm_list()).stdout, command)
+
+
+def ipvs_service_output(listing: str, command: Command) -> CommandOutput:
+    """What ``ipvsadm -Ln -t VIP:PORT`` prints, cut from the node's full ``ipvsadm -Ln`` listing:
+    the two column-title lines and the service with its real servers, or ipvsadm's failure."""
+    protocol, address, port = commands.service_of(command)
+    host = f"[{address}]" if ":" in address else address
+    lines = listing.splitlines(keepends=True)
+    wanted = f"{protocol} {host}:{port}"
+    start = next((i for i, line in enumerate(lines) if " ".join(line.split()[:2]) == wanted), None)
+    if start is None:
+        return CommandOutput("", 1, "Memory allocation problem\n")  # what ipvsadm says for no such service
+    end = next((i for i in range(start + 1, len(lines)) if not lines[i].startswith("  ->")), len(lines))
+    return CommandOutput("".join(lines[1:3] + lines[start:end]))
 
 
 class WorldPodExec:
@@ -109,9 +113,11 @@ class WorldPodExec:
         if command.name == "nginx-server-block":
             conf = self._read(source, namespace, pod, "nginx.conf", command)
             return CommandOutput(server_block(conf, commands.host_of(command)))
+        if command.name == "nginx-conf":
+            return CommandOutput(self._read(source, namespace, pod, "nginx.conf", command))
         backends = self._read(source, namespace, pod, "backends.json", command)
         if command.name == "nginx-backend":
-            return _one_backend(backends, command.argv[3])
+            return one_backend(backends, command.argv[3])
         if command.argv[0] != "curl":
             return CommandOutput(backends)
         try:  # curl gets the raw body the Lua side stores; /dbg pretty-prints it
@@ -127,7 +133,7 @@ class WorldPodExec:
         return text
 
 
-def _one_backend(backends: str, name: str) -> CommandOutput:
+def one_backend(backends: str, name: str) -> CommandOutput:
     """``/dbg backends get NAME``: that backend's JSON object, pretty-printed, or a failure."""
     try:
         stored = json.loads(backends)
@@ -169,6 +175,12 @@ class World:
 
     def __post_init__(self) -> None:
         self.files = WorldFiles(self.root, self.name, self.base)
+        manifest = self.meta.get("snapshot")
+        # a snapshot holds what its capture asked; a world without a manifest is complete
+        self.scope = (
+            Scope.from_manifest(manifest, f"{self.root}/world.json") if manifest is not None else None
+        )
+        self.files.complete = self.scope is None
 
     @property
     def name(self) -> str:
@@ -195,17 +207,16 @@ class World:
 
     def sources(self) -> Sources:
         kube = WorldKube(self.files)
-        return checked(
-            Sources(
-                kube=kube,
-                cloud=WorldCloud(self.files, self.meta["region"]),
-                dns=WorldDns(self.files),
-                node=WorldNodes(self.files),
-                pod_exec=WorldPodExec(self.files, kube),
-                description=self.description,
-                settings=self.settings,
-            )
+        stored = Sources(
+            kube=kube,
+            cloud=WorldCloud(self.files, self.meta["region"]),
+            dns=WorldDns(self.files),
+            node=WorldNodes(self.files),
+            pod_exec=WorldPodExec(self.files, kube),
+            description=self.description,
+            settings=self.settings,
         )
+        return checked(stored if self.scope is None else replayed(stored, self.scope))
 
 
 def _is_builtin(root: Path | Traversable) -> bool:
@@ -264,6 +275,8 @@ def _manifest(root: Path | Traversable) -> dict[str, Any]:
     for key in TEXT_KEYS:
         if key in meta and not isinstance(meta[key], str):
             raise InputError(f"{where}: {key!r} must be a string, not {_json_type(meta[key])}")
+    if "snapshot" in meta and not isinstance(meta["snapshot"], dict):
+        raise InputError(f"{where}: 'snapshot' must be an object, not {_json_type(meta['snapshot'])}")
     controller = meta.get("ingress_controller", {})
     if not isinstance(controller, dict):
         raise InputError(f"{where}: 'ingress_controller' must be an object, not {_json_type(controller)}")

@@ -33,7 +33,7 @@ from ackwb.sources.world_cloud_kit import (
     one_of_indexed,
     one_of_json,
     pages,
-    stored_body,
+    required_body,
     tokens,
 )
 from ackwb.sources.world_files import WorldFiles
@@ -180,7 +180,7 @@ def _snat_tables(request: Request) -> list[str]:
     gateway = request.get("NatGatewayId")
     if gateway is None:
         raise CloudApiError(request, "MissingParameter", "SnatTableId or NatGatewayId is mandatory", 400)
-    stored = stored_body(request, "cloud/vpc/DescribeNatGateways.json", ("vpc", "DescribeNatGateways"))
+    stored = required_body(request, "cloud/vpc/DescribeNatGateways.json", ("vpc", "DescribeNatGateways"))
     for found in dig(stored, ("NatGateways", "NatGateway")) or []:
         if found.get("NatGatewayId") == gateway and not request.wrong_region:
             return list(dig(found, ("SnatTableIds", "SnatTableId")) or [])

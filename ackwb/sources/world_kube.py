@@ -13,7 +13,7 @@ from typing import Any
 from ackwb.errors import Forbidden, InputError, SourceError
 from ackwb.sources.shapes import check_kube
 from ackwb.sources.world_cloud_kit import plain_copy
-from ackwb.sources.world_files import WorldFiles
+from ackwb.sources.world_files import WorldFiles, absent
 from ackwb.sources.world_selectors import parse_field_selector, parse_label_selector
 
 Obj = dict[str, Any]
@@ -44,7 +44,7 @@ class WorldKube:
             )
         listing = self._files.json(f"kube/{resource}.json")
         if listing is None:
-            return []
+            raise absent(self._files.label, f"kube:{resource}", f"kube/{resource}.json", f"its {resource}")
         items = listing.get("items") if isinstance(listing, dict) else None
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             raise SourceError(f"kube:{resource}", f"kube/{resource}.json is not a Kubernetes List of objects")
