@@ -12,7 +12,7 @@ The aiohttp server runs its own event loop in its own thread: the synchronous cl
 called from the test thread would deadlock inside the server's loop. Every request is
 recorded (method, path, query pairs read from the raw query string, exec argv). Fault
 modes: ``refuse`` (nothing listens), ``hang`` (accept, never answer), ``forbidden`` (403
-for everything or for one resource).
+for everything or for one resource); ``delay`` makes every answer wait, as a far server would.
 """
 
 from __future__ import annotations
@@ -101,6 +101,7 @@ class KubeApiPeer:
         self.fault: str | None = None
         self.fault_resource: str | None = None
         self.missing_programs: set[str] = set()  # argv[0] values the containers lack
+        self.delay = 0.0  # seconds every answer waits (a benchmark's round trip)
         self.port = 0
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="kube-api-peer", daemon=True)
@@ -183,6 +184,8 @@ class KubeApiPeer:
         argv = tuple(v for k, v in query if k == "command") if is_exec else None
         authorized = request.headers.get("Authorization") == f"Bearer {TOKEN}"
         self.requests.append(Request(request.method, request.path, query, argv, authorized))
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.fault == "hang":
             assert self._release is not None
             await self._release.wait()
