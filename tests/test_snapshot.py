@@ -37,7 +37,7 @@ def test_capture_then_replay_traces_the_same(tmp_path: Path, name: str) -> None:
     output = tmp_path / name
     run = capture("-o", str(output))
     assert run.returncode == 0, run.stderr
-    assert "[4/4] tracing app4.qas.abc.com" in run.stderr and "calls" in run.stderr.splitlines()[-1]
+    assert "] traced app4.qas.abc.com:443/" in run.stderr and "calls" in run.stderr.splitlines()[-1]
     demo, replay = Workbook.demo(), Workbook.from_snapshot(output)
     assert replay.domains() == demo.domains()
     for domain in demo.domains():

@@ -35,6 +35,7 @@ def live_sources(profile: Profile) -> Sources:
         protocol=profile.cloud.protocol,
         connect_timeout=profile.cloud.connect_timeout,
         read_timeout=profile.cloud.read_timeout,
+        rate_limits=profile.cloud.rate_limits,
     )
     dns = LiveDns.from_settings(
         profile.dns,

@@ -35,15 +35,16 @@ class Recording:
     files: dict[str, Any] = field(default_factory=dict)  # relative path → JSON data or text
     server_blocks: dict[str, dict[str, str]] = field(default_factory=dict)  # pod folder → host → block
     queries: dict[str, Obj] = field(default_factory=dict)  # query key → {} or {"error"} / {"output"}
+    nodes: set[str] = field(default_factory=set)  # the nodes commands ran on
     calls: int = 0
     refused: list[str] = field(default_factory=list)  # answers not kept: their file name would be unsafe
     progress: Callable[[str], None] = lambda message: None
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # reads may run concurrently
 
     def note(self, what: str) -> None:
+        """Count one call (``what`` names it; progress shows the count, not every call)."""
         with self.lock:
             self.calls += 1
-            self.progress(f"[{self.calls}] {what}")
 
     def refuse(self, what: str) -> None:
         """An answer that is not kept because a name in it cannot be a file name."""
@@ -67,6 +68,8 @@ class Recording:
         """The query ``key`` was asked; ``entry`` holds its failure or failing output, if any."""
         with self.lock:
             self.queries[key] = {"q": key, **(entry or {})}
+            if key.startswith("node "):
+                self.nodes.add(QueryKey.parse(key).target)
 
     @staticmethod
     def failed_output(stdout: str, exit_status: int, stderr: str) -> Obj:
@@ -102,7 +105,7 @@ class Recording:
 
     def manifest(self, requests: list[tuple[str, int, str]], world: str, captured_by: str) -> Obj:
         """The ``"snapshot"`` object of world.json: format, scope (requests and queries), the capture."""
-        nodes = sorted({QueryKey.parse(k).target for k in self.queries if k.startswith("node ")})
+        nodes = sorted(self.nodes)
         scope = {
             "hosts": sorted({host for host, _, _ in requests}),
             "ports": sorted({port for _, port, _ in requests}),

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ackwb.errors import InputError, SourceError
+from ackwb.errors import InputError, NotCaptured, SourceError
 from ackwb.model import Edge, Evidence, Finding, Hop, Severity, StepResult, Verdict
 from ackwb.sources import DnsRecord, Sources
 from ackwb.steps.common import cloud_evidence, cloud_items, details, settle_verdicts, source_finding
@@ -66,7 +66,9 @@ def dns(sources: Sources, domain: str) -> DnsResult:
     except SourceError as error:
         result.findings.append(source_finding(error, hop_id, f"the A record of {domain}"))
         result.hops.append(Hop(hop_id, "dns", domain, verdict=Verdict.UNKNOWN))
-        result.dead_end = f"the resolver could not be asked about {domain}"
+        result.dead_end = f"the resolver could not be asked about {domain}" + (
+            f" ({error.reason})" if isinstance(error, NotCaptured) else ""
+        )
         return result
     result.addresses = [r.value for r in result.records if r.type == "A"]
     chain = [r for r in result.records if r.type == "CNAME"]
