@@ -83,7 +83,7 @@ class RecordingCloud:
         return body
 
     def _keep(self, product: str, action: str, params: Obj, body: Obj) -> None:
-        if (product, action) == ("alidns", "DescribeSubDomainRecords"):
+        if product == "alidns" and action in ("DescribeSubDomainRecords", "DescribeDomainRecords"):
             records = [r for r in _dig(body, ("DomainRecords", "Record")) or [] if isinstance(r, dict)]
             for zone in sorted({str(r.get("DomainName", "")) for r in records}):
                 name = safe_part(zone)
