@@ -103,7 +103,7 @@ class _Dns:
         self.rec.note(f"dns {name} {rdtype}")
         key = queries.dns("public", name, rdtype)
         found = self._keep("dns/public.json", asked(self.rec, key, lambda: self.inner.resolve(name, rdtype)))
-        self.rec.answered(key)
+        self.rec.answered(key, None if found else {"answer": []})  # NOERROR without records: kept here
         return found
 
     def resolve_in_cluster(self, name: str, rdtype: str = "A") -> list[DnsRecord]:
@@ -111,7 +111,7 @@ class _Dns:
         key = queries.dns("cluster", name, rdtype)
         answer = asked(self.rec, key, lambda: self.inner.resolve_in_cluster(name, rdtype))
         found = self._keep("dns/cluster.json", answer)
-        self.rec.answered(key)
+        self.rec.answered(key, None if found else {"answer": []})
         return found
 
 

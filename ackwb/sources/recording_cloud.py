@@ -79,7 +79,8 @@ class RecordingCloud:
             self.rec.answered(key, {"error": error_record(error)})
             raise
         if self.rec.guard(f"{product}:{action}", lambda: self._keep(product, action, params, body)):
-            self.rec.answered(key)
+            # an empty list is an answer no stored file may be left to say: the manifest keeps it
+            self.rec.answered(key, {"answer": body} if _empty(product, action, body) else None)
         return body
 
     def _keep(self, product: str, action: str, params: Obj, body: Obj) -> None:
@@ -122,6 +123,17 @@ class RecordingCloud:
                 self.rec.merge_items(path, body, items_path, key, items if isinstance(items, list) else [])
             else:
                 self.rec.files[path] = json.loads(json.dumps(body))
+
+
+def _empty(product: str, action: str, body: Obj) -> bool:
+    """Whether the answer lists no item at all (the items path of its action holds [])."""
+    if product == "alidns":
+        path: tuple[str, ...] = ("DomainRecords", "Record")
+    elif (product, action) in LISTED:
+        path = LISTED[(product, action)][1]
+    else:
+        path = BY_ID.get((product, action), ("", ()))[1]
+    return bool(path) and _dig(body, path) == []
 
 
 def _dig(body: Any, path: tuple[str, ...]) -> Any:

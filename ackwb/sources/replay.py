@@ -16,6 +16,7 @@ and an ENI address lookup by every ENI of the region (the broad reads of a sweep
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -188,13 +189,13 @@ class _Cloud(_Replayed):
         self.region = inner.region
 
     def call(self, product: str, action: str, params: dict[str, Any]) -> dict[str, Any]:
-        if self._recorded(queries.cloud(product, action, params)) is None and not self._covered(
-            product, action, params
-        ):
-            shown = ", ".join(
-                f"{k}={v}" for k, v in sorted(queries.wire_params(params).items()) if k != "RegionId"
-            )
+        entry = self._recorded(queries.cloud(product, action, params))
+        if entry is None and not self._covered(product, action, params):
+            wire = queries.wire_params(params)
+            shown = ", ".join(f"{k}={v}" for k, v in sorted(wire.items()) if k != "RegionId")
             raise self.scope.missing(f"{product}:{action}", f"{product}:{action} {shown}".strip())
+        if entry is not None and isinstance(entry.get("answer"), dict):  # an empty list, as answered
+            return json.loads(json.dumps(entry["answer"]))
         return self.inner.call(product, action, params)
 
     def _covered(self, product: str, action: str, params: dict[str, Any]) -> bool:
@@ -232,9 +233,12 @@ class _Cloud(_Replayed):
 
 class _Dns(_Replayed):
     def _answer(self, which: str, name: str, rdtype: str) -> list[DnsRecord]:
-        if self._recorded(queries.dns(which, name, rdtype)) is None:
+        entry = self._recorded(queries.dns(which, name, rdtype))
+        if entry is None:
             where = "the cluster DNS" if which == "cluster" else "public DNS"
             raise self.scope.missing(f"dns:{which}", f"what {where} answers for {name} {rdtype}")
+        if entry.get("answer") == []:  # NOERROR without records
+            return []
         resolve = self.inner.resolve_in_cluster if which == "cluster" else self.inner.resolve
         return resolve(name, rdtype)
 

@@ -67,7 +67,8 @@ def evaluate(result: IngressResult, view: ControllerView, ingresses: list[dict[s
         certificate=certificate,
     )
     try:
-        outcome = evaluate_request(server, request, None, view.backends, source)
+        backends = view.backends if view.backends_read else None  # unread: not known, never empty
+        outcome = evaluate_request(server, request, None, backends, source)
     except AckwbError as error:
         result.findings.append(Finding("NGINX_NOT_EVALUATED", Severity.WARNING, result.hop_id, str(error)))
         return
