@@ -27,7 +27,7 @@ from ackwb.sources.shapes import checked
 from ackwb.sources.world_archive import READ_ERRORS, open_snapshot, read_capped
 from ackwb.sources.world_cloud import WorldCloud
 from ackwb.sources.world_dns import WorldDns
-from ackwb.sources.world_files import WorldFiles, safe_name
+from ackwb.sources.world_files import WorldFiles, absent, safe_name
 from ackwb.sources.world_kube import WorldKube
 
 # A world's name is shown in notebooks, reports and terminals: letters, digits, space and . _ + -
@@ -63,17 +63,29 @@ class WorldNodes:
             return self._ipvsadm_service(node, command)
         stdout = self._files.text(f"nodes/{node}/{command.name}.txt")
         if stdout is None:
-            raise Unreachable(
-                source, f"this world holds no output of {command.name!r} ({command}) for this node"
-            )
+            said = f"this world holds no output of {command.name!r} ({command}) for this node"
+            raise _missing(self._files, source, f"nodes/{node}/{command.name}.txt", command, said)
         return CommandOutput(stdout)
 
     def _ipvsadm_service(self, node: str, command: Command) -> CommandOutput:
         """``ipvsadm -Ln -t VIP:PORT``: as a snapshot stored it, else cut from the full listing."""
-        stored = self._files.text(f"nodes/{node}/ipvsadm-service/{commands.service_file_name(command)}")
+        relative = f"nodes/{node}/ipvsadm-service/{commands.service_file_name(command)}"
+        stored = self._files.text(relative)
         if stored is not None:
             return CommandOutput(stored)
-        return ipvs_service_output(self.run(node, commands.ipvsadm_list()).stdout, command)
+        listing = self._files.text(f"nodes/{node}/ipvsadm.txt")
+        if listing is None:  # neither this service's answer nor the whole listing
+            said = f"this world holds no output of 'ipvsadm' ({command}) for this node"
+            raise _missing(self._files, f"node {node}", relative, command, said)
+        return ipvs_service_output(listing, command)
+
+
+def _missing(files: WorldFiles, source: str, relative: str, command: Command, said: str) -> SourceError:
+    """A command output the world does not hold: in a complete world the node or Pod cannot answer
+    it (Unreachable, as a node without the tool); in a snapshot it was not captured."""
+    if files.complete:
+        return Unreachable(source, said)
+    return absent(files.label, source, relative, f"what {command.name} prints")
 
 
 def ipvs_service_output(listing: str, command: Command) -> CommandOutput:
@@ -129,7 +141,8 @@ class WorldPodExec:
     def _read(self, source: str, namespace: str, pod: str, name: str, command: Command) -> str:
         text = self._files.text(f"pods/{namespace}/{pod}/{name}")
         if text is None:
-            raise Unreachable(source, f"this world holds no {name} of pod {namespace}/{pod} (for {command})")
+            said = f"this world holds no {name} of pod {namespace}/{pod} (for {command})"
+            raise _missing(self._files, source, f"pods/{namespace}/{pod}/{name}", command, said)
         return text
 
 
