@@ -176,6 +176,8 @@ def _sweep(args: argparse.Namespace) -> int:
     broken = result.broken
     out(f"\n{len(result.traced)} paths, {len(broken)} not ok")
     if output is not None:
-        output.write_text(result.html(), encoding="utf-8")
+        from ackwb.render.sweep_html import sweep_page
+
+        output.write_text(sweep_page(result), encoding="utf-8")
         err(f"ackwb: wrote {output}")
     return EXIT_BROKEN if broken else EXIT_OK

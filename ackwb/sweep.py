@@ -4,7 +4,7 @@
 reads are made once (``ackwb.sources.session``; with live sources and the whole cluster in
 view, narrow queries are answered from broad reads), a few at a time when the sources are
 live, and returns a ``Sweep``: the table (host, path, port, client, verdict, first finding),
-the traces behind it, the broken ones, and an HTML overview (``ackwb.render.sweep_html``).
+the traces behind it and the broken ones; ``ackwb.render.sweep_html`` draws its HTML overview.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from ackwb.model import Client, Severity, Trace, Verdict, rows_to_frame
+from ackwb.model import Client, Presentable, Severity, Trace, Verdict, rows_to_frame
 from ackwb.plan import Request, plan
 from ackwb.sources import Sources
 from ackwb.sources.session import session
@@ -55,8 +55,9 @@ def first_finding(trace: Trace) -> str:
     return f"{warning.code}: {warning.message}" if warning else ""
 
 
-class Sweep:
-    """The traces of a sweep, in plan order; displays as the overview in a notebook."""
+class Sweep(Presentable):
+    """The traces of a sweep, in plan order; displays as the overview in a notebook (through the
+    presenter ``ackwb.render`` registers; ``ackwb.render.sweep_html.sweep_page`` makes the page)."""
 
     def __init__(self, traced: Sequence[Traced], title: str = "") -> None:
         self.traced = list(traced)
@@ -82,16 +83,6 @@ class Sweep:
         """The paths a request does not get through (blocked, or not seen whole)."""
         return [t for t in self.traced if not t.ok]
 
-    def html(self) -> str:
-        """The overview page: the cluster map of every path, the verdict table, each broken path."""
-        from ackwb.render.sweep_html import sweep_page
-
-        return sweep_page(self)
-
-    def _repr_html_(self) -> str:
-        from ackwb.render.sweep_html import sweep_body
-
-        return sweep_body(self)
 
 
 def sweep(
