@@ -58,7 +58,13 @@ def run(label: str, services: int, hosts: int, workdir: Path) -> tuple[dict[str,
         lab.cloud.requests.clear()
         ssh_before, dns_before = len(lab.ssh.node.commands()), len(lab.dns.queries())
         started = time.perf_counter()
-        result = wb.sweep()
+
+        def each(traced: object, done: list[int] = [0]) -> None:  # noqa: B006 - a counter
+            done[0] += 1
+            if done[0] % 100 == 0:
+                print(f"    {done[0]} paths traced in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+        result = wb.sweep(each=each)
         seconds = time.perf_counter() - started
         counts = requests_of(lab)
         counts["ssh"] -= ssh_before

@@ -447,3 +447,22 @@ def test_an_unreachable_cloud_still_gives_a_trace(peer: OpenApiPeer, world: Any)
     peer.refuse()
     trace = run_trace(live_sources(world, cloud), "app1.qas.abc.com")
     assert {f.code for f in trace.findings} >= {"SOURCE_UNREACHABLE"}
+
+
+def test_each_attempt_waits_for_its_products_rate_limit(peer: OpenApiPeer) -> None:
+    now, pauses = [0.0], []
+
+    def sleep(seconds: float) -> None:
+        pauses.append(seconds)
+        now[0] += seconds
+
+    cloud = live(peer, rate_limits={"slb": 1}, clock=lambda: now[0], sleep=sleep, backoff=0.01)
+    for _ in range(3):
+        cloud.call("slb", "DescribeLoadBalancers", {})
+    cloud.call("ecs", "DescribeInstances", {})  # another product: its own bucket, no wait
+    assert pauses == [1.0, 1.0] and len(peer.requests) == 4
+    peer.throttle(1)
+    cloud.call("slb", "DescribeLoadBalancers", {})  # the retry after throttling takes a token too
+    assert [r.status for r in peer.requests[4:]] == [400, 200]
+    limit_wait, backoff, retry_wait = pauses[2:]
+    assert limit_wait == 1.0 and backoff > 0 and backoff + retry_wait == pytest.approx(1.0)

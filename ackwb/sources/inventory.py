@@ -20,6 +20,7 @@ sent as it is: an inventory only ever saves requests, it never changes an answer
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -240,7 +241,20 @@ class Inventory:
             return None
         if command.name == "nginx-server-block":
             return CommandOutput(server_block(text, commands.host_of(command)))
-        return one_backend(text, command.argv[3])
+        by_name = self.cache.read("index " + key, lambda: _Held(_backends_by_name(text))).value
+        found = by_name.get(command.argv[3])
+        return (
+            one_backend(json.dumps([found]), command.argv[3]) if found else one_backend("[]", command.argv[3])
+        )
+
+
+def _backends_by_name(text: str) -> dict[str, Obj]:
+    """The controller's dynamic backends by name, parsed once per session (not once per host)."""
+    try:
+        found = json.loads(text)
+    except json.JSONDecodeError:
+        return {}
+    return {str(b.get("name")): b for b in found if isinstance(b, dict)} if isinstance(found, list) else {}
 
 
 class _Held:

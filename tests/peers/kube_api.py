@@ -102,6 +102,7 @@ class KubeApiPeer:
         self.fault_resource: str | None = None
         self.missing_programs: set[str] = set()  # argv[0] values the containers lack
         self.delay = 0.0  # seconds every answer waits (a benchmark's round trip)
+        self._listing: tuple[tuple[Any, ...], list[dict[str, Any]]] | None = None  # a paged list's items
         self.port = 0
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="kube-api-peer", daemon=True)
@@ -263,10 +264,15 @@ class KubeApiPeer:
             key = re.split(r"!=|==|=", term, maxsplit=1)[0].strip()
             if key not in allowed:
                 return status(400, "BadRequest", f"field label not supported: {key}")
-        items = self.kube.list(resource, namespace, query.get("labelSelector", ""), field_selector)
+        listing = (resource, namespace, query.get("labelSelector", ""), field_selector)
+        if query.get("continue") and self._listing is not None and self._listing[0] == listing:
+            items = self._listing[1]  # later pages come from the first page's listing, as a server's snapshot
+        else:
+            items = self.kube.list(resource, namespace, query.get("labelSelector", ""), field_selector)
+            self._listing = (listing, items)
         offset = int(base64.b64decode(query["continue"]).decode()) if query.get("continue") else 0
         limit = int(query.get("limit") or 0) or len(items) - offset
-        page, rest = items[offset : offset + limit], items[offset + limit :]
+        page, rest = [dict(item) for item in items[offset : offset + limit]], items[offset + limit :]
         for item in page:  # the API server leaves these out of list items
             item.pop("apiVersion", None)
             item.pop("kind", None)
