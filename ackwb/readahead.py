@@ -23,7 +23,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from ackwb.errors import AckwbError
-from ackwb.model import Client
+from ackwb.model import Client, Verdict
 from ackwb.sources import Sources
 from ackwb.steps.cluster import Cluster, node_object, read_cluster
 from ackwb.steps.common import cloud_items, dig, is_ready
@@ -37,7 +37,7 @@ from ackwb.steps.rules.ipvs import read_virtual_service
 from ackwb.steps.rules.mode import proxy_mode
 from ackwb.steps.service.checks import read_selected_pods
 from ackwb.steps.slb import READERS
-from ackwb.steps.slb.checks import LB_ID_LABEL
+from ackwb.steps.slb.checks import LB_ID_LABEL, backend_verdict
 from ackwb.steps.slb.nlb import find_nlb
 from ackwb.steps.vpc import instance, instance_id_of, routes, vswitch
 
@@ -149,10 +149,12 @@ class Readahead:
             for p in pods
             if dig(p, "status", "podIP") and not dig(p, "spec", "hostNetwork")
         )
-        if ips:
+        if ips and self.cluster().plugin.name != "flannel":  # with Flannel no ENI holds a Pod IP
             self.spawn(self._controller_guards, ips)
         instances = _instances(self.sources, sorted({b.server_id for b in backends}))
         for backend in backends:
+            if backend_verdict(backend) is Verdict.BLOCKED:  # the step follows only backends that carry
+                continue
             found = instances.get(backend.server_id) or {}
             for group in security_groups(found):
                 self.spawn(read_group, self.sources, group)
@@ -181,7 +183,7 @@ class Readahead:
         )
         for name in names:
             self.spawn(self._node, name)
-        if names:
+        if names:  # with Flannel the Pods' way out and the route to their nodes start from a node's vSwitch
             self.spawn(self._node_way_out, names[0], "")
         views: list[Future[Any]] = []
         for pod in controllers:
