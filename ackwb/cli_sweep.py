@@ -11,6 +11,7 @@ terminal, one line per request otherwise.
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 from collections.abc import Callable, Sequence
@@ -88,7 +89,13 @@ class Progress:
         if sys.stderr.isatty():
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, desc=what, unit="path", file=sys.stderr, leave=False)
+            try:
+                size = os.get_terminal_size(sys.stderr.fileno())
+            except OSError:
+                size = os.terminal_size((0, 0))
+            # a terminal that tells no size (a bare pty) still gets a bar
+            self.bar = tqdm(total=total, desc=what, unit="path", file=sys.stderr, leave=False,
+                            ncols=size.columns or 100, nrows=size.lines or 24)  # fmt: skip
 
     def step(self, label: str) -> None:
         self.done += 1
