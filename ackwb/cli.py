@@ -246,7 +246,8 @@ def _map(args: argparse.Namespace) -> int:
     cluster_map = _workbook(args).cluster_map()
     if output:
         written = cluster_map.diagram().save(output)
-        _err(f"ackwb: wrote {written} ({len(cluster_map.traces)} domains)")
+        domains = len({trace.domain for trace in cluster_map.traces})
+        _err(f"ackwb: wrote {written} ({domains} domains, {len(cluster_map.traces)} paths)")
     else:
         _out(cluster_map.dot, end="")
     return EXIT_OK
