@@ -163,8 +163,8 @@ def _report(args: argparse.Namespace) -> int:
     world = str(args.world.expanduser().resolve()) if args.world else None
     if args.profile:  # the report notebook reads a snapshot of what this trace reads live
         snapshot = _output_path(output.with_suffix(".snapshot.zip"))
-        option = f"--profile {args.profile}"
-        world = str(capture_to(wb, snapshot, [trace.domain], [args.port], [args.path], option).resolve())
+        option, by = f"--profile {args.profile}", f"ackwb report {trace.domain} --profile {args.profile}"
+        world = str(capture_to(wb, snapshot, [trace.domain], [args.port], [args.path], option, by).resolve())
     _err(f"ackwb: executing the report notebook for {trace.domain} ...")
     written = export_report(
         trace.domain,
