@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from ackwb.model import Client, Evidence, Finding, Hop, Severity, StepResult, Trace, Verdict
-from ackwb.readahead import Readahead
 from ackwb.sources import Sources
 from ackwb.sources.replay import tracing
 from ackwb.sources.session import session
@@ -38,6 +37,9 @@ from ackwb.steps import (
 from ackwb.steps.cluster import Cluster, read_cluster
 from ackwb.steps.design import describe
 
+if TYPE_CHECKING:
+    from ackwb.readahead import Readahead
+
 R = TypeVar("R", bound=StepResult)
 
 
@@ -56,7 +58,11 @@ def run_trace(
     are round trips) starts every read whose inputs are known while the steps go on."""
     client = client or Client()
     sources = session(sources)
-    ahead = Readahead(sources, domain, client) if _reads_ahead(sources, readahead, cluster) else None
+    ahead = None
+    if _reads_ahead(sources, readahead, cluster):  # live sources: loaded only then
+        from ackwb.readahead import Readahead
+
+        ahead = Readahead(sources, domain, client)
     try:
         with tracing(domain.strip().lower().rstrip("."), client.port, client.path):
             return _steps(sources, domain, client, cluster, ahead)
