@@ -53,3 +53,18 @@ def test_a_full_capture_replays_as_the_live_trace(design: str, tmp_path: Path) -
         result = json.loads(done.stdout)
     assert result["requests"] == len(asked)
     assert result["differences"] == []
+
+
+def test_a_live_sweep_of_a_broken_world_lists_exactly_its_broken_paths(tmp_path: Path) -> None:
+    scenario = "lb-listener-stopped"  # listener 80 of public-lb: app1 and app2 on port 80
+    with live_lab(load_world(demo_world_root(scenario)), tmp_path / "lab") as lab:
+        command = [sys.executable, "-m", "ackwb.cli", "sweep", "--profile", "lab"]
+        run = subprocess.run(command, capture_output=True, text=True, timeout=300, env=lab.env())
+        cloud_actions = [r.action for r in lab.cloud.requests]
+    assert run.returncode == 1, run.stderr
+    rows = [line.split() for line in run.stdout.splitlines()[2:] if line.strip() and "paths," not in line]
+    blocked = sorted((row[0], row[2]) for row in rows if " ".join(row[4:5]) == "blocked")
+    assert blocked == [("app1.qas.abc.com", "80"), ("app2.qas.abc.com", "80")]
+    assert len(rows) == 8 and "8 paths, 2 not ok" in run.stdout
+    # one session: each load balancer's listeners were read once, however many hosts and ports
+    assert cloud_actions.count("DescribeLoadBalancerListeners") == 2
