@@ -58,9 +58,7 @@ KUBE: dict[str, Rules] = {
         spec.rules[].http.paths[].backend.service.port.number int
         spec.rules[].http.paths[].backend.service.port.name str; spec.tls list"""
     ),
-    "ingressclasses": rules(
-        """spec.controller str"""
-    ),
+    "ingressclasses": rules("""spec.controller str"""),
     "endpointslices": rules(
         """addressType str; endpoints list; endpoints[] obj; endpoints[].addresses list
         endpoints[].addresses[] str; endpoints[].conditions obj; endpoints[].conditions.ready bool
@@ -69,9 +67,7 @@ KUBE: dict[str, Rules] = {
         endpoints[].targetRef.namespace str; ports list; ports[] obj; ports[].port int
         ports[].name str; ports[].protocol str"""
     ),
-    "configmaps": rules(
-        """data obj; data.* str"""
-    ),
+    "configmaps": rules("""data obj; data.* str"""),
 }
 
 PAGING = rules("""TotalCount int; PageNumber int; PageSize int; NextToken str; MaxResults int""")
