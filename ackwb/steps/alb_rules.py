@@ -75,6 +75,11 @@ class AlbMatch:
             return (self.listener.listener_id, None, "default action")
         return (self.rule.rule_id, self.rule.priority, self.rule.name)
 
+    @property
+    def taker(self) -> str:
+        """Who answers: "rule <name> (priority N)" or "the default action"."""
+        return "the default action" if self.rule is None else f"rule {self.rule.label}"
+
     def sentence(self) -> str:
         who = "the listener's default action" if self.rule is None else f"rule {self.rule.label}"
         o = self.outcome
