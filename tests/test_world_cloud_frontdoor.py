@@ -282,3 +282,53 @@ def test_binding_lives_in_zone_info(cloud: Any) -> None:
         ("vpc-fd1", "cn-hangzhou"),
         ("vpc-fd9", "cn-shanghai"),
     ]
+
+
+@pytest.mark.parametrize(
+    "relative, change, call, field",
+    [
+        (
+            "cloud/alb/ListRules.json",
+            lambda b: b["Rules"][1].update(Priority="second"),
+            ("alb", "ListRules", {}),
+            "Rules[1].Priority is a string ('second'), expected a whole number",
+        ),
+        (
+            "cloud/pvtz/DescribeZoneRecords/pz-fdqas.json",
+            lambda b: b["Records"]["Record"][0].update(Ttl="60s"),
+            ("pvtz", "DescribeZoneRecords", {"ZoneId": "pz-fdqas"}),
+            "Records.Record[0].Ttl is a string",
+        ),
+        (
+            "kube/httproutes.json",
+            lambda b: b["items"][0]["spec"]["parentRefs"][0].update(port="eighty"),
+            ("kube", "httproutes", None),
+            "store/orders: spec.parentRefs[0].port is a string ('eighty')",
+        ),
+        (
+            "kube/gateways.json",
+            lambda b: b["items"][0]["spec"].update(listeners={"name": "http"}),
+            ("kube", "gateways", None),
+            "store/internal: spec.listeners is an object, expected a list",
+        ),
+    ],
+)
+def test_a_field_of_the_wrong_type_is_a_source_error_naming_it(
+    tmp_path: Path, relative: str, change: Any, call: tuple[str, str, Any], field: str
+) -> None:
+    import shutil
+
+    from ackwb.errors import SourceError
+
+    copy = tmp_path / "world"
+    shutil.copytree(WORLD, copy)
+    body = json.loads((copy / relative).read_text())
+    change(body)
+    (copy / relative).write_text(json.dumps(body))
+    sources = load_world(copy).sources()
+    with pytest.raises(SourceError) as caught:
+        if call[0] == "kube":
+            sources.kube.list(call[1])
+        else:
+            sources.cloud.call(*call)
+    assert field in str(caught.value)
