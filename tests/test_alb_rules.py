@@ -21,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ackwb.errors import InputError, ParseError
+from ackwb.parse.alb_groups import read_health, read_server_groups, read_servers
 from ackwb.parse.alb_rules import read_listener, read_rule, read_rules
 from ackwb.parse.wildcard import PatternError, alb_match, glob_match
 from ackwb.steps.alb_rules import AlbRequest, condition_matches, match_rule
@@ -202,6 +203,19 @@ JSON = st.recursive(
                     "ListenerId",
                     "DefaultActions",
                     "Order",
+                    "PathConfig",
+                    "SourceIpConfig",
+                    "RedirectConfig",
+                    "HttpCode",
+                    "Port",
+                    "Path",
+                    "Servers",
+                    "ServerGroups",
+                    "ListenerHealthStatus",
+                    "ServerGroupInfos",
+                    "NonNormalServers",
+                    "Tags",
+                    "Direction",
                 ]
             ),
             inner,
@@ -216,5 +230,24 @@ JSON = st.recursive(
 @given(JSON)
 def test_any_json_gives_records_or_a_parse_error(value: Any) -> None:
     for read in (read_rule, read_listener):
+        with contextlib.suppress(ParseError):
+            read(value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(JSON, max_size=3), st.sampled_from(["http://a.example.com/x?y=1", "https://b.org:8443/"]))
+def test_whatever_parses_can_be_matched(items: list[Any], url: str) -> None:
+    try:
+        rules = read_rules({"Rules": items})
+    except ParseError:
+        return
+    listener = read_listener({"ListenerId": "l", "ListenerPort": 80})
+    match_rule(listener, rules, AlbRequest.from_url(url, client_ip="192.0.2.1"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(JSON)
+def test_group_and_health_readers_give_records_or_a_parse_error(value: Any) -> None:
+    for read in (read_server_groups, read_servers, read_health):
         with contextlib.suppress(ParseError):
             read(value)

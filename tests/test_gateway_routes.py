@@ -10,14 +10,18 @@ per request, the route, rule and match it takes, and what happens.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ackwb.errors import ParseError
-from ackwb.parse.gateway_api import read_gateway, read_http_route, read_reference_grant
+from ackwb.parse.gateway_api import read_gateway, read_gateway_class, read_http_route, read_reference_grant
 from ackwb.parse.gateway_hosts import host_matches, intersect, selector_matches
 from ackwb.steps.gateway_backends import backend_findings
 from ackwb.steps.gateway_match import GatewayRequest, match
@@ -238,3 +242,84 @@ def test_defaults_are_applied_to_objects_written_by_hand() -> None:
     assert (rule.matches[0].path.type, rule.matches[0].path.value) == ("PathPrefix", "/")
     (backend,) = rule.backends
     assert (backend.group, backend.kind, backend.namespace, backend.weight) == ("", "Service", "n", 1)
+
+
+KEYS = [
+    "metadata",
+    "name",
+    "namespace",
+    "spec",
+    "status",
+    "listeners",
+    "port",
+    "hostname",
+    "allowedRoutes",
+    "namespaces",
+    "from",
+    "kinds",
+    "parentRefs",
+    "hostnames",
+    "rules",
+    "matches",
+    "path",
+    "type",
+    "value",
+    "headers",
+    "queryParams",
+    "filters",
+    "backendRefs",
+    "weight",
+    "conditions",
+    "parents",
+    "parentRef",
+    "to",
+    "addresses",
+    "controllerName",
+    "requestRedirect",
+    "labels",
+    "creationTimestamp",
+]
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 3) | st.text(max_size=3),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(KEYS), inner, max_size=4),
+    max_leaves=14,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(JSON)
+def test_any_json_gives_records_or_a_parse_error(value: Any) -> None:
+    for read in (read_gateway, read_http_route, read_reference_grant, read_gateway_class):
+        with contextlib.suppress(ParseError):
+            read(value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(JSON, JSON)
+def test_attach_and_match_never_crash_on_what_parses(gateway: Any, route: Any) -> None:
+    try:
+        result = attach(gateway, [route])
+    except ParseError:
+        return
+    match(GatewayRequest.from_url("http://a.example.com/x?y=1"), result.routes)
+
+
+@pytest.mark.parametrize(
+    "filters, field",
+    [
+        ([{"type": ""}], "filters[0]: has no type"),
+        (
+            [{"type": "RequestRedirect", "requestRedirect": {"statusCode": "moved"}}],
+            "requestRedirect.statusCode",
+        ),
+        ([{"type": "URLRewrite", "urlRewrite": {"path": "/x"}}], "urlRewrite.path: expected an object"),
+        (
+            [{"type": "RequestHeaderModifier", "requestHeaderModifier": {"remove": "x-a"}}],
+            "requestHeaderModifier.remove",
+        ),
+    ],
+)
+def test_malformed_filters_are_parse_errors(filters: list[Any], field: str) -> None:
+    route = {"metadata": {"name": "r", "namespace": "n"}, "spec": {"rules": [{"filters": filters}]}}
+    with pytest.raises(ParseError, match=re.escape(field)):
+        read_http_route(route)

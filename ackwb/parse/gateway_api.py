@@ -157,9 +157,28 @@ def _match(f: Fields, obj: dict[str, Any], at: str) -> RouteMatch:
 
 
 def _filter(f: Fields, obj: dict[str, Any], at: str) -> RouteFilter:
+    """A filter with its own object; the fields ackwb acts on are type-checked here."""
     kind = f.text(obj.get("type"), f"{at}.type")
+    if not kind:
+        raise f.fail(at, "has no type")
     key = kind[0].lower() + kind[1:] if kind != "URLRewrite" else "urlRewrite"
-    return RouteFilter(kind, f.obj(obj.get(key), f"{at}.{key}"), at)
+    here = f"{at}.{key}"
+    config = f.obj(obj.get(key), here)
+    if kind in ("RequestRedirect", "URLRewrite"):
+        for name in ("scheme", "hostname"):
+            f.text(config.get(name), f"{here}.{name}")
+        for name in ("port", "statusCode"):
+            f.number(config.get(name), f"{here}.{name}")
+        path = f.obj(config.get("path"), f"{here}.path")
+        for name in ("type", "replaceFullPath", "replacePrefixMatch"):
+            f.text(path.get(name), f"{here}.path.{name}")
+    elif kind.endswith("HeaderModifier"):
+        for name in ("set", "add"):
+            for w, header in f.objs(config.get(name), f"{here}.{name}"):
+                f.text(header.get("name"), f"{w}.name")
+                f.text(header.get("value"), f"{w}.value")
+        f.texts(config.get("remove"), f"{here}.remove")
+    return RouteFilter(kind, config, at)
 
 
 def _backend(f: Fields, obj: dict[str, Any], at: str, namespace: str) -> BackendRef:
