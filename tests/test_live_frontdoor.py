@@ -183,7 +183,7 @@ def test_a_region_id_for_alb_is_refused_as_the_sdk_never_sends_one(peer: OpenApi
 @pytest.mark.parametrize("product, action", sorted(ALLOWED_ACTIONS))
 def test_ackwbs_placement_table_agrees_with_the_installed_sdk(product: str, action: str) -> None:
     where = placement(product, action)
-    assert where is not None, f"{PRODUCTS[product].package} has no {action}: the test server would check nothing"
+    assert where is not None, f"{PRODUCTS[product].package} has no {action}: the server would check nothing"
     sample = {name: "x" for name in where.query | where.body}
     query, body = split_parameters(product, action, sample)
     assert set(query) == set(where.query) and set(body) == set(where.body)
