@@ -37,8 +37,14 @@ from ackwb.parse.alb_groups import AlbServerGroup
 from ackwb.parse.alb_rules import AlbListener, AlbRule
 from ackwb.parse.ingresses import IngressRecord, read_ingresses
 
-ALB = "alb.ingress.kubernetes.io/"
-NGINX = "nginx.ingress.kubernetes.io/"
+ORDER = "alb.ingress.kubernetes.io/order"
+USE_REGEX = "alb.ingress.kubernetes.io/use-regex"
+REWRITE = "alb.ingress.kubernetes.io/rewrite-target"
+LISTEN_PORTS = "alb.ingress.kubernetes.io/listen-ports"
+ACTIONS = "alb.ingress.kubernetes.io/actions."  # + the Service name: custom actions replace the forward
+# the controller reads these under either name (GetStringAnnotationMutil)
+SSL_REDIRECT = ("alb.ingress.kubernetes.io/ssl-redirect", "nginx.ingress.kubernetes.io/ssl-redirect")
+CANARY = ("alb.ingress.kubernetes.io/canary", "nginx.ingress.kubernetes.io/canary")
 DEFAULT_ORDER = 10
 
 
@@ -60,8 +66,8 @@ class ExpectedRule:
         return f"{self.ingress.key} spec.rules[{rule}].http.paths[{path}]"
 
 
-def _annotation(ingress: IngressRecord, short: str) -> str:
-    return ingress.annotations.get(ALB + short) or ingress.annotations.get(NGINX + short) or ""
+def _annotation(ingress: IngressRecord, *keys: str) -> str:
+    return next((ingress.annotations[k].strip() for k in keys if ingress.annotations.get(k)), "")
 
 
 def path_patterns(path: str, path_type: str, ingress: IngressRecord) -> tuple[str, ...]:
@@ -70,7 +76,7 @@ def path_patterns(path: str, path_type: str, ingress: IngressRecord) -> tuple[st
         return (path,)
     if path == "/":
         return ("/*",)
-    rewrite, regex = _annotation(ingress, "rewrite-target"), _annotation(ingress, "use-regex")
+    rewrite, regex = _annotation(ingress, REWRITE), _annotation(ingress, USE_REGEX)
     if (rewrite and rewrite != path) or (regex and regex != path):
         return ("~*" + path,)
     bare = path.rstrip("/")
@@ -79,7 +85,7 @@ def path_patterns(path: str, path_type: str, ingress: IngressRecord) -> tuple[st
 
 def controller_order(ingresses: Sequence[IngressRecord]) -> list[IngressRecord]:
     def order(ingress: IngressRecord) -> tuple[int, str]:
-        text = ingress.annotations.get(ALB + "order", "").strip()
+        text = _annotation(ingress, ORDER)
         return (int(text) if text.lstrip("-").isdigit() else DEFAULT_ORDER, ingress.key)
 
     return sorted(ingresses, key=order)
@@ -88,7 +94,7 @@ def controller_order(ingresses: Sequence[IngressRecord]) -> list[IngressRecord]:
 def _on_listener(ingress: IngressRecord, host: str, listener: AlbListener | None) -> bool:
     if listener is None or not host:
         return True
-    if _annotation(ingress, "ssl-redirect") == "true" or ALB + "listen-ports" in ingress.annotations:
+    if _annotation(ingress, *SSL_REDIRECT) == "true" or LISTEN_PORTS in ingress.annotations:
         return True
     tls = {h for h, _ in ingress.tls_hosts}
     if listener.protocol.upper() == "HTTPS":
@@ -100,10 +106,10 @@ def expected_rules(ingresses: Sequence[Any], listener: AlbListener | None = None
     """The rules the Ingress objects (as the API returns them) ask for, in the controller's order."""
     found = []
     for ingress in controller_order(read_ingresses(list(ingresses))):
-        if _annotation(ingress, "canary") == "true":
+        if _annotation(ingress, *CANARY) == "true":
             continue
-        custom = any(key.startswith(ALB + "actions.") for key in ingress.annotations)
-        redirect = _annotation(ingress, "ssl-redirect") == "true" and (
+        custom = any(key.startswith(ACTIONS) for key in ingress.annotations)
+        redirect = _annotation(ingress, *SSL_REDIRECT) == "true" and (
             listener is None or listener.port != 443
         )
         for p in ingress.paths:
