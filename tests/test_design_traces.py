@@ -113,8 +113,27 @@ def test_flannel_local_keeps_the_client_and_explains_the_idle_node() -> None:
     assert controller.arrives is not None and controller.arrives.src == "192.0.2.7:*"
 
 
-def test_flannel_crossing_nodes_quotes_the_vpc_route() -> None:
+def test_a_tls_host_answers_port_80_with_a_redirect() -> None:
     trace = trace_of("flannel-nodeport", "shop.fln.abc.com")
+    answer = next(h for h in trace.hops if h.kind == "answer")
+    assert (
+        answer.label == "nginx answers 308\n→ https://shop.fln.abc.com" and answer.verdict is OK
+    )  # no "/": as Lua
+    assert trace.verdict is OK and not any(e.src == "ingress:shop/shop-ingress" and e.dst.startswith("pod:")
+                                           for e in trace.edges)  # fmt: skip
+    (redirect,) = [f for f in trace.findings if f.code == "NGINX_SSL_REDIRECT"]
+    assert redirect.severity is Severity.INFO and redirect.evidence
+    secure = trace_of("flannel-nodeport", "shop.fln.abc.com", port=443)
+    ingress = next(h for h in secure.hops if h.kind == "ingress")
+    assert (
+        dict(ingress.details)["tls"]
+        == "ends in nginx, with the certificate of Secret shop/shop-tls (not read)"
+    )
+    assert any(h.kind == "pod" and h.verdict is OK for h in secure.hops)
+
+
+def test_flannel_crossing_nodes_quotes_the_vpc_route() -> None:
+    trace = trace_of("flannel-nodeport", "shop.fln.abc.com", port=443)
     pod = next(h for h in trace.hops if h.kind == "pod")
     reached = dict(pod.details)["reached"]
     assert reached.startswith("VPC route 172.20.2.0/24 → i-") and "(cn-hangzhou.10.20.1.13)" in reached
@@ -170,8 +189,9 @@ class Broken:
 
 
 SCENARIOS = {
-    "flannel-route-missing": Broken(
-        "shop.fln.abc.com", "VPC_ROUTE_MISSING", "pod:shop/shop-*", BLOCKED, BLOCKED, "Pod CIDR 172.20.2.0/24"
+    "flannel-route-missing": Broken(  # on 443: port 80 of this TLS host is answered with 308 first
+        "shop.fln.abc.com", "VPC_ROUTE_MISSING", "pod:shop/shop-*", BLOCKED, BLOCKED,
+        "Pod CIDR 172.20.2.0/24", port=443,
     ),
     "flannel-local-no-endpoint": Broken(
         "web.fln.abc.com", "LB_BACKENDS_UNHEALTHY", "listener:lb-*:80", BLOCKED, BLOCKED, "is unhealthy"

@@ -52,8 +52,19 @@ def test_the_schema_refuses_what_it_does_not_describe() -> None:
         assert not VALIDATOR.is_valid(broken)
 
 
-def run_json(domain: str, world: str) -> tuple[int, dict]:
-    command = [sys.executable, "-m", "ackwb.cli", "trace", domain, "--scenario", world, "--output", "json"]
+def run_json(domain: str, world: str, *more: str) -> tuple[int, dict]:
+    command = [
+        sys.executable,
+        "-m",
+        "ackwb.cli",
+        "trace",
+        domain,
+        "--scenario",
+        world,
+        "--output",
+        "json",
+        *more,
+    ]
     run = subprocess.run(command, capture_output=True, text=True, timeout=120)
     return run.returncode, json.loads(run.stdout)
 
@@ -62,7 +73,7 @@ def test_the_command_prints_it_and_exits_by_the_verdict() -> None:
     status, document = run_json("web.fln.abc.com", "flannel-route-missing")
     VALIDATOR.validate(document)
     assert status == 0 and document["verdict"] == "ok"  # web's ready Pod is on a controller's node
-    status, document = run_json("shop.fln.abc.com", "flannel-route-missing")
+    status, document = run_json("shop.fln.abc.com", "flannel-route-missing", "--port", "443")
     VALIDATOR.validate(document)
     assert status == 1 and document["verdict"] == "blocked"
     assert any(f["code"] == "VPC_ROUTE_MISSING" for f in document["findings"])

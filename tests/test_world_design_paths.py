@@ -161,6 +161,8 @@ def test_kube_proxy_rules_lead_from_every_way_in_to_the_ready_endpoints(world: s
     rules = _rules(v, node)
     table = v.world.sources().node  # IPVS: compared through ipvsadm -Ln -t VIP:PORT as steps read it
     for svc in v.items("services"):
+        if svc["spec"].get("clusterIP", "None") == "None":
+            continue  # headless or ExternalName: no virtual IP (tests/test_world_service_kinds.py)
         for port in svc["spec"]["ports"]:
             ready = v.ready_endpoints(svc, port["name"])
             everywhere = {(a, t) for a, _, t in ready}
@@ -201,14 +203,18 @@ def test_dynamic_backends_are_the_ready_endpoints_or_the_cluster_ip(world: str) 
             rule = ingress["spec"]["rules"][0]
             ref = rule["http"]["paths"][0]["backend"]["service"]
             svc = services[(ingress["metadata"]["namespace"], ref["name"])]
+            port = next(p for p in svc["spec"]["ports"] if p["port"] == ref["port"]["number"])
             name = f"{ingress['metadata']['namespace']}-{ref['name']}-{ref['port']['number']}"
             assert (
                 f"## start server {rule['host']}\n" in conf and f'set $proxy_upstream_name "{name}";' in conf
             )
             got = {(e["address"], int(e["port"])) for e in backends[name].get("endpoints", [])}
             annotations = ingress["metadata"].get("annotations", {})
-            if annotations.get("nginx.ingress.kubernetes.io/service-upstream") == "true":
+            if svc["spec"]["type"] == "ExternalName":  # the balancer resolves the name itself
+                assert got == {(svc["spec"]["externalName"], port["targetPort"])}
+                assert not v.service_slices(svc["metadata"]["namespace"], svc["metadata"]["name"])
+            elif annotations.get("nginx.ingress.kubernetes.io/service-upstream") == "true":
                 assert got == {(svc["spec"]["clusterIP"], ref["port"]["number"])}
-            else:
-                assert got == {(a, t) for a, _, t in v.ready_endpoints(svc, "http")}
-                assert all(inside(a, "10.0.0.0/8") or inside(a, "172.16.0.0/12") for a, _ in got)
+            else:  # Pod IPs, for a headless Service too
+                assert got == {(a, t) for a, _, t in v.ready_endpoints(svc, port["name"])}
+                assert got and all(inside(a, "10.0.0.0/8") or inside(a, "172.16.0.0/12") for a, _ in got)

@@ -54,7 +54,9 @@ _ROWS = [  # fmt: skip
         "terway-nlb",
         (
             "Terway ENIIP with pod vSwitches in two zones, kube-proxy IPVS, NLB → controller Pod IPs "
-            "(server groups of type Ip), an intranet CLB → ECS NodePorts, NetworkPolicy enforced"
+            "(server groups of type Ip), an intranet CLB → ECS NodePorts, NetworkPolicy enforced; "
+            "Ingresses with TLS, an allow-list, a redirect, a regex rewrite, gRPC, ExternalName and "
+            "headless backends"
         ),
     ),
     (
@@ -155,6 +157,30 @@ _ROWS = [  # fmt: skip
         (
             "allow-ingress-nginx selects namespaces labelled name=ingress-nginx: the default deny drops "
             "the controllers' traffic to shop"
+        ),
+    ),
+    (
+        "nginx-duplicate-path",
+        "terway-nlb",
+        (
+            "shop-v6/shop-ingress claims shop.tnl.abc.com / too: the controller keeps the older "
+            "shop/shop-ingress, shop 6.0 gets nothing"
+        ),
+    ),
+    (
+        "nginx-canary-without-main",
+        "terway-nlb",
+        (
+            "a canary Ingress (weight 20) for promo.tnl.abc.com, which no main Ingress serves: no server "
+            "block, the catch-all answers 404"
+        ),
+    ),
+    (
+        "nginx-class-missing",
+        "terway-nlb",
+        (
+            "beta-ingress names no IngressClass and the controller runs without "
+            "--watch-ingress-without-class: beta.tnl.abc.com is not served"
         ),
     ),
     (

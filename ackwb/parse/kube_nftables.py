@@ -305,8 +305,9 @@ def parse_kube_nftables(
         rest = "\n".join(lines).lstrip()
         if rest.startswith(("table ", "#", "flush ", "add ")):
             raise ParseError(
-                source, "this is nft's text listing (nft list ...); capture the JSON one: "
-                "nft -j list table ip kube-proxy"
+                source,
+                "this is nft's text listing (nft list ...); capture the JSON one: "
+                "nft -j list table ip kube-proxy",
             )
         data = decode_json(rest, source, "empty output: nft printed nothing (no kube-proxy table?)")
     listing = _Listing(data, source, family)

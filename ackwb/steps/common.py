@@ -10,6 +10,7 @@ found the error, so a diagram always marks where the request fails.
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, TypeVar
@@ -20,6 +21,12 @@ from ackwb.sources import Sources
 
 MAX_PAGES = 50  # a safety stop; real accounts answer these queries in one or two pages
 T = TypeVar("T")
+
+
+def sh(value: Any) -> str:
+    """One word of a "check it by hand" command, quoted for a POSIX shell: names come from the
+    cluster (a server block may say ``set $service_name "x; id #"``), so none is pasted raw."""
+    return shlex.quote(str(value))
 
 
 def dig(body: dict[str, Any], *path: str) -> Any:

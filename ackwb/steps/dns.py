@@ -16,7 +16,7 @@ from typing import Any
 from ackwb.errors import InputError, SourceError
 from ackwb.model import Edge, Evidence, Finding, Hop, Severity, StepResult, Verdict
 from ackwb.sources import DnsRecord, Sources
-from ackwb.steps.common import cloud_evidence, cloud_items, details, settle_verdicts, source_finding
+from ackwb.steps.common import cloud_evidence, cloud_items, details, settle_verdicts, sh, source_finding
 
 TITLE = "1. Domain → IP (查看域名的 IP)"
 LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
@@ -83,7 +83,7 @@ def dns(sources: Sources, domain: str) -> DnsResult:
                 f"{domain} is an alias: {steps}; the A record{'s' if len(result.addresses) > 1 else ''} "
                 f"of the last name ({', '.join(result.addresses) or 'none'}) is what clients use.",
                 tuple(e for e in result.evidence if " CNAME" in e.locator),
-                check=f"dig {domain} A",
+                check=f"dig {sh(domain)} A",
             )
         )
     if not result.addresses:
@@ -94,7 +94,7 @@ def dns(sources: Sources, domain: str) -> DnsResult:
                 Severity.ERROR,
                 hop_id,
                 f"{domain} resolves, but to no IPv4 address.",
-                check=f"dig {domain} A",
+                check=f"dig {sh(domain)} A",
             )
         )
     elif len(result.addresses) > 1:
@@ -164,8 +164,8 @@ def _compare_with_cloud_record(result: DnsResult, hop_id: str) -> None:
                 cloud_evidence("alidns", "DescribeSubDomainRecords", "DomainRecords.Record[].Value", enabled),
                 *(e for e in result.evidence if e.source == "dns resolver"),
             ),
-            check=f"dig +short {result.domain}; "
-            f"aliyun alidns DescribeSubDomainRecords --SubDomain {result.domain}",
+            check=f"dig +short {sh(result.domain)}; "
+            f"aliyun alidns DescribeSubDomainRecords --SubDomain {sh(result.domain)}",
         )
     )
 
@@ -192,7 +192,7 @@ def _not_found(sources: Sources, result: DnsResult, hop_id: str) -> DnsResult:
             )
         )
     message = f"{domain} does not resolve (NXDOMAIN) in the {sources.description}, {why}."
-    check = f"dig +short {domain}; aliyun alidns DescribeSubDomainRecords --SubDomain {domain}"
+    check = f"dig +short {sh(domain)}; aliyun alidns DescribeSubDomainRecords --SubDomain {sh(domain)}"
     return _dead_end(result, hop_id, "DNS_NAME_NOT_FOUND", message, check=check)
 
 

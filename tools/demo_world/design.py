@@ -18,6 +18,7 @@ from tools.demo_world.model import (
     LoadBalancer,
     NetworkLoadBalancer,
     Node,
+    OutsideRecord,
     Service,
     VSwitch,
     Workload,
@@ -157,6 +158,7 @@ class Design:
     apps_created: str = ""  # when the Ingresses were applied (default: the cluster's creation)
     nodepool_seed: str = ""  # default: derived from the cluster name
     seed_prefix: str = ""  # put before the seeds of request IDs, so each world has its own
+    outside_dns: tuple[OutsideRecord, ...] = ()  # names outside the zone the world's Pods reach
 
     # ----------------------------------------------------------------------------- identities
     @property
@@ -221,6 +223,10 @@ class Design:
 
     def service(self, namespace: str, name: str) -> Service:
         return next(s for s in self.services if (s.namespace, s.name) == (namespace, name))
+
+    def ingress_created(self, rule: IngressRule) -> str:
+        """An Ingress's creationTimestamp (default: 95 s after the apps were applied)."""
+        return rule.created or later(self.apps_created or self.created, 95)
 
     def workload(self, name: str, namespace: str = INGRESS_NAMESPACE) -> Workload:
         return next(w for w in self.workloads if (w.namespace, w.name) == (namespace, name))

@@ -12,7 +12,7 @@ from typing import Any
 
 from tools.demo_world import kube_cluster, kube_nodes, kube_pods, kube_services
 from tools.demo_world.design import Design
-from tools.demo_world.ids import later
+from tools.demo_world.ingress_controller import served
 from tools.demo_world.kube_meta import by_key, dump, kube_list, last_applied, metadata
 from tools.demo_world.model import IngressRule
 
@@ -21,11 +21,18 @@ __all__ = ["dump", "last_applied", "resources"]
 Obj = dict[str, Any]
 
 
+PREFIX = "nginx.ingress.kubernetes.io/"
+
+
 def ingress(d: Design, rule: IngressRule) -> Obj:
-    annotations = {"nginx.ingress.kubernetes.io/service-upstream": "true"} if rule.service_upstream else {}
-    path = {"backend": {"service": {"name": rule.service, "port": {"number": rule.port}}}, "path": "/",
-            "pathType": "Prefix"}  # fmt: skip
-    spec = {"ingressClassName": "nginx", "rules": [{"host": rule.host, "http": {"paths": [path]}}]}
+    annotations = {PREFIX + key: value for key, value in rule.nginx_annotations.items()}
+    path = {"backend": {"service": {"name": rule.service, "port": {"number": rule.port}}}, "path": rule.path,
+            "pathType": rule.path_type}  # fmt: skip
+    spec: Obj = {"rules": [{"host": rule.host, "http": {"paths": [path]}}]}
+    if rule.ingress_class is not None:
+        spec["ingressClassName"] = rule.ingress_class
+    if rule.tls_secret:
+        spec["tls"] = [{"hosts": [rule.host], "secretName": rule.tls_secret}]
     applied = {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",
@@ -33,7 +40,9 @@ def ingress(d: Design, rule: IngressRule) -> Obj:
         "spec": spec,
     }
     annotations["kubectl.kubernetes.io/last-applied-configuration"] = last_applied(applied)
-    # --publish-service=kube-system/nginx-ingress-lb: every Ingress of the class shows that Service's address.
+    # --publish-service=kube-system/nginx-ingress-lb: every Ingress the controller watches (its class,
+    # canaries and losing duplicates too) shows that Service's address; one it ignores shows none.
+    status = {"ingress": [dict(d.publish_status)]} if rule in served([rule], d.ingress_created) else {}
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",
@@ -41,12 +50,12 @@ def ingress(d: Design, rule: IngressRule) -> Obj:
             "Ingress",
             rule.name,
             rule.namespace,
-            later(d.apps_created or d.created, 95),
+            d.ingress_created(rule),
             generation=1,
             annotations=annotations,
         ),
         "spec": spec,
-        "status": {"loadBalancer": {"ingress": [dict(d.publish_status)]}},
+        "status": {"loadBalancer": status},
     }
 
 

@@ -43,6 +43,16 @@ def _probe(path: str, port: int) -> Obj:
     }
 
 
+def _tcp_probe(port: int) -> Obj:
+    return {
+        "failureThreshold": 3,
+        "periodSeconds": 10,
+        "successThreshold": 1,
+        "tcpSocket": {"port": port},
+        "timeoutSeconds": 1,
+    }
+
+
 def _container(w: Workload) -> Obj:
     c: Obj = {
         "image": w.image,
@@ -72,7 +82,8 @@ def _container(w: Workload) -> Obj:
         ]
         c["readinessProbe"] = _probe("/healthz", 10254)
     elif w.ports and w.namespace != "kube-system":
-        c["readinessProbe"] = _probe("/ready", 8080)
+        port = w.ports[0].port  # an HTTP app answers /ready on 8080; others are probed by a TCP connect
+        c["readinessProbe"] = _probe("/ready", 8080) if port == 8080 else _tcp_probe(port)
     return c
 
 

@@ -2,8 +2,11 @@
 
 A LoadBalancer Service carries the annotations CCM reads (CLB or NLB, backend type, the
 design's extra ones) and what CCM writes back (the load balancer ID label, the finalizer,
-the address or, for an NLB, its DNS name). EndpointSlices are built from the Pods the
-selector matches: a Pod that is not ready is an endpoint with ``ready: false``.
+the address or, for an NLB, its DNS name). An ExternalName Service has neither ClusterIP
+nor slices; a headless one (``clusterIP: None``) has slices labelled
+``service.kubernetes.io/headless``; ``sessionAffinity: ClientIP`` comes with the default
+``timeoutSeconds`` 10800. EndpointSlices are built from the Pods the selector matches: a Pod
+that is not ready is an endpoint with ``ready: false``.
 """
 
 from __future__ import annotations
@@ -61,9 +64,18 @@ def service(d: Design, s: Service) -> Obj:
         "ipFamilies": ["IPv4"],
         "ipFamilyPolicy": "SingleStack",
         "ports": ports,
-        "sessionAffinity": "None",
+        "sessionAffinity": s.session_affinity,
         "type": "ClusterIP",
     }
+    if s.external_name:  # no ClusterIP, no IP family, no internalTrafficPolicy
+        spec = {
+            "externalName": s.external_name,
+            "ports": ports,
+            "sessionAffinity": "None",
+            "type": "ExternalName",
+        }
+    if s.session_affinity == "ClientIP":  # the API server fills in the default timeout
+        spec["sessionAffinityConfig"] = {"clientIP": {"timeoutSeconds": 10800}}
     if s.selector:
         spec["selector"] = dict(s.selector)
     labels, annotations, finalizers, status = dict(s.labels), {}, [], {"loadBalancer": {}}
@@ -105,15 +117,22 @@ def service(d: Design, s: Service) -> Obj:
 
 
 def applied(s: Service) -> Obj:
-    """What ``kubectl apply`` records for an application Service (ports and selector)."""
+    """What ``kubectl apply`` records for an application Service (ports and selector, and what the
+    manifest set besides: the type and name of an ExternalName, ``clusterIP: None``, the affinity)."""
+    spec: Obj = {"ports": [{"name": p.name, "port": p.port, "targetPort": p.target_port} for p in s.ports]}
+    if s.external_name:
+        spec.update(type="ExternalName", externalName=s.external_name)
+    else:
+        spec["selector"] = dict(s.selector)
+    if s.headless:
+        spec["clusterIP"] = "None"
+    if s.session_affinity != "None":
+        spec["sessionAffinity"] = s.session_affinity
     return {
         "apiVersion": "v1",
         "kind": "Service",
         "metadata": {"annotations": {}, "name": s.name, "namespace": s.namespace},
-        "spec": {
-            "ports": [{"name": p.name, "port": p.port, "targetPort": p.target_port} for p in s.ports],
-            "selector": dict(s.selector),
-        },
+        "spec": spec,
     }
 
 
@@ -172,6 +191,8 @@ def endpoint_slice(d: Design, s: Service, pods: list[tuple[Workload, int, Obj]])
         },
     )
     labels.pop("service.k8s.alibaba/loadbalancer-id", None)
+    if s.headless:  # the EndpointSlice controller marks the slices of a headless Service
+        labels["service.kubernetes.io/headless"] = ""
     last_change = max(
         max(c["lastTransitionTime"] for c in p["status"]["conditions"] if c["type"] == "Ready")
         for p in members
@@ -209,4 +230,5 @@ def services(d: Design) -> list[Obj]:
 
 
 def endpoint_slices(d: Design, pods: list[tuple[Workload, int, Obj]]) -> list[Obj]:
-    return by_key([endpoint_slice(d, s, pods) for s in d.services])
+    """One slice per Service with a selector; an ExternalName Service has none."""
+    return by_key([endpoint_slice(d, s, pods) for s in d.services if not s.external_name])

@@ -164,6 +164,18 @@ class Service:
     traffic_policy: str = "Local"  # externalTrafficPolicy of a LoadBalancer Service
     backend_type: str = "eni"  # CCM's backend-type annotation: eni (Pod or node ENIs) or ecs (NodePorts)
     annotations: dict[str, str] = field(default_factory=dict)  # further CCM annotations
+    external_name: str = ""  # type ExternalName: the DNS name it aliases (no ClusterIP, no selector)
+    session_affinity: str = "None"  # ClientIP: kube-proxy pins each client (timeout 10800 s)
+
+    @property
+    def headless(self) -> bool:
+        return self.cluster_ip == "None"
+
+    @property
+    def type(self) -> str:
+        if self.external_name:
+            return "ExternalName"
+        return "LoadBalancer" if self.load_balancer is not None else "ClusterIP"
 
 
 @dataclass(frozen=True)
@@ -191,12 +203,34 @@ class Workload:
 
 @dataclass(frozen=True)
 class IngressRule:
+    """One Ingress object: one host, one path, one Service port, as its team applied it."""
+
     name: str
     host: str
     service: str
     service_upstream: bool = False
     namespace: str = "app"
     port: int = 8080
+    path: str = "/"
+    path_type: str = "Prefix"  # Prefix, Exact or ImplementationSpecific
+    annotations: tuple[tuple[str, str], ...] = ()  # nginx.ingress.kubernetes.io/<key> (key without prefix)
+    tls_secret: str = ""  # spec.tls: the host with this Secret (its name only: Secrets are never stored)
+    ingress_class: str | None = "nginx"  # spec.ingressClassName (None: no class at all)
+    created: str = ""  # default: 95 s after the design's apps were applied
+
+    @property
+    def nginx_annotations(self) -> dict[str, str]:
+        """The ingress-nginx annotations, keys without the prefix."""
+        found = {"service-upstream": "true"} if self.service_upstream else {}
+        return {**found, **dict(self.annotations)}
+
+    @property
+    def canary(self) -> bool:
+        return self.nginx_annotations.get("canary") == "true"
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
 
 
 @dataclass(frozen=True)
@@ -207,3 +241,13 @@ class DnsRecord:
     type: str
     value: str
     remark: str
+
+
+@dataclass(frozen=True)
+class OutsideRecord:
+    """A record of a name outside the design's zone (a partner's API), as public resolvers answer it."""
+
+    name: str
+    type: str
+    value: str
+    ttl: int = 300

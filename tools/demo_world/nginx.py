@@ -1,22 +1,27 @@
-"""The ingress-nginx controller's files: the rendered /etc/nginx/nginx.conf and its dynamic backends.
+"""The ingress-nginx controller's rendered /etc/nginx/nginx.conf.
 
 The text follows the controller template of the v1.12 generation (``*_by_lua_file``, plain
 ``set`` lines for the redirect settings, unquoted ``server_name`` and ``location``
 arguments) and is re-indented the way the controller's ``cleanConf`` does it: leading
 blanks dropped, one tab per open brace, runs of empty lines collapsed into one empty line
-that still carries the indentation. The backends are what ``/dbg backends all`` prints:
-the JSON the controller POSTed to ``127.0.0.1:10246/configuration/backends``, indented
-by two spaces, keys in the controller's struct order, endpoint ports as strings.
+that still carries the indentation. Which servers and locations exist, in which order and
+with which modifier comes from ``ingress_controller`` (the controller's rules); each location
+gets its Ingress's annotations as ``tools.fixtures.ingress_nginx_annotations`` renders them
+(allow/deny, return, rewrite, grpc_pass, the Host header, timeouts). The dynamic backends are
+``nginx_backends``'.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 from tools.demo_world.design import Design
+from tools.demo_world.ingress_controller import DEFAULT_UPSTREAM, Location
+from tools.demo_world.ingress_controller import servers as controller_servers
 from tools.demo_world.model import IngressRule
+from tools.fixtures.ingress_nginx_annotations import annotate, before_location, server_lines
+
+GENERATION = "v1.12"
 
 TEMPLATES = Path(__file__).with_name("nginx_templates")
 
@@ -48,8 +53,62 @@ def clean_conf(text: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def upstream_name(rule: IngressRule) -> str:
-    return f"{rule.namespace}-{rule.service}-{rule.port}"
+SUPPORTED = {  # annotations the generator renders (tools.fixtures.ingress_nginx_annotations)
+    "service-upstream", "use-regex", "rewrite-target", "whitelist-source-range", "denylist-source-range",
+    "permanent-redirect", "permanent-redirect-code", "temporal-redirect", "backend-protocol",
+    "upstream-vhost", "proxy-connect-timeout", "proxy-send-timeout", "proxy-read-timeout",
+    "ssl-redirect", "force-ssl-redirect", "canary", "canary-weight", "canary-weight-total",
+    "canary-by-header", "canary-by-header-value", "canary-by-cookie",
+}  # fmt: skip
+DEFAULT_PASS = "proxy_pass http://upstream_balancer;"
+
+
+def _flat(text: str) -> str:
+    """Template text without its indentation (``clean_conf`` re-indents every line)."""
+    return "\n".join(line.strip() for line in text.split("\n"))
+
+
+def _head(loc: Location, regex: bool) -> str:
+    modifier = loc.modifier(regex)
+    if modifier == "~*":
+        return f'location ~* "^{loc.path}" {{'
+    return f"location = {loc.path} {{" if modifier == "=" else f"location {loc.path} {{"
+
+
+def _location(loc: Location, regex: bool) -> str:
+    """One location as the v1.12 template renders it, with its Ingress's annotations applied."""
+    rule, ann = loc.rule, loc.rule.nginx_annotations
+    unknown = sorted(set(ann) - SUPPORTED)
+    if unknown:
+        raise ValueError(f"Ingress {rule.key}: the generator does not render {unknown}")
+    text = template(
+        "location",
+        namespace=rule.namespace,
+        ingress=rule.name,
+        service=loc.service,
+        port=loc.port,
+        upstream=loc.upstream,
+        ssl_redirect=ann.get("ssl-redirect", "true"),
+    )
+    text = text.replace("location / {", _head(loc, regex), 1)
+    text = text.replace('set $location_path  "/";', f'set $location_path  "{loc.ingress_path}";', 1)
+    if ann.get("force-ssl-redirect") == "true":
+        text = text.replace('set $force_ssl_redirect "false";', 'set $force_ssl_redirect "true";', 1)
+    annotated = dict(ann)
+    annotated.pop("service-upstream", None)
+    if not set(annotated) - {"ssl-redirect", "force-ssl-redirect"}:
+        return text
+    body = annotate(_flat(text), loc.path, loc.path_type, rule.namespace, rule.name, annotated, GENERATION)
+    if loc.default_backend:  # buildProxyPass: the default backend is always proxied over plain HTTP
+        for scheme in (
+            "grpc_pass grpc://",
+            "grpc_pass grpcs://",
+            "proxy_pass https://",
+            "proxy_pass $scheme://",
+        ):
+            body = body.replace(f"{scheme}upstream_balancer;", DEFAULT_PASS)
+    before = before_location(loc.path, loc.path_type, annotated, GENERATION)
+    return "\n".join(before) + "\n" + body if before else body
 
 
 def _server(host: str, location: str) -> str:
@@ -70,109 +129,27 @@ def _server(host: str, location: str) -> str:
     )
 
 
-def servers(rules: list[IngressRule]) -> str:
+def servers(d: Design, rules: list[IngressRule]) -> str:
     catch_all = template(
         "location",
         namespace="",
         ingress="",
         service="",
         port="",
-        upstream="upstream-default-backend",
+        upstream=DEFAULT_UPSTREAM,
         ssl_redirect="false",
     )
     blocks = [_server("_", catch_all)]
-    for rule in sorted(rules, key=lambda r: r.host):
-        location = template(
-            "location",
-            namespace=rule.namespace,
-            ingress=rule.name,
-            service=rule.service,
-            port=str(rule.port),
-            upstream=upstream_name(rule),
-            ssl_redirect="true",
-        )
-        blocks.append(_server(rule.host, location))
+    for server in controller_servers(rules, d.ingress_created):
+        regex = server.regex
+        extra = server_lines(server.host, [loc.rule.nginx_annotations for loc in server.locations])
+        text = "\n".join(extra) + "\n" if extra else ""
+        text += "".join(_location(loc, regex) for loc in server.locations)
+        blocks.append(_server(server.host, text))
     return "".join(blocks)
 
 
-def nginx_conf(rules: list[IngressRule]) -> str:
-    """The rendered nginx.conf for these Ingress rules."""
-    return clean_conf("\n" + template("head") + servers(rules) + "\n" + template("tail"))
-
-
-# -------------------------------------------------------------------------------------- backends
-NO_AFFINITY = {"name": "", "mode": "", "cookieSessionAffinity": {"name": ""}}
-NO_SHAPING = {
-    "weight": 0,
-    "weightTotal": 0,
-    "header": "",
-    "headerValue": "",
-    "headerPattern": "",
-    "cookie": "",
-}
-
-
-def _ready(pod: dict[str, Any]) -> bool:
-    return any(c["type"] == "Ready" and c["status"] == "True" for c in pod["status"]["conditions"])
-
-
-def _backend(d: Design, rule: IngressRule, pods: list[dict[str, Any]]) -> dict[str, Any]:
-    svc = d.service(rule.namespace, rule.service)
-    port = next(p for p in svc.ports if p.port == rule.port)
-    if rule.service_upstream:
-        endpoints = [{"address": svc.cluster_ip, "port": str(port.port)}]
-    else:
-        endpoints = [
-            {"address": p["status"]["podIP"], "port": str(port.target_port)}
-            for p in pods
-            if p["metadata"]["namespace"] == svc.namespace
-            and _ready(p)
-            and all(p["metadata"]["labels"].get(k) == v for k, v in svc.selector.items())
-        ]
-    spec = {
-        "ports": [
-            {"name": port.name, "protocol": port.protocol, "port": port.port, "targetPort": port.target_port}
-        ],
-        "selector": dict(svc.selector),
-        "clusterIP": svc.cluster_ip,
-        "clusterIPs": [svc.cluster_ip],
-        "type": "ClusterIP",
-        "sessionAffinity": "None",
-        "ipFamilies": ["IPv4"],
-        "ipFamilyPolicy": "SingleStack",
-        "internalTrafficPolicy": "Cluster",
-    }
-    backend = {
-        "name": upstream_name(rule),
-        "service": {"metadata": {"creationTimestamp": None}, "spec": spec, "status": {"loadBalancer": {}}},
-        "port": rule.port,
-        "sslPassthrough": False,
-        "endpoints": endpoints,
-        "sessionAffinityConfig": NO_AFFINITY,
-        "upstreamHashByConfig": {"upstream-hash-by-subset-size": 3},
-        "noServer": False,
-        "trafficShapingPolicy": NO_SHAPING,
-    }
-    if not endpoints:  # the controller leaves the key out when no endpoint is ready
-        del backend["endpoints"]
-    return backend
-
-
-def backends_json(d: Design, pods: list[dict[str, Any]], rules: list[IngressRule] | None = None) -> str:
-    """The dynamic backends for these Ingress rules (default: the design's): the ready Pods of each
-    Service port, or its ClusterIP with service-upstream."""
+def nginx_conf(d: Design, rules: list[IngressRule] | None = None) -> str:
+    """The rendered nginx.conf for these Ingress objects (default: the design's)."""
     rules = list(d.ingresses) if rules is None else rules
-    backends = [_backend(d, rule, pods) for rule in sorted(rules, key=upstream_name)]
-    backends.append(
-        {
-            "name": "upstream-default-backend",
-            "port": 0,
-            "sslPassthrough": False,
-            "endpoints": [{"address": "127.0.0.1", "port": "8181"}],
-            "sessionAffinityConfig": NO_AFFINITY,
-            "upstreamHashByConfig": {},
-            "noServer": False,
-            "trafficShapingPolicy": NO_SHAPING,
-        }
-    )
-    return json.dumps(backends, indent=2) + "\n"
+    return clean_conf("\n" + template("head") + servers(d, rules) + "\n" + template("tail"))

@@ -1,12 +1,13 @@
 """What the allow-listed node commands print on each node of a design world.
 
 ``ipvsadm -Ln`` is built the way kube-proxy programs IPVS: one virtual server per
-ClusterIP:port, per LoadBalancer ingress IP:port and per node IP:NodePort, scheduler rr,
-real servers Masq with weight 1 (0 while a terminating endpoint drains); with
-``externalTrafficPolicy: Local`` the external virtual servers keep only the endpoints on
-this node. Everything is computed from the Service and EndpointSlice objects, so an edit
-of those (a scenario) flows into the tables. Lines use ipvsadm's printf formats
-(``%-4s %s`` for services, ``  -> %-28s %-7s %-6d %-10u %-10u`` for real servers, so
+ClusterIP:port, per LoadBalancer ingress IP:port and per node IP:NodePort (none for a
+headless or an ExternalName Service), scheduler rr (``persistent`` and the timeout for
+``sessionAffinity: ClientIP``), real servers Masq with weight 1 (0 while a terminating
+endpoint drains); with ``externalTrafficPolicy: Local`` the external virtual servers keep
+only the endpoints on this node. Everything is computed from the Service and EndpointSlice
+objects, so an edit of those (a scenario) flows into the tables. Lines use ipvsadm's printf
+formats (``%-4s %s`` for services, ``  -> %-28s %-7s %-6d %-10u %-10u`` for real servers, so
 real-server lines end in blanks). ``ip -o addr`` shows eth0 (and Flannel's cni0) and the
 kube-ipvs0 VIPs. A node whose kube-proxy runs in iptables or nftables mode has an empty
 IPVS table, no kube-ipvs0, and the rules of ``node_rules``.
@@ -37,6 +38,8 @@ def virtual_servers(
     """(protocol, VIP, port) → real servers (address, port, weight) as kube-proxy programs ``node``."""
     table: dict[tuple[str, str, int], list[tuple[str, int, int]]] = {}
     for s in services:
+        if not has_virtual_ip(s):
+            continue
         for p in s["spec"]["ports"]:
             endpoints = slice_endpoints(slices, s, p)
             table[(p["protocol"], s["spec"]["clusterIP"], p["port"])] = [
@@ -52,6 +55,29 @@ def virtual_servers(
     return table
 
 
+def has_virtual_ip(service: Obj) -> bool:
+    """kube-proxy programs nothing for a headless or an ExternalName Service."""
+    return service["spec"].get("clusterIP") not in (None, "", "None")
+
+
+def persistence(services: list[Obj]) -> dict[tuple[str, str, int], int]:
+    """(protocol, VIP, port) → the ``persistent`` timeout of every virtual server of a Service with
+    ``sessionAffinity: ClientIP`` (its ClusterIP, load balancer IPs and NodePorts alike)."""
+    out: dict[tuple[str, str, int], int] = {}
+    for s in services:
+        spec = s["spec"]
+        if spec.get("sessionAffinity") != "ClientIP" or not has_virtual_ip(s):
+            continue
+        timeout = spec.get("sessionAffinityConfig", {}).get("clientIP", {}).get("timeoutSeconds", 10800)
+        for p in spec["ports"]:
+            out[(p["protocol"], spec["clusterIP"], p["port"])] = timeout
+            for ip in load_balancer_ips(s):
+                out[(p["protocol"], ip, p["port"])] = timeout
+            if p.get("nodePort"):
+                out[(p["protocol"], "*", p["nodePort"])] = timeout  # on every node address
+    return out
+
+
 def _connections(seed: str) -> tuple[int, int]:
     number = int(ids.hexid("conns " + seed, 8), 16)
     return number % 3, number % 17
@@ -63,8 +89,11 @@ def ipvsadm(node: Node, services: list[Obj], slices: list[Obj]) -> str:
         return PROTOCOL_NUMBER[proto], int(ipaddress.IPv4Address(vip)), port
 
     lines = [HEADER]
+    persistent = persistence(services)
     for (proto, vip, port), reals in sorted(virtual_servers(node, services, slices).items(), key=key):
-        lines.append(f"{proto:<4} {vip}:{port} rr\n")  # ipvsadm: "%-4s %s" then " %s" (scheduler)
+        timeout = persistent.get((proto, vip, port)) or persistent.get((proto, "*", port))
+        sticky = f" persistent {timeout}" if timeout else ""  # ipvsadm: " persistent %u"
+        lines.append(f"{proto:<4} {vip}:{port} rr{sticky}\n")  # ipvsadm: "%-4s %s" then " %s" (scheduler)
         for address, real_port, weight in sorted(
             reals, key=lambda r: (int(ipaddress.IPv4Address(r[0])), r[1])
         ):
@@ -80,7 +109,8 @@ def ipvsadm(node: Node, services: list[Obj], slices: list[Obj]) -> str:
 def ip_addr(node: Node, services: list[Obj]) -> str:
     forever = "\\       valid_lft forever preferred_lft forever"
     vips = sorted(
-        {s["spec"]["clusterIP"] for s in services} | {ip for s in services for ip in load_balancer_ips(s)},
+        {s["spec"]["clusterIP"] for s in services if has_virtual_ip(s)}
+        | {ip for s in services for ip in load_balancer_ips(s)},
         key=lambda ip: int(ipaddress.IPv4Address(ip)),
     )
     network = ipaddress.IPv4Network(node.vswitch.cidr)

@@ -1,9 +1,10 @@
 """The broken built-in worlds, in the order the package's ``ackwb.demo.WORLDS`` lists them.
 
 The healthy world's scenarios come first (their edits live in scenarios_edge.py and
-scenarios_cluster.py), then those of the other design worlds (scenarios_flannel.py,
-scenarios_terway.py). The findings of the healthy world's scenarios are asserted by
-tests/test_scenarios.py, which keeps its own table of expectations.
+scenarios_cluster.py), then those of the other design worlds in the order of their designs
+(scenarios_flannel.py, scenarios_terway.py, scenarios_nginx.py). The findings of the healthy
+world's scenarios are asserted by tests/test_scenarios.py, which keeps its own table of
+expectations.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 from tools.demo_world import scenarios_cluster as cluster
 from tools.demo_world import scenarios_edge as edge
 from tools.demo_world import scenarios_flannel as flannel
+from tools.demo_world import scenarios_nginx as nginx
 from tools.demo_world import scenarios_terway as terway
+from tools.demo_world.designs import DESIGNS
 from tools.demo_world.scenario import Scenario, overlay
 
 __all__ = ["BY_NAME", "SCENARIOS", "Scenario", "overlay"]
@@ -187,5 +190,6 @@ HEALTHY = [
         edit=cluster.egress_snat_removed,
     ),
 ]
-SCENARIOS = [*HEALTHY, *flannel.SCENARIOS, *terway.SCENARIOS]
+OTHERS = [*flannel.SCENARIOS, *terway.SCENARIOS, *nginx.SCENARIOS]
+SCENARIOS = [*HEALTHY, *sorted(OTHERS, key=lambda s: list(DESIGNS).index(s.base))]  # grouped by design
 BY_NAME = {s.name: s for s in SCENARIOS}

@@ -134,7 +134,7 @@ def _rules_without(*hosts: str) -> list[f.IngressRule]:
 
 
 def _render_nginx(d: Draft, rules: list[f.IngressRule]) -> None:
-    conf = nginx.nginx_conf(rules)
+    conf = nginx.nginx_conf(d.design, rules)
     for folder in d.controller_folders():
         d.files[f"{folder}/nginx.conf"] = conf
 

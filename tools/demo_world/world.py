@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from tools.demo_world import cloud, kube, nginx, node
+from tools.demo_world import cloud, kube, nginx, nginx_backends, node
 from tools.demo_world.cloud_dns import cluster_dns, public_dns
 from tools.demo_world.design import INGRESS_CONTAINER, INGRESS_LABELS, INGRESS_NAMESPACE, Design
 from tools.demo_world.ids import REGION
@@ -47,7 +47,7 @@ def world_files(d: Design) -> dict[str, str]:
     for path, text in node.outputs(d, lists["services"]["items"], lists["endpointslices"]["items"]).items():
         files[f"nodes/{path}"] = text
     pods = lists["pods"]["items"]
-    conf, backends = nginx.nginx_conf(list(d.ingresses)), nginx.backends_json(d, pods)
+    conf, backends = nginx.nginx_conf(d), nginx_backends.backends_json(d, pods)
     for p in pods:
         if p["metadata"]["labels"].get("app") == "ingress-nginx":
             folder = f"pods/{p['metadata']['namespace']}/{p['metadata']['name']}"

@@ -19,7 +19,7 @@ from ackwb.errors import SourceError
 from ackwb.model import Edge, Finding, Hop, Severity, Verdict
 from ackwb.sources import Sources
 from ackwb.steps.cluster import Cluster, read_cluster
-from ackwb.steps.common import dig, kube_evidence, settle_verdicts, source_finding
+from ackwb.steps.common import dig, kube_evidence, settle_verdicts, sh, source_finding
 from ackwb.steps.ecs import node_eni, node_port, pod_ip
 from ackwb.steps.ecs.context import Context
 from ackwb.steps.ecs.guard import guard_backend, guard_controllers
@@ -112,9 +112,10 @@ def _why_unhealthy(context: Context, branch: Branch) -> None:
         c for c in (context.controller(p) for p in context.seen.controllers) if node and c.node == node.name
     ]
     unready = [c for c in local if not c.ready]
-    check = context.lb.api.health_command.format(
-        region=context.sources.settings.region, lb=context.lb.load_balancer_id, listener=""
-    )
+    lb = context.lb
+    listener = lb.listener.listener_id if lb.listener else ""
+    region = context.sources.settings.region
+    check = lb.api.check(lb.api.health_command, region=region, lb=lb.load_balancer_id, listener=listener)
     if unready:
         names = ", ".join(c.name for c in unready)
         message = (
@@ -141,7 +142,9 @@ def _why_unhealthy(context: Context, branch: Branch) -> None:
         evidence = (
             kube_evidence("endpointslices", namespace, name, f"endpoints[nodeName={node.name}]", "(none)"),
         )
-        by_hand = f"kubectl -n {namespace} get endpointslices -l kubernetes.io/service-name={name} -o wide"
+        by_hand = (
+            f"kubectl -n {sh(namespace)} get endpointslices -l kubernetes.io/service-name={sh(name)} -o wide"
+        )
         result.findings.append(
             Finding("LB_BACKEND_NO_LOCAL_ENDPOINT", Severity.INFO, backend.hop_id, message, evidence, by_hand)
         )

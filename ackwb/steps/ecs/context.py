@@ -20,6 +20,7 @@ from ackwb.steps.common import (
     dig,
     is_ready,
     kube_evidence,
+    sh,
     source_finding,
 )
 from ackwb.steps.ecs.reads import Seen, node_of
@@ -82,7 +83,7 @@ class Context:
                         f"Backend {backend.server_ip} is node {node.name}, which is NotReady ({reason}): "
                         "requests the load balancer sends there may fail.",
                         (kube_evidence("nodes", None, node.name, "status.conditions[type=Ready]", line),),
-                        check=f"kubectl describe node {node.name}",
+                        check=f"kubectl describe node {sh(node.name)}",
                     )
                 )
             result.hops.append(

@@ -6,7 +6,7 @@ node's network answers on the backend port: no NodePort, no kube-proxy in betwee
 from __future__ import annotations
 
 from ackwb.model import Evidence, Finding, Severity
-from ackwb.steps.common import dig
+from ackwb.steps.common import dig, sh
 from ackwb.steps.ecs.context import Context
 from ackwb.steps.ecs.result import Branch
 from ackwb.steps.slb.records import Backend
@@ -55,8 +55,8 @@ def not_a_node(context: Context, backend: Backend, kind: str) -> Branch:
                     "(no such node)",
                 ),
             ),
-            check=f"aliyun ecs DescribeNetworkInterfaces --RegionId {context.sources.settings.region} "
-            f"--NetworkInterfaceId.1 {backend.server_id}",
+            check=f"aliyun ecs DescribeNetworkInterfaces --RegionId {sh(context.sources.settings.region)} "
+            f"--NetworkInterfaceId.1 {sh(backend.server_id)}",
         )
     )
     return Branch(backend, kind, carries=False, why="not a node of this cluster")
@@ -81,6 +81,7 @@ def no_controller(context: Context, backend: Backend, node: str, field_selector:
                     absent,
                 ),
             ),
-            check=f"kubectl -n {settings.ingress_namespace} get pods -l {settings.ingress_selector} -o wide",
+            check=f"kubectl -n {sh(settings.ingress_namespace)} get pods "
+            f"-l {sh(settings.ingress_selector)} -o wide",
         )
     )

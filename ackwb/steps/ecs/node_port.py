@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from ackwb.errors import AckwbError, SourceError
 from ackwb.model import Edge, Evidence, Finding, Hop, Packet, Severity, Verdict
-from ackwb.steps.common import details, source_finding
+from ackwb.steps.common import details, sh, source_finding
 from ackwb.steps.ecs.context import Context
 from ackwb.steps.ecs.node_eni import not_a_node
 from ackwb.steps.ecs.result import Branch, ControllerPod, Node
@@ -185,8 +185,8 @@ def _nothing_to_forward(
             Evidence(f"node {node.internal_ip}: {mode}", f"NodePort TCP {backend.port}", "(no such rule)"),
         )
     check = {
-        "ipvs": f"ipvsadm -Ln -t {node.internal_ip}:{backend.port}",
-        "iptables": f"iptables-save -t nat | grep -e 'KUBE-NODEPORTS.*--dport {backend.port} '",
+        "ipvs": f"ipvsadm -Ln -t {sh(node.internal_ip)}:{sh(backend.port)}",
+        "iptables": f"iptables-save -t nat | grep -e {sh(f'KUBE-NODEPORTS.*--dport {backend.port} ')}",
         "nftables": "nft list map ip kube-proxy service-nodeports",
     }.get(mode, "")
     context.result.findings.append(Finding(code, Severity.ERROR, hop_id, message, head, check))

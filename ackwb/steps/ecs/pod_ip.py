@@ -6,6 +6,7 @@ itself: no node, no NodePort, no kube-proxy in between. The Pod's node is a deta
 from __future__ import annotations
 
 from ackwb.model import Evidence, Finding, Severity
+from ackwb.steps.common import sh
 from ackwb.steps.ecs.context import Context
 from ackwb.steps.ecs.result import Branch
 from ackwb.steps.slb.records import Backend
@@ -38,7 +39,7 @@ def follow(context: Context, backend: Backend) -> Branch:
                         "(none is " + backend.server_ip + ")",
                     ),
                 ),
-                check=f"kubectl get pods -A -o wide --field-selector status.podIP={backend.server_ip}",
+                check=f"kubectl get pods -A -o wide --field-selector status.podIP={sh(backend.server_ip)}",
             )
         )
     return Branch(

@@ -18,7 +18,7 @@ from ackwb.errors import SourceError
 from ackwb.model import Edge, Evidence, Finding, Hop, Packet, Path, Severity, StepResult, Verdict
 from ackwb.sources import Sources
 from ackwb.steps.cluster import Cluster, read_cluster
-from ackwb.steps.common import cloud_evidence, details, settle_verdicts, source_finding
+from ackwb.steps.common import cloud_evidence, details, settle_verdicts, sh, source_finding
 from ackwb.steps.egress.gateway import DEFAULT_ROUTE, covering_entry, default_route, eips, snat_entries
 from ackwb.steps.egress.source import Leaving, leaving
 from ackwb.steps.pod.result import PodResult
@@ -130,7 +130,7 @@ def _follow(
             f"Pods that leave from it ({', '.join(names)}) cannot reach the internet."
         )
         check = (
-            f"aliyun vpc DescribeRouteEntryList --RegionId {region} --RouteTableId {table} "
+            f"aliyun vpc DescribeRouteEntryList --RegionId {sh(region)} --RouteTableId {sh(table)} "
             f"--DestinationCidrBlock {DEFAULT_ROUTE}"
         )
         result.findings.append(
@@ -190,7 +190,7 @@ def _snat(
         )
         region = sources.settings.region
         first = (tables or ["?"])[0]
-        check = f"aliyun vpc DescribeSnatTableEntries --RegionId {region} --SnatTableId {first}"
+        check = f"aliyun vpc DescribeSnatTableEntries --RegionId {sh(region)} --SnatTableId {sh(first)}"
         result.findings.append(
             Finding("EGRESS_NO_SNAT_ENTRY", Severity.ERROR, hop_id, message, (evidence,), check)
         )
@@ -276,9 +276,10 @@ def _egress_ip_finding(result: EgressResult, region: str) -> None:
     tables = sorted({str(e.get("SnatTableId")) for e in entries if e.get("SnatTableId")})
     check = (
         "; ".join(
-            f"aliyun vpc DescribeSnatTableEntries --RegionId {region} --SnatTableId {t}" for t in tables
+            f"aliyun vpc DescribeSnatTableEntries --RegionId {sh(region)} --SnatTableId {sh(t)}"
+            for t in tables
         )
-        or f"aliyun vpc DescribeEipAddresses --RegionId {region} --EipAddress {ips[0]}"
+        or f"aliyun vpc DescribeEipAddresses --RegionId {sh(region)} --EipAddress {sh(ips[0])}"
     )
     hop = next((h.id for h in result.hops if h.kind == "snat" and h.verdict is Verdict.OK), result.hops[0].id)
     result.findings.append(

@@ -12,13 +12,14 @@ sync) live in ``ingress_checks``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
 from ackwb.errors import SourceError
 from ackwb.model import Edge, Evidence, Finding, Hop, Packet, Path, Severity, Verdict
 from ackwb.sources import Sources, commands
-from ackwb.steps.common import attempt, details, dig, settle_verdicts, source_finding
+from ackwb.steps.common import attempt, details, dig, settle_verdicts, sh, source_finding
 from ackwb.steps.ecs.result import ControllerPod, NodeResult
 from ackwb.steps.ingress.canary import check_canary
 from ackwb.steps.ingress.checks import check_in_sync, class_not_served, class_verdicts, close_hosts
@@ -28,6 +29,7 @@ from ackwb.steps.ingress.result import ControllerView, IngressResult
 
 TITLE = "4. Host → Service (Ingress)"
 SERVICE_UPSTREAM = "nginx.ingress.kubernetes.io/service-upstream"
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
 __all__ = ["ControllerView", "IngressResult", "ingress"]
 
@@ -69,6 +71,8 @@ def ingress(sources: Sources, nodes: NodeResult, path: str = "/") -> IngressResu
     result.namespace, result.ingress_name = location.namespace or "", location.ingress_name or ""
     result.service_name, result.service_port = location.service_name or "", location.service_port or ""
     result.evidence.extend(primary.evidence)
+    if not _names_valid(result, primary):
+        return result
     obj = _read_ingress_object(sources, result, [v.controller for v in views if v.route == primary.route])
     if obj is not None:
         check_in_sync(result, obj)
@@ -134,10 +138,38 @@ def _read_ingress_object(
                 result.hop_id,
                 f"nginx.conf serves {result.domain} from Ingress {result.namespace}/{result.ingress_name}, "
                 "which no longer exists: the controller is out of sync.",
-                check=f"kubectl -n {result.namespace} get ingress {result.ingress_name}",
+                check=f"kubectl -n {sh(result.namespace)} get ingress {sh(result.ingress_name)}",
             )
         )
     return obj
+
+
+def _names_valid(result: IngressResult, view: ControllerView) -> bool:
+    """The namespace, Ingress and Service the location names must be Kubernetes names (DNS-1123):
+    they are looked up and shown in commands to paste. A location that names anything else is
+    not followed (its hop is unknown, the finding quotes the line)."""
+    names = {"namespace": result.namespace, "Ingress": result.ingress_name, "Service": result.service_name}
+    bad = {kind: name for kind, name in names.items() if not DNS_LABEL.match(name)}
+    if not bad:
+        return True
+    hop_id = f"ingress:{result.domain}"
+    said = "; ".join(f"{kind} {name!r}" for kind, name in bad.items())
+    message = (
+        f"The location nginx uses for {result.domain}{result.path} names {said}, which is not a Kubernetes "
+        "name (lower-case letters, digits and '-', at most 63): the rendered config was edited by hand or "
+        "by a snippet; ackwb follows it no further."
+    )
+    result.hops.append(
+        Hop(hop_id, "ingress", f"location\n{result.domain}{result.path}", verdict=Verdict.UNKNOWN)
+    )
+    for controller in (v.controller for v in result.views):
+        result.edges.append(Edge(controller.hop_id, hop_id, f"Host: {result.domain}"))
+    result.findings.append(
+        Finding("INGRESS_NAME_NOT_VALID", Severity.WARNING, hop_id, message, view.evidence)
+    )
+    result.dead_end = message
+    result.service_name = ""  # nothing to follow: the later steps stop here
+    return False
 
 
 def _host_ingresses(sources: Sources, host: str) -> list[dict[str, Any]]:
@@ -189,7 +221,8 @@ def _use_backends(sources: Sources, result: IngressResult, view: ControllerView)
                 result.hop_id,
                 message,
                 (Evidence(source, "[].name", ", ".join(b.name for b in view.backends)),),
-                check=f"kubectl -n {controller.namespace} exec {controller.name} -- /dbg backends list",
+                check=f"kubectl -n {sh(controller.namespace)} exec {sh(controller.name)} -- "
+                "/dbg backends list",
             )
         )
         result.dead_end = result.dead_end or message
@@ -213,8 +246,9 @@ def _use_backends(sources: Sources, result: IngressResult, view: ControllerView)
                 result.hop_id,
                 f"Dynamic backend {result.backend.name} has no endpoints: nginx answers 503.",
                 (endpoints,),
-                check=f"kubectl -n {controller.namespace} exec {controller.name} -- /dbg backends get "
-                f"{result.backend.name}",
+                check=f"kubectl -n {sh(controller.namespace)} exec {sh(controller.name)} -- "
+                "/dbg backends get "
+                f"{sh(result.backend.name)}",
             )
         )
 
@@ -263,8 +297,8 @@ def _compare_controllers(result: IngressResult, primary: ControllerView, views: 
             "update; its logs say why)."
         )
         check = (
-            f"kubectl -n {controller.namespace} exec {controller.name} -- "
-            f"grep -n 'start server {result.domain}' {commands.NGINX_CONF}"
+            f"kubectl -n {sh(controller.namespace)} exec {sh(controller.name)} -- "
+            f"grep -n {sh('start server ' + result.domain)} {sh(commands.NGINX_CONF)}"
         )
         result.findings.append(
             Finding(
@@ -286,8 +320,8 @@ def _no_server_block(sources: Sources, result: IngressResult) -> IngressResult:
     names = ", ".join(f"{i['metadata']['namespace']}/{i['metadata']['name']}" for i in claimed)
     hop_id = f"ingress:{result.domain}"
     check = (
-        f"kubectl -n {result.controller.namespace} exec {result.controller.name} -- "
-        f"grep -n 'start server {result.domain}' {commands.NGINX_CONF}"
+        f"kubectl -n {sh(result.controller.namespace)} exec {sh(result.controller.name)} -- "
+        f"grep -n {sh('start server ' + result.domain)} {sh(commands.NGINX_CONF)}"
     )
     absent = Evidence(
         f"{result.controller.name}: {commands.NGINX_CONF}",
@@ -341,8 +375,8 @@ def _default_backend(result: IngressResult) -> IngressResult:
         ),
     )
     check = (
-        f"kubectl -n {result.controller.namespace} exec {result.controller.name} -- "
-        f"grep -n 'location ' {commands.NGINX_CONF}"
+        f"kubectl -n {sh(result.controller.namespace)} exec {sh(result.controller.name)} -- "
+        f"grep -n 'location ' {sh(commands.NGINX_CONF)}"
     )
     result.findings.append(
         Finding("INGRESS_NO_RULE_FOR_PATH", Severity.ERROR, hop_id, message, evidence, check)

@@ -18,7 +18,7 @@ from ackwb.model import Evidence, Finding, Severity
 from ackwb.parse.backends import Backend, find_backend, parse_backends
 from ackwb.parse.canary import TrafficTarget, traffic_split
 from ackwb.sources import Sources, commands
-from ackwb.steps.common import source_finding
+from ackwb.steps.common import sh, source_finding
 from ackwb.steps.ingress.result import IngressResult
 
 
@@ -52,7 +52,9 @@ def check_canary(sources: Sources, result: IngressResult, backends: list[Backend
     if found is not None and found.traffic_shaping is not None:
         policy = json.dumps(asdict(found.traffic_shaping), sort_keys=True)
         evidence.append(Evidence(source, f"[name={name}].trafficShapingPolicy", policy))
-    check = f"kubectl -n {controller.namespace} exec {controller.name} -- /dbg backends get {name}"
+    check = (
+        f"kubectl -n {sh(controller.namespace)} exec {sh(controller.name)} -- /dbg backends get {sh(name)}"
+    )
     if canary is None:
         reason = result.traffic[0].reason if result.traffic else f"canary backend {name!r} takes nothing"
         message = f"A canary backend is configured for {main.name} but takes no request: {reason}."

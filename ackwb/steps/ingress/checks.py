@@ -12,7 +12,7 @@ from typing import Any
 from ackwb.errors import SourceError
 from ackwb.model import Evidence, Finding, Severity
 from ackwb.sources import Sources, commands
-from ackwb.steps.common import dig, kube_evidence
+from ackwb.steps.common import dig, kube_evidence, sh
 from ackwb.steps.ingress.result import IngressResult
 
 NGINX_CONTROLLER = "k8s.io/ingress-nginx"  # spec.controller of the IngressClasses ingress-nginx serves
@@ -103,7 +103,7 @@ def class_not_served(sources: Sources, verdicts: list[ClassVerdict], host: str) 
     )
     namespace, name = verdicts[0].ingress.split("/", 1)
     check = (
-        f"kubectl get ingressclass; kubectl -n {namespace} get ingress {name} "
+        f"kubectl get ingressclass; kubectl -n {sh(namespace)} get ingress {sh(name)} "
         "-o jsonpath='{.spec.ingressClassName}'"
     )
     evidence = tuple(e for v in verdicts for e in v.evidence)
@@ -175,8 +175,8 @@ def check_in_sync(result: IngressResult, obj: dict[str, Any]) -> None:
         )
     )
     check = (
-        f"kubectl -n {meta['namespace']} get ingress {meta['name']} -o yaml; "
-        f"kubectl -n {controller.namespace} logs {controller.name} --tail=50"
+        f"kubectl -n {sh(meta['namespace'])} get ingress {sh(meta['name'])} -o yaml; "
+        f"kubectl -n {sh(controller.namespace)} logs {sh(controller.name)} --tail=50"
     )
     result.findings.append(
         Finding("INGRESS_OUT_OF_SYNC", Severity.ERROR, result.hop_id, message, tuple(evidence), check)

@@ -23,7 +23,7 @@ from ackwb.model import Edge, Evidence, Finding, Hop, Severity, Verdict
 from ackwb.parse.nginx_access import ClientAddress, remote_addr
 from ackwb.parse.nginx_directives import ServerDirectives, read_server_directives
 from ackwb.sources import commands
-from ackwb.steps.common import details, dig
+from ackwb.steps.common import details, dig, sh
 from ackwb.steps.ecs.result import NodeResult
 from ackwb.steps.ingress.result import ControllerView, IngressResult
 from ackwb.steps.nginx_request import NginxOutcome, NginxRequest, evaluate_request
@@ -67,7 +67,8 @@ def evaluate(result: IngressResult, view: ControllerView, ingresses: list[dict[s
         certificate=certificate,
     )
     try:
-        outcome = evaluate_request(server, request, None, view.backends, source)
+        backends = view.backends if view.backends_read else None  # unread: the balancer is not judged
+        outcome = evaluate_request(server, request, None, backends, source)
     except AckwbError as error:
         result.findings.append(Finding("NGINX_NOT_EVALUATED", Severity.WARNING, result.hop_id, str(error)))
         return
@@ -152,9 +153,8 @@ def _tls_in_nginx(result: IngressResult, ingresses: list[dict[str, Any]], certif
         )
         for i in ingresses
     )
-    check = (
-        f"openssl s_client -connect {result.domain}:443 -servername {result.domain} </dev/null | grep subject"
-    )
+    host = sh(result.domain)
+    check = f"openssl s_client -connect {host}:443 -servername {host} </dev/null | grep subject"
     result.findings.append(
         Finding("INGRESS_DEFAULT_CERTIFICATE", Severity.WARNING, result.hop_id, message, evidence, check)
     )

@@ -23,7 +23,7 @@ from ackwb.parse.endpointslices import kube_proxy_endpoints
 from ackwb.parse.ipvsadm import VirtualService
 from ackwb.sources import Sources, commands
 from ackwb.steps.cluster import Cluster, node_ip_of, read_cluster
-from ackwb.steps.common import attempt, details, settle_verdicts, source_finding, unwrap
+from ackwb.steps.common import attempt, details, settle_verdicts, sh, source_finding, unwrap
 from ackwb.steps.ecs.result import NodeResult
 from ackwb.steps.ingress.result import IngressResult
 from ackwb.steps.kube_proxy.checks import no_endpoints, stale_rules
@@ -193,7 +193,9 @@ def _follow_ipvs(
         evidence = (
             Evidence(where, f"{svc.port.protocol} {svc.cluster_ip}:{svc.port.port}", "(no such line)"),
         )
-        _vip_missing(result, node, message, evidence, f"ipvsadm -Ln -t {svc.cluster_ip}:{svc.port.port}")
+        _vip_missing(
+            result, node, message, evidence, f"ipvsadm -Ln -t {sh(svc.cluster_ip)}:{sh(svc.port.port)}"
+        )
         _add_hop(result, node, svc, Verdict.BLOCKED, f"IPVS: no {svc.cluster_ip}:{svc.port.port}")
         return
     result.evidence.extend((*head, *(e for t in targets for e in t.evidence)))
@@ -211,7 +213,7 @@ def _follow_ipvs(
                 "inactive": rs.inactive_conn,
             }
         )
-    by_hand = f"ipvsadm -Ln -t {vs.address}:{vs.port}"
+    by_hand = f"ipvsadm -Ln -t {sh(vs.address)}:{sh(vs.port)}"
     _compare_with_endpoints(result, node, svc, targets, head, "IPVS", by_hand)
     _weight_zero(result, node, vs, where)
     node.forwards = tuple(t.hostport for t in targets if t.forwarding)
@@ -281,7 +283,7 @@ def _compare_modes(result: KubeProxyResult) -> None:
         "setting was usually restarted with another configuration."
     )
     evidence = tuple(e for e in result.evidence if e.source.endswith(str(commands.proxy_mode())))
-    by_hand = f"curl -s {commands.PROXY_MODE_URL}  (on each node)"
+    by_hand = f"curl -s {sh(commands.PROXY_MODE_URL)}  (on each node)"
     result.findings.append(
         Finding(
             "KUBE_PROXY_MODE_DIFFERS", Severity.WARNING, result.read[0].hop_id, message, evidence, by_hand
@@ -315,7 +317,7 @@ def _weight_zero(result: KubeProxyResult, node: NodeRules, vs: VirtualService, w
                     f"{node.node}: a terminating endpoint whose {rs.active_conn} open connection(s) drain; "
                     "IPVS sends it no new connections.",
                     (Evidence(where, f"line {rs.line}", rs.raw),),
-                    check=f"ipvsadm -Ln -t {vs.address}:{vs.port}",
+                    check=f"ipvsadm -Ln -t {sh(vs.address)}:{sh(vs.port)}",
                 )
             )
 

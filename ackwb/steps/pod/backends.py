@@ -10,6 +10,7 @@ controller that disagrees is named on its own hop, because it serves its share o
 from __future__ import annotations
 
 from ackwb.model import Evidence, Finding, Severity
+from ackwb.steps.common import sh
 from ackwb.steps.ingress.result import ControllerView, IngressResult
 from ackwb.steps.pod.result import PodResult
 from ackwb.steps.service.result import ServiceResult
@@ -55,7 +56,10 @@ def _stale(
             "kube:endpointslices", f"{svc.namespace}/{svc.name} ready endpoints", ", ".join(sorted(ready))
         ),
     )
-    check = f"kubectl -n {controller.namespace} exec {controller.name} -- /dbg backends get {backend.name}"
+    check = (
+        f"kubectl -n {sh(controller.namespace)} exec {sh(controller.name)} -- "
+        f"/dbg backends get {sh(backend.name)}"
+    )
     blocked = not (balanced & ready)
     severity = Severity.ERROR if blocked else Severity.WARNING
     return Finding(

@@ -15,7 +15,7 @@ from ackwb.errors import SourceError
 from ackwb.model import Evidence, Finding, Severity, Verdict
 from ackwb.sources import Sources
 from ackwb.steps.cluster import Cluster
-from ackwb.steps.common import dig, kube_evidence, source_finding
+from ackwb.steps.common import dig, kube_evidence, sh, source_finding
 from ackwb.steps.ingress.result import IngressResult
 from ackwb.steps.pod.policy import PolicyDecision, Source, decide
 from ackwb.steps.pod.result import PodInfo, PodResult
@@ -89,7 +89,7 @@ def _denied(info: PodInfo, decision: PolicyDecision, sender: str, enforced: str)
         kube_evidence("networkpolicies", *name.split("/", 1), "spec", "(selects the Pod)")
         for name in decision.selecting
     )
-    check = f"kubectl -n {info.namespace} get networkpolicy -o yaml"
+    check = f"kubectl -n {sh(info.namespace)} get networkpolicy -o yaml"
     severity = Severity.ERROR if enforced == "enforced" else Severity.WARNING
     return Finding(
         "NETWORK_POLICY_DENIES",

@@ -16,7 +16,7 @@ from ackwb.errors import SourceError
 from ackwb.model import Finding, Severity, Verdict
 from ackwb.sources import Sources
 from ackwb.steps.cluster import Cluster
-from ackwb.steps.common import cloud_evidence, dig, source_finding
+from ackwb.steps.common import cloud_evidence, dig, sh, source_finding
 from ackwb.steps.vpc import instance, instance_id_of, next_hops, routes, vswitch
 
 Obj = dict[str, Any]
@@ -84,8 +84,8 @@ def _flannel_route(
         "full route table (its quota) is the usual cause."
     )
     check = (
-        f"aliyun vpc DescribeRouteEntryList --RegionId {sources.settings.region} --RouteTableId {table} "
-        f"--DestinationCidrBlock {cidr}"
+        f"aliyun vpc DescribeRouteEntryList --RegionId {sh(sources.settings.region)} "
+        f"--RouteTableId {sh(table)} --DestinationCidrBlock {sh(cidr)}"
     )
     finding = Finding("VPC_ROUTE_MISSING", Severity.ERROR, hop_id, message, (evidence,), check)
     return Crossing(Verdict.BLOCKED, f"VPC route {cidr}: missing", finding)

@@ -8,7 +8,7 @@ from typing import Any
 
 from ackwb.model import Evidence, Finding, Severity
 from ackwb.sources import Sources
-from ackwb.steps.common import condition, dig, is_ready, kube_evidence
+from ackwb.steps.common import condition, dig, is_ready, kube_evidence, sh
 from ackwb.steps.pod.result import PodInfo, PodResult
 
 RESTARTS_WORTH_NOTING = 3
@@ -60,7 +60,7 @@ def pod_info(obj: dict[str, Any], port: int) -> PodInfo:
 def pod_findings(
     result: PodResult, info: PodInfo, obj: dict[str, Any], node: dict[str, Any] | None, ready_line: Evidence
 ) -> None:
-    describe = f"kubectl -n {info.namespace} describe pod {info.name}"
+    describe = f"kubectl -n {sh(info.namespace)} describe pod {sh(info.name)}"
     statuses = kube_evidence(
         "pods", info.namespace, info.name, "status.containerStatuses[].state",
         [{"name": s.get("name"), "state": s.get("state"), "lastState": s.get("lastState")}
@@ -81,7 +81,7 @@ def pod_findings(
                     kube_evidence("nodes", None, info.node, "status.conditions[type=Ready]", node_line),
                     ready_line,
                 ),
-                check=f"kubectl describe node {info.node}",
+                check=f"kubectl describe node {sh(info.node)}",
             )
         )
     if not info.ready:
@@ -106,7 +106,7 @@ def pod_findings(
                 info.hop_id,
                 f"Pod {info.name} has restarted {info.restarts} times; the logs of the previous run say why.",
                 (statuses,),
-                check=f"kubectl -n {info.namespace} logs {info.name} --previous",
+                check=f"kubectl -n {sh(info.namespace)} logs {sh(info.name)} --previous",
             )
         )
     if info.deleting_since:

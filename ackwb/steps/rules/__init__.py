@@ -25,6 +25,7 @@ from ackwb.parse.kube_nftables import parse_kube_nftables
 from ackwb.parse.kube_rules import Entry, NoEndpoints, ProxyRules, RuleEndpoint, ServiceChain, address_key
 from ackwb.sources import Sources, commands
 from ackwb.sources.commands import Command
+from ackwb.steps.common import sh
 
 RULE_MODES = ("iptables", "nftables")
 
@@ -67,13 +68,14 @@ def command(mode: str) -> Command:
 
 
 def check(mode: str, address: str, port: int, protocol: str, chain: str | None) -> str:
-    """A command that shows the same rules by hand."""
+    """A command that shows the same rules by hand (every word from the rules quoted for a shell)."""
     if mode == "iptables":
         host = f"{address}/{128 if ':' in address else 32}"
-        return f"iptables-save -t nat | grep -e '-d {host} ' -e '-A {chain or 'KUBE-SERVICES'} '"
+        wanted = (f"-d {host} ", f"-A {chain or 'KUBE-SERVICES'} ")
+        return "iptables-save -t nat | grep " + " ".join(f"-e {sh(w)}" for w in wanted)
     element = f"{address} . {protocol.lower()} . {port}"
-    by_hand = f"nft list map ip kube-proxy service-ips | grep '{element}'"
-    return f"{by_hand}; nft list chain ip kube-proxy '{chain}'" if chain else by_hand
+    by_hand = f"nft list map ip kube-proxy service-ips | grep {sh(element)}"
+    return f"{by_hand}; nft list chain ip kube-proxy {sh(chain)}" if chain else by_hand
 
 
 def read_rules(

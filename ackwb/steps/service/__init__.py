@@ -15,7 +15,16 @@ from ackwb.errors import AckwbError, InputError, SourceError
 from ackwb.model import Edge, Evidence, Finding, Hop, Path, Severity, Verdict
 from ackwb.parse.endpointslices import endpoints_for_port
 from ackwb.sources import DnsRecord, Sources
-from ackwb.steps.common import attempt, details, dig, kube_evidence, settle_verdicts, source_finding, unwrap
+from ackwb.steps.common import (
+    attempt,
+    details,
+    dig,
+    kube_evidence,
+    settle_verdicts,
+    sh,
+    source_finding,
+    unwrap,
+)
 from ackwb.steps.ingress import IngressResult
 from ackwb.steps.service.checks import check_readiness, check_target_port, read_selected_pods, selected_pods
 from ackwb.steps.service.result import ServicePort, ServiceResult
@@ -67,7 +76,7 @@ def service(sources: Sources, ing: IngressResult) -> ServiceResult:
                 Severity.ERROR,
                 result.hop_id,
                 message,
-                check=f"kubectl -n {ing.namespace} get service {ing.service_name}",
+                check=f"kubectl -n {sh(ing.namespace)} get service {sh(ing.service_name)}",
             )
         )
         result.dead_end = message
@@ -123,7 +132,7 @@ def _resolve_in_cluster(result: ServiceResult, answer: list[DnsRecord] | AckwbEr
                 result.hop_id,
                 f"Cluster DNS does not know {result.cluster_dns_name}: {error}",
                 (Evidence("cluster DNS", f"{result.cluster_dns_name} A", str(error)),),
-                check=f"nslookup {result.cluster_dns_name}  (from a Pod)",
+                check=f"nslookup {sh(result.cluster_dns_name)}  (from a Pod)",
             )
         )
         return
@@ -145,7 +154,7 @@ def _resolve_in_cluster(result: ServiceResult, answer: list[DnsRecord] | AckwbEr
                 f"{result.cluster_dns_name} resolves to {', '.join(result.resolved_ips) or 'nothing'}, "
                 f"not to the ClusterIP {result.cluster_ip}.",
                 tuple(e for e in result.evidence if e.source == "cluster DNS"),
-                check=f"nslookup {result.cluster_dns_name}  (from a Pod)",
+                check=f"nslookup {sh(result.cluster_dns_name)}  (from a Pod)",
             )
         )
 
@@ -194,7 +203,7 @@ def _add_hop(result: ServiceResult, ing: IngressResult, selects_nothing: bool = 
                 f"Service {result.name} has no port {ing.service_port}, which the controller's "
                 "location names: nginx answers 503.",
                 tuple(e for e in result.evidence if e.source == "kube:services"),
-                check=f"kubectl -n {result.namespace} get service {result.name} "
+                check=f"kubectl -n {sh(result.namespace)} get service {sh(result.name)} "
                 "-o jsonpath='{.spec.ports}'",
             )
         )
@@ -219,7 +228,7 @@ def _add_hop(result: ServiceResult, ing: IngressResult, selects_nothing: bool = 
                         "(none)",
                     ),
                 ),
-                check=f"kubectl -n {result.namespace} get endpointslices "
+                check=f"kubectl -n {sh(result.namespace)} get endpointslices "
                 f"-l kubernetes.io/service-name={result.name}",
             )
         )

@@ -11,7 +11,7 @@ from typing import Any
 from ackwb.errors import AckwbError, SourceError
 from ackwb.model import Evidence, Finding, Severity
 from ackwb.sources import Sources
-from ackwb.steps.common import dig, kube_evidence, source_finding, unwrap
+from ackwb.steps.common import dig, kube_evidence, sh, source_finding, unwrap
 from ackwb.steps.service.result import ServiceResult
 
 
@@ -50,8 +50,8 @@ def selected_pods(
                 "services", result.namespace, result.name, "spec.selector", obj["spec"]["selector"]
             ),
         )
-        check = f"kubectl -n {result.namespace} get pods -l {selector}; "
-        check += f"kubectl -n {result.namespace} get pods --show-labels"
+        check = f"kubectl -n {sh(result.namespace)} get pods -l {sh(selector)}; "
+        check += f"kubectl -n {sh(result.namespace)} get pods --show-labels"
         result.findings.append(
             Finding(
                 "SERVICE_SELECTOR_MATCHES_NOTHING", Severity.ERROR, result.hop_id, message, evidence, check
@@ -119,7 +119,7 @@ def check_target_port(result: ServiceResult, obj: dict[str, Any], pods: list[dic
     )
     selector = ",".join(f"{k}={v}" for k, v in sorted((dig(obj, "spec", "selector") or {}).items()))
     check = (
-        f"kubectl -n {result.namespace} get pods -l {selector} "
+        f"kubectl -n {sh(result.namespace)} get pods -l {sh(selector)} "
         "-o jsonpath='{.items[*].spec.containers[*].ports}'"
     )
     result.findings.append(
@@ -152,7 +152,7 @@ def check_readiness(result: ServiceResult) -> None:
         f"{len(waiting)} of the {len(result.endpoints)} endpoints of Service {result.name} get no new "
         f"traffic: {'; '.join(described)}. {ready} ready endpoint{'s' if ready != 1 else ''} remain."
     )
-    check = f"kubectl -n {result.namespace} get endpointslices "
+    check = f"kubectl -n {sh(result.namespace)} get endpointslices "
     check += f"-l kubernetes.io/service-name={result.name} -o yaml"
     result.evidence += evidence
     result.findings.append(

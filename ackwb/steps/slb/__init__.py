@@ -18,7 +18,7 @@ from typing import Any
 from ackwb.errors import SourceError
 from ackwb.model import Client, Edge, Finding, Hop, Packet, Severity, Verdict, worst_verdict
 from ackwb.sources import Sources
-from ackwb.steps.common import cloud_evidence, cloud_items, details, settle_verdicts, source_finding
+from ackwb.steps.common import cloud_evidence, cloud_items, details, settle_verdicts, sh, source_finding
 from ackwb.steps.dns import DnsResult
 from ackwb.steps.slb.checks import (
     acl_decision,
@@ -253,7 +253,7 @@ def _no_listener(result: LoadBalancerResult, region: str) -> None:
             api.product, api.listeners, "Listeners[].ListenerPort", [li.ports for li in result.listeners]
         ),
     )
-    check = api.listeners_command.format(region=region, lb=result.load_balancer_id)
+    check = api.check(api.listeners_command, region=region, lb=result.load_balancer_id)
     result.findings.append(
         Finding("LB_NO_LISTENER_FOR_PORT", Severity.ERROR, result.hop_id, message, evidence, check)
     )
@@ -272,7 +272,7 @@ def _not_found(result: LoadBalancerResult, sources: Sources, dns: DnsResult) -> 
     )
     result.hops.append(Hop(hop_id, "lb", f"{result.address}\n(no load balancer)", verdict=Verdict.BLOCKED))
     result.edges.append(Edge(f"dns:{result.domain}", hop_id, f"A {result.address}"))
-    check = f"aliyun slb DescribeLoadBalancers --RegionId {region} --Address {result.address}"
+    check = f"aliyun slb DescribeLoadBalancers --RegionId {sh(region)} --Address {sh(result.address)}"
     evidence = (
         cloud_evidence(
             "slb", "DescribeLoadBalancers", f"Address={result.address} LoadBalancers.LoadBalancer", []

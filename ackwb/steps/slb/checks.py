@@ -15,7 +15,7 @@ from typing import Any
 from ackwb.errors import SourceError
 from ackwb.model import Edge, Finding, Hop, Severity, Verdict
 from ackwb.sources import Sources
-from ackwb.steps.common import cloud_evidence, details, dig, kube_evidence, source_finding
+from ackwb.steps.common import cloud_evidence, details, dig, kube_evidence, sh, source_finding
 from ackwb.steps.slb.records import AclEntry, Backend, Listener
 from ackwb.steps.slb.result import LoadBalancerResult
 
@@ -54,7 +54,7 @@ def acl_finding(result: LoadBalancerResult, li: Listener, hop_id: str, region: s
             "slb", "DescribeLoadBalancerListeners", f"Listeners[ListenerPort={li.port}]", li.summary
         ),
     )
-    check = f"aliyun slb DescribeAccessControlListAttribute --RegionId {region} --AclId {li.acl_id}"
+    check = f"aliyun slb DescribeAccessControlListAttribute --RegionId {sh(region)} --AclId {sh(li.acl_id)}"
     client_ip = result.client.ip
     if client_ip is None:
         if not li.acl_entries:  # an empty white or black list lets everything through
@@ -123,8 +123,8 @@ def add_backends(result: LoadBalancerResult, region: str, raw: list[dict[str, An
     locator = api.health_locator.format(port=listener.port, listener=listener.listener_id)
     health_evidence = cloud_evidence(api.product, api.health, locator, health)
     result.evidence.append(health_evidence)
-    check = api.health_command.format(
-        region=region, lb=result.load_balancer_id, listener=listener.listener_id
+    check = api.check(
+        api.health_command, region=region, lb=result.load_balancer_id, listener=listener.listener_id
     )
     abnormal = [b for b in result.backends if b.health == "abnormal"]
     if not result.backends:
@@ -132,7 +132,7 @@ def add_backends(result: LoadBalancerResult, region: str, raw: list[dict[str, An
             f"Server group {group} of listener {listener.port} has no backend: the load balancer has "
             "nowhere to send the request."
         )
-        group_check = api.group_command.format(region=region, group=group)
+        group_check = api.check(api.group_command, region=region, group=group)
         result.findings.append(
             Finding("LB_SERVER_GROUP_EMPTY", Severity.ERROR, hop, message, (), group_check)
         )
@@ -167,7 +167,7 @@ def check_node_ports(sources: Sources, result: LoadBalancerResult, raw: list[dic
         return
     port_evidence = kube_evidence("services", namespace, name, f"spec.ports[port={listener.port}]", port)
     check = (
-        f"kubectl -n {namespace} get service {name} -o jsonpath="
+        f"kubectl -n {sh(namespace)} get service {sh(name)} -o jsonpath="
         f"'{{.spec.ports[?(@.port=={listener.port})].nodePort}}'"
     )
     wrong = [b for b in backends if b.port != node_port]
@@ -199,6 +199,6 @@ def listener_stopped(result: LoadBalancerResult, li: Listener, hop_id: str, regi
     )
     api = result.api
     evidence = (cloud_evidence(api.product, api.listeners, f"Listeners[ListenerPort={li.port}]", li.summary),)
-    check = api.listeners_command.format(region=region, lb=result.load_balancer_id)
+    check = api.check(api.listeners_command, region=region, lb=result.load_balancer_id)
     result.findings.append(Finding("LB_LISTENER_STOPPED", Severity.ERROR, hop_id, message, evidence, check))
     result.dead_end = result.dead_end or f"listener {li.port} of {result.load_balancer_name} is {li.status}"

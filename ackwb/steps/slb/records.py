@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ackwb.sources import Sources
-from ackwb.steps.common import MAX_PAGES, cloud_items, dig
+from ackwb.steps.common import MAX_PAGES, cloud_items, dig, sh
 
 ACL_PAGE_SIZE = 50  # the largest page DescribeAccessControlListAttribute serves
 LISTENER_FIELDS = (
@@ -54,6 +54,11 @@ class LbApi:
     listeners_command: str
     group_command: str
     health_command: str
+
+    @staticmethod
+    def check(template: str, **values: object) -> str:
+        """A command template filled with shell-quoted values (IDs come from the cloud's answers)."""
+        return template.format(**{key: sh(value) for key, value in values.items()})
 
 
 CLB = LbApi(

@@ -186,7 +186,7 @@ SERVICES = (
 INGRESSES = (
     IngressRule("web-ingress", "web.fln.abc.com", "web"),
     IngressRule("api-ingress", "api.fln.abc.com", "api", service_upstream=True),
-    IngressRule("shop-ingress", "shop.fln.abc.com", "shop", namespace="shop"),
+    IngressRule("shop-ingress", "shop.fln.abc.com", "shop", namespace="shop", tls_secret="shop-tls"),
 )
 NODE_SG = SecurityGroup(
     "fln nodes",

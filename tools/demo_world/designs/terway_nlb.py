@@ -6,8 +6,11 @@ secondary IPs). The ingress controller runs off the host network; its Service is
 whose server groups are of type Ip and hold the controller Pod IPs, so traffic skips
 NodePorts and kube-proxy. A second controller Service is an intranet CLB with ECS NodePort
 backends (externalTrafficPolicy Cluster, IPVS in front of both controllers). Terway enforces
-NetworkPolicy: namespace shop denies ingress by default and lets the controllers in on 8080.
-Every vSwitch has its own SNAT entry: pod vSwitches leave by one EIP, node vSwitches by another.
+NetworkPolicy: namespace shop denies ingress by default and lets the controllers in on the apps'
+ports. Every vSwitch has its own SNAT entry: pod vSwitches leave by one EIP, node vSwitches by
+another. The network is in ``terway_nlb_net``, the applications and their Ingresses (TLS, an
+allow-list, a redirect, a regex rewrite, gRPC, ExternalName and headless Services) in
+``terway_nlb_apps``.
 """
 
 from __future__ import annotations
@@ -21,71 +24,32 @@ from tools.demo_world.design import (
     K8S_VERSION,
     Design,
     Eip,
-    Namespace,
-    NetworkPolicy,
-    PolicyPeer,
     SecurityGroup,
     SgRule,
     SnatEntry,
 )
-from tools.demo_world.ids import ali_id, later
-from tools.demo_world.model import (
-    DnsRecord,
-    IngressRule,
-    LoadBalancer,
-    NetworkLoadBalancer,
-    NlbZone,
-    Node,
-    Service,
-    ServicePort,
-    VSwitch,
-    Workload,
+from tools.demo_world.designs import terway_nlb_apps as apps
+from tools.demo_world.designs.terway_nlb_net import (
+    APPS,
+    CREATED,
+    DNS_PORTS,
+    EVERY_NODE,
+    INTRANET,
+    N1,
+    N3,
+    NLB,
+    NODE_H,
+    NODE_I,
+    NODES,
+    POD_H,
+    POD_I,
 )
+from tools.demo_world.ids import later
+from tools.demo_world.model import Service, ServicePort, Workload
 
-CREATED = "2024-04-08T03:05:29Z"
-APPS = "2024-05-13T07:40:02Z"
-ZONE_H, ZONE_I = "cn-hangzhou-h", "cn-hangzhou-i"
-NODE_H = VSwitch(ZONE_H, "10.30.1.0/24", "tnl node h", "tnl-node-h", later(CREATED, -385), 246)
-NODE_I = VSwitch(ZONE_I, "10.30.2.0/24", "tnl node i", "tnl-node-i", later(CREATED, -381), 248)
-POD_H = VSwitch(ZONE_H, "10.30.64.0/20", "tnl pod h", "tnl-pod-h", later(CREATED, -377), 4086)
-POD_I = VSwitch(ZONE_I, "10.30.80.0/20", "tnl pod i", "tnl-pod-i", later(CREATED, -373), 4088)
-N1, N2, N3, N4 = "10.30.1.11", "10.30.1.12", "10.30.2.11", "10.30.2.12"
-NODES = (
-    Node(N1, NODE_H, "10.30.64.10", POD_H),
-    Node(N2, NODE_H, "10.30.64.20", POD_H),
-    Node(N3, NODE_I, "10.30.80.10", POD_I),
-    Node(N4, NODE_I, "10.30.80.20", POD_I),
-)
-NLB = NetworkLoadBalancer(
-    "tnl-public-nlb",
-    (
-        NlbZone(ZONE_H, NODE_H.id, "203.0.113.70", "10.30.1.200", seed="tnl nlb"),
-        NlbZone(ZONE_I, NODE_I.id, "203.0.113.71", "10.30.2.200", seed="tnl nlb"),
-    ),
-    ali_id("sg", "tnl nlb", 18),
-    server_group_type="Ip",
-)
-INTRANET = LoadBalancer(
-    "tnl-intranet-lb", "10.30.1.250", address_type="intranet", vswitch=NODE_H, protocols=((80, "tcp"),)
-)
-HTTP = ServicePort("http", "TCP", 8080, 8080)
-DNS_PORTS = (
-    ServicePort("dns", "UDP", 53, 53),
-    ServicePort("dns-tcp", "TCP", 53, 53),
-    ServicePort("metrics", "TCP", 9153, 9153),
-)
-EVERY_NODE = tuple((ip, ip) for ip in (N1, N2, N3, N4))
-REGISTRY = "registry.cn-hangzhou.aliyuncs.com/tnl"
+__all__ = ["DESIGN", "NODE_H", "NODE_I", "POD_H", "POD_I"]
 
-
-def _app(namespace: str, name: str, image: str, replicas: tuple[tuple[str, str], ...]) -> Workload:
-    labels = {"app": name}
-    return Workload(
-        namespace, name, "Deployment", labels, f"{REGISTRY}/{image}", (HTTP,), replicas, created=APPS
-    )
-
-
-WORKLOADS = (
+SYSTEM_WORKLOADS = (
     Workload(
         "kube-system",
         "coredns",
@@ -127,12 +91,9 @@ WORKLOADS = (
         host_network=True,
         container="terway",
     ),
-    _app("shop", "shop", "shop:5.1.0", (("10.30.64.21", N2), ("10.30.80.21", N4))),
-    _app("shop", "pay", "pay:2.3.1", (("10.30.64.22", N2),)),
-    _app("ops", "admin", "admin:1.0.9", (("10.30.64.23", N2),)),
 )
 LB_PREFIX = "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-"
-SERVICES = (
+SYSTEM_SERVICES = (
     Service(
         "default",
         "kubernetes",
@@ -171,30 +132,6 @@ SERVICES = (
         backend_type="ecs",
         created=later(CREATED, 3600),
     ),
-    Service("shop", "shop", "192.168.140.21", (HTTP,), {"app": "shop"}, created=APPS),
-    Service("shop", "pay", "192.168.140.97", (HTTP,), {"app": "pay"}, created=APPS),
-    Service("ops", "admin", "192.168.201.16", (HTTP,), {"app": "admin"}, created=APPS),
-)
-INGRESSES = (
-    IngressRule("shop-ingress", "shop.tnl.abc.com", "shop", namespace="shop"),
-    IngressRule("pay-ingress", "pay.tnl.abc.com", "pay", namespace="shop"),
-    IngressRule("admin-ingress", "admin.tnl.abc.com", "admin", namespace="ops"),
-)
-DNS_RECORDS = (
-    DnsRecord("shop.tnl", "CNAME", NLB.dns_name, "tnl ingress via tnl-public-nlb"),
-    DnsRecord("pay.tnl", "CNAME", NLB.dns_name, "tnl ingress via tnl-public-nlb"),
-    DnsRecord("admin.tnl", "A", INTRANET.address, "tnl admin, intranet only (tnl-intranet-lb)"),
-)
-POLICIES = (
-    NetworkPolicy("shop", "default-deny-ingress", {}, created=later(APPS, 30)),
-    NetworkPolicy(
-        "shop",
-        "allow-ingress-nginx",
-        {},
-        (PolicyPeer({"kubernetes.io/metadata.name": INGRESS_NAMESPACE}, dict(INGRESS_LABELS)),),
-        (("TCP", 8080),),
-        created=later(APPS, 31),
-    ),
 )
 NLB_TO_PODS = "tnl-public-nlb to the controller Pods (client IP kept)"
 NODE_SG = SecurityGroup(
@@ -218,23 +155,21 @@ SNAT = (
     SnatEntry(POD_H, POD_EIP, "tnl vsw pod h", "tnl-pod-h-egress"),
     SnatEntry(POD_I, POD_EIP, "tnl vsw pod i", "tnl-pod-i-egress"),
 )
-NAMESPACES = (
-    *(Namespace(name, CREATED) for name in ("default", "kube-node-lease", "kube-public", "kube-system")),
-    Namespace("shop", APPS, {"team": "shop"}, applied=True),
-    Namespace("ops", APPS),
-)
-
 DESIGN = Design(
     name="terway-nlb",
     summary="Terway ENIIP with pod vSwitches in two zones, kube-proxy IPVS, NLB → controller Pod IPs "
-    "(server groups of type Ip), an intranet CLB → ECS NodePorts, NetworkPolicy enforced",
+    "(server groups of type Ip), an intranet CLB → ECS NodePorts, NetworkPolicy enforced; Ingresses with "
+    "TLS, an allow-list, a redirect, a regex rewrite, gRPC, ExternalName and headless backends",
     description="ACK cluster tnl in cn-hangzhou, zones h and i: node and pod vSwitches per zone (Terway "
     "ENIIP, Pod IPs are secondary IPs of ENIs on the pod vSwitches), kube-proxy IPVS, ingress-nginx off "
     "the host network behind tnl-public-nlb (server groups of type Ip holding the controller Pod IPs, one "
     "public address per zone, hosts as CNAMEs to its DNS name) and behind the intranet CLB tnl-intranet-lb "
     "(ECS NodePorts, externalTrafficPolicy Cluster), NetworkPolicies in namespace shop (default deny, "
-    "ingress-nginx allowed on 8080), egress through one NAT gateway: pod vSwitches by one EIP, node "
-    "vSwitches by another.",
+    "ingress-nginx allowed on the apps' ports), egress through one NAT gateway: pod vSwitches by one EIP, "
+    "node vSwitches by another. Hosts: shop (with /admin allowed to 192.0.2.0/24 only), pay (tls, "
+    "sessionAffinity ClientIP), old (permanent redirect to shop), api (use-regex and rewrite-target, plus "
+    "an Exact /healthz), grpc (backend-protocol GRPC), ext (ExternalName Service partner, "
+    "api.partner.example.net), search (headless Service), admin (intranet).",
     cluster_name="tnl",
     network="terway-eniip",
     proxy_mode="ipvs",
@@ -245,22 +180,23 @@ DESIGN = Design(
     cluster_dns="192.168.0.10",
     api_server=("10.30.1.7", 6443),
     nodes=NODES,
-    workloads=WORKLOADS,
-    services=SERVICES,
-    ingresses=INGRESSES,
-    dns_records=DNS_RECORDS,
+    workloads=SYSTEM_WORKLOADS + apps.WORKLOADS,
+    services=SYSTEM_SERVICES + apps.SERVICES,
+    ingresses=apps.INGRESSES,
+    dns_records=apps.DNS_RECORDS,
     node_sg=NODE_SG,
     nat_private_ip="10.30.1.249",
     eips=(POD_EIP, NODE_EIP),
     snat=SNAT,
-    namespaces=NAMESPACES,
+    namespaces=apps.NAMESPACES,
     publish_status={"hostname": NLB.dns_name},
     clbs=(INTRANET,),
     nlbs=(NLB,),
-    policies=POLICIES,
+    policies=apps.POLICIES,
     enforce_policies=True,
     dns_stamp=1715586242000,
     init_version="1.30.1-aliyun.1",
     apps_created=APPS,
     seed_prefix="tnl ",
+    outside_dns=apps.OUTSIDE_DNS,
 )
