@@ -45,7 +45,7 @@ class CloudSource(Protocol):
     def call(self, product: str, action: str, params: dict[str, Any]) -> dict[str, Any]:
         """One OpenAPI call; returns the response body with its wire (JSON) names.
 
-        ``product`` is alidns, pvtz, slb, nlb, ecs, vpc or cs; ``params`` uses wire
+        ``product`` is alidns, pvtz, slb, nlb, alb, ecs, vpc or cs; ``params`` uses wire
         names too (``Address``, ``LoadBalancerId.1``). ``RegionId`` is added by the
         source where the action needs it. Paging is the caller's business.
         """

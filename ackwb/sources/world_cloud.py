@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ackwb.errors import SourceError
+from ackwb.sources.world_cloud_alb import ALB_ACTIONS
 from ackwb.sources.world_cloud_kit import (
     Answer,
     CloudApiError,
@@ -36,6 +37,7 @@ from ackwb.sources.world_cloud_kit import (
     required_body,
     tokens,
 )
+from ackwb.sources.world_cloud_pvtz import PVTZ_ACTIONS
 from ackwb.sources.world_files import WorldFiles
 
 DOMAIN_RECORDS = "alidns/DescribeDomainRecords"
@@ -262,6 +264,8 @@ ACTIONS: dict[tuple[str, str], Handler] = {
     ("cs", "DescribeClusterDetail"): by_id(
         "ClusterId", "cs/DescribeClusterDetail", "ErrorClusterNotFound", "cluster", Answer(request_id=False)),
     **NLB_ACTIONS,
+    **ALB_ACTIONS,
+    **PVTZ_ACTIONS,
 }
 # fmt: on
 

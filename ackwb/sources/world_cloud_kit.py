@@ -210,7 +210,9 @@ class Paging:
         else:
             number = self._int(request, self.number_param, 1, 1_000_000)
             start = (number - 1) * size
-            fields = {"PageNumber": number, "PageSize": size, "TotalCount": len(items)}
+            total_pages = -(-len(items) // size)  # PrivateZone's TotalItems / TotalPages
+            fields = {"PageNumber": number, "PageSize": size, "TotalCount": len(items),
+                      "TotalItems": len(items), "TotalPages": total_pages}  # fmt: skip
         return items[start : start + size], {key: fields[key] for key in self.emit if key in fields}
 
 

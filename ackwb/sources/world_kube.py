@@ -24,6 +24,9 @@ RESOURCES = {
     "storageclasses": False, "pods": True, "services": True, "endpointslices": True, "endpoints": True,
     "ingresses": True, "configmaps": True, "deployments": True, "replicasets": True, "daemonsets": True,
     "statefulsets": True, "events": True, "serviceaccounts": True, "networkpolicies": True,
+    # custom resources: Gateway API (gateway.networking.k8s.io) and ACK's AlbConfig (alibabacloud.com)
+    "gatewayclasses": False, "gateways": True, "httproutes": True, "referencegrants": True,
+    "albconfigs": False,
 }  # fmt: skip
 
 

@@ -58,7 +58,16 @@ GROUPS: dict[str, dict[str, tuple[str, bool]]] = {
         "deployments": ("Deployment", True), "replicasets": ("ReplicaSet", True),
         "daemonsets": ("DaemonSet", True), "statefulsets": ("StatefulSet", True),
     },
+    # custom resources, served as the CRDs declare them
+    "gateway.networking.k8s.io/v1": {
+        "gatewayclasses": ("GatewayClass", False), "gateways": ("Gateway", True),
+        "httproutes": ("HTTPRoute", True),
+    },
+    "gateway.networking.k8s.io/v1beta1": {"referencegrants": ("ReferenceGrant", True)},
+    "alibabacloud.com/v1": {"albconfigs": ("AlbConfig", False)},
 }  # fmt: skip
+# Groups served from CustomResourceDefinitions: their list items keep apiVersion and kind.
+CUSTOM_GROUPS = ("gateway.networking.k8s.io", "alibabacloud.com")
 
 # Field selectors the API server accepts per resource (pkg/registry/*/strategy.go); others: metadata only.
 FIELDS = {
@@ -205,8 +214,9 @@ class KubeApiPeer:
         if self.fault == "forbidden" and self.fault_resource in (None, resource):
             verb = "get" if name else "list"
             scope = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
+            group = next(g for g, served in GROUPS.items() if resource in served).rpartition("/")[0]
             return status(403, "Forbidden", f'{resource} is forbidden: User "peer" cannot {verb} resource '
-                          f'"{resource}" in API group "" {scope}', kind=resource)  # fmt: skip
+                          f'"{resource}" in API group "{group}" {scope}', kind=resource)  # fmt: skip
         try:
             if sub == "exec":
                 return await self._exec(request, namespace or "", name or "", argv or ())
@@ -242,13 +252,11 @@ class KubeApiPeer:
     def _discovery(path: str) -> dict[str, Any]:
         if path == "/api":
             return {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []}
-        groups = [g for g in GROUPS if "/" in g]
-        entries = []
-        for group_version in groups:
-            version = {"groupVersion": group_version, "version": group_version.split("/")[1]}
-            entries.append(
-                {"name": group_version.split("/")[0], "versions": [version], "preferredVersion": version}
-            )
+        versions: dict[str, list[dict[str, str]]] = {}
+        for group_version in (g for g in GROUPS if "/" in g):
+            name, version = group_version.split("/")
+            versions.setdefault(name, []).append({"groupVersion": group_version, "version": version})
+        entries = [{"name": g, "versions": v, "preferredVersion": v[0]} for g, v in versions.items()]
         return {"kind": "APIGroupList", "apiVersion": "v1", "groups": entries}
 
     def _get(self, resource: str, name: str, namespace: str | None) -> web.Response:
@@ -273,10 +281,11 @@ class KubeApiPeer:
         offset = int(base64.b64decode(query["continue"]).decode()) if query.get("continue") else 0
         limit = int(query.get("limit") or 0) or len(items) - offset
         page, rest = [dict(item) for item in items[offset : offset + limit]], items[offset + limit :]
-        for item in page:  # the API server leaves these out of list items
-            item.pop("apiVersion", None)
-            item.pop("kind", None)
         group = next(g for g, served in GROUPS.items() if resource in served)
+        if not group.startswith(CUSTOM_GROUPS):
+            for item in page:  # the API server leaves these out of built-in list items
+                item.pop("apiVersion", None)
+                item.pop("kind", None)
         metadata: dict[str, Any] = {"resourceVersion": "424242"}
         if rest:
             metadata["continue"] = base64.b64encode(str(offset + limit).encode()).decode()
