@@ -14,13 +14,19 @@ import os
 import sys
 from pathlib import Path
 
-from ackwb.errors import AckwbError, InputError
+from ackwb.cli_common import EXIT_BROKEN, EXIT_ERROR, EXIT_OK
+from ackwb.cli_common import client_options as _client_options
+from ackwb.cli_common import err as _err
+from ackwb.cli_common import open_workbook as _workbook
+from ackwb.cli_common import out as _out
+from ackwb.cli_common import output_path as _output_path
+from ackwb.cli_common import world_options as _world_options
+from ackwb.cli_sweep import add_commands, capture_to
+from ackwb.errors import AckwbError
 from ackwb.model import Path as Journey
 from ackwb.model import Trace, Verdict
-from ackwb.render.text import terminal_text
 from ackwb.workbook import Workbook, check_domain
 
-EXIT_OK, EXIT_BROKEN, EXIT_ERROR = 0, 1, 2
 OUTPUTS = ("table", "wide", "json")
 TABLE_CELL_WIDTH = 60  # cells wider than this are cut with "…" in the table output
 
@@ -42,43 +48,6 @@ def main(argv: list[str] | None = None) -> int:
         where = f"{error.filename}: " if error.filename else ""
         _err(f"ackwb: {where}{error.strerror or error}")
         return EXIT_ERROR
-
-
-def _out(text: str = "", end: str = "\n") -> None:
-    """Print to stdout what a terminal can show safely (line breaks and tabs kept)."""
-    print(terminal_text(text, keep="\n\t"), end=end)
-
-
-def _err(text: str) -> None:
-    """One line on stderr: line breaks become spaces, control characters are dropped."""
-    print(terminal_text(" ".join(text.splitlines())), file=sys.stderr)
-
-
-def _output_path(path: Path, folder: bool = False) -> Path:
-    """``-o``: refuse a folder where a file is wanted (or a non-empty one for a world folder), and a
-    place ackwb cannot write, before anything is traced."""
-    path = path.expanduser()
-    if path.is_dir() and not folder:
-        raise InputError(f"-o {path} is a folder: name the file to write, for example {path / 'out'}")
-    if folder and path.exists() and (not path.is_dir() or any(path.iterdir())):
-        raise InputError(f"-o {path} already exists: name a new folder for the snapshot (or a .zip)")
-    ancestor = path.parent if not path.exists() else path
-    while not ancestor.exists():
-        ancestor = ancestor.parent
-    if not ancestor.is_dir():
-        raise InputError(f"-o {path}: {ancestor} is not a folder")
-    if not os.access(ancestor, os.W_OK | os.X_OK):
-        raise InputError(f"-o {path}: cannot write in {ancestor} (permission denied)")
-    if not folder and path.parent.is_dir():  # the only sure test: open it for appending, then tidy up
-        existed = path.exists()
-        try:
-            with open(path, "a", encoding="utf-8"):
-                pass
-        except OSError as error:
-            raise InputError(f"-o {path}: cannot write it ({error.strerror or error})") from None
-        if not existed:
-            path.unlink()
-    return path
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -106,18 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("domain")
     report.add_argument("-o", "--output", type=Path, help="the HTML file to write (default: DOMAIN.html)")
     report.set_defaults(run=_report)
-
-    snapshot = commands.add_parser("snapshot", help="capture what traces read into a snapshot file")
-    snapshot_commands = snapshot.add_subparsers(required=True, metavar="ACTION")
-    capture = snapshot_commands.add_parser("capture", help="trace domains and store the raw world they read")
-    _world_options(capture)
-    capture.add_argument(
-        "domains", nargs="*", metavar="DOMAIN", help="domains to trace (default: every Ingress host)"
-    )
-    capture.add_argument(
-        "-o", "--output", type=Path, required=True, help="snapshot file (.zip) or folder to write"
-    )
-    capture.set_defaults(run=_capture)
+    add_commands(commands)  # snapshot capture, sweep
 
     scenarios = commands.add_parser("scenarios", help="list the built-in worlds: designs and broken ones")
     scenarios.set_defaults(run=_scenarios)
@@ -132,58 +90,6 @@ def _parser() -> argparse.ArgumentParser:
     domains.set_defaults(run=_domains)
     _map_and_diff_commands(commands)
     return parser
-
-
-def _world_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--profile", help="a live profile from the profiles file (read-only access)")
-    group.add_argument(
-        "--scenario", default="healthy", help="a built-in world, see `ackwb worlds` (default: healthy)"
-    )
-    group.add_argument(
-        "--world",
-        "--snapshot",
-        dest="world",
-        type=Path,
-        help="a stored world: a snapshot .zip or a world folder",
-    )
-    parser.add_argument(
-        "--profiles",
-        type=Path,
-        help="the profiles file (default: $ACKWB_PROFILES, ./ackwb.toml, ~/.config/ackwb/profiles.toml)",
-    )
-
-
-def _client_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--client-ip", help="the client's public IP (decides ACL verdicts)")
-    parser.add_argument(
-        "--port", type=int, default=80, help="the listener port the client uses (default: 80)"
-    )
-    parser.add_argument("--path", default="/", help="the request path (default: /)")
-    parser.add_argument(
-        "--scheme",
-        default="",
-        choices=("", "http", "https"),
-        help="http or https (default: https on port 443)",
-    )
-    parser.add_argument(
-        "--header",
-        action="append",
-        default=[],
-        metavar="'NAME: VALUE'",
-        help="a request header nginx may decide on (a canary header), repeatable",
-    )
-
-
-def _workbook(args: argparse.Namespace) -> Workbook:
-    if args.profile:
-        wb = Workbook.live(args.profile, args.profiles)
-    elif args.world:
-        wb = Workbook.from_world(args.world)
-    else:
-        wb = Workbook.demo(args.scenario)
-    _err(f"ackwb: using the {wb.description}")
-    return wb
 
 
 def _trace(args: argparse.Namespace) -> int:
@@ -257,7 +163,8 @@ def _report(args: argparse.Namespace) -> int:
     world = str(args.world.expanduser().resolve()) if args.world else None
     if args.profile:  # the report notebook reads a snapshot of what this trace reads live
         snapshot = _output_path(output.with_suffix(".snapshot.zip"))
-        world = str(_capture_to(wb, [trace.domain], snapshot).resolve())
+        option, by = f"--profile {args.profile}", f"ackwb report {trace.domain} --profile {args.profile}"
+        world = str(capture_to(wb, snapshot, [trace.domain], [args.port], [args.path], option, by).resolve())
     _err(f"ackwb: executing the report notebook for {trace.domain} ...")
     written = export_report(
         trace.domain,
@@ -270,33 +177,6 @@ def _report(args: argparse.Namespace) -> int:
     )
     _err(f"ackwb: wrote {written}")
     return EXIT_OK
-
-
-def _capture(args: argparse.Namespace) -> int:
-    for domain in args.domains:
-        check_domain(domain)
-    output = _output_path(args.output, folder=args.output.suffix != ".zip")
-    wb = _workbook(args)
-    _capture_to(wb, args.domains or wb.domains(), output)
-    return EXIT_OK
-
-
-def _capture_to(wb: Workbook, domains: list[str], output: Path) -> Path:
-    """Trace ``domains`` through recording sources and write what they read as a snapshot."""
-    from ackwb.sources.recording import recording, world_meta
-    from ackwb.trace import run_trace
-
-    sources, rec = recording(wb.sources, progress=lambda line: _err(f"  {line}"))
-    for number, domain in enumerate(domains, start=1):
-        _err(f"ackwb: [{number}/{len(domains)}] tracing {domain}")
-        run_trace(sources, domain)
-    nodes = sorted({path.split("/")[1] for path in rec.files if path.startswith("nodes/")})
-    meta = world_meta(
-        output.stem, f"snapshot of the {wb.description}: {', '.join(domains)}", wb.sources.settings
-    )
-    written = rec.write(output, meta)
-    _err(f"ackwb: wrote {written}: {rec.calls} calls, {len(nodes)} nodes, {len(rec.files)} files")
-    return written
 
 
 def _scenarios(args: argparse.Namespace) -> int:
@@ -366,7 +246,8 @@ def _map(args: argparse.Namespace) -> int:
     cluster_map = _workbook(args).cluster_map()
     if output:
         written = cluster_map.diagram().save(output)
-        _err(f"ackwb: wrote {written} ({len(cluster_map.traces)} domains)")
+        domains = len({trace.domain for trace in cluster_map.traces})
+        _err(f"ackwb: wrote {written} ({domains} domains, {len(cluster_map.traces)} paths)")
     else:
         _out(cluster_map.dot, end="")
     return EXIT_OK

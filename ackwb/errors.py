@@ -48,3 +48,11 @@ class Forbidden(SourceError):
     def __init__(self, source: str, message: str, permission: str = "") -> None:
         self.permission = permission
         super().__init__(source, message)
+
+
+class NotCaptured(SourceError):
+    """A stored world cannot answer this query: a snapshot never asked it, or the world lacks the file.
+
+    Never evidence that something does not exist: the hop that needed it is unknown, and the
+    message names what the world holds and how to capture the rest.
+    """

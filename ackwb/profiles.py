@@ -23,6 +23,7 @@ from typing import Any
 
 from ackwb.errors import InputError
 from ackwb.sources.base import ClusterSettings
+from ackwb.sources.rate_limit import PRODUCT_NAMES
 
 ENV_VAR = "ACKWB_PROFILES"
 LOCAL_FILE = "ackwb.toml"
@@ -84,6 +85,8 @@ class CloudSettings:
     protocol: str = "https"
     connect_timeout: float = 5.0
     read_timeout: float = 10.0
+    # requests per second per product (slb, nlb, alb, ecs, vpc, alidns, pvtz, cs); others: DEFAULT_RATE
+    rate_limits: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -250,6 +253,16 @@ def _value(where: str, file: Path, key: str, kind: Any, value: Any) -> Any:
         if not 0 < value <= MAX_SECONDS:
             raise InputError(bad + f"a positive number of seconds, at most {MAX_SECONDS}")
         return float(value)
+    if kind == "dict[str, float]":  # rate_limits: product → requests per second
+        if not isinstance(value, dict):
+            raise InputError(bad + "a table of products and requests per second, e.g. { slb = 5 }")
+        for product, rate in value.items():
+            if product not in PRODUCT_NAMES:
+                raise InputError(f"{where}: {key}: unknown product {product!r} ({', '.join(PRODUCT_NAMES)})")
+            number = isinstance(rate, (int, float)) and not isinstance(rate, bool)
+            if not number or not math.isfinite(rate) or not 0 < rate <= 1000:
+                raise InputError(f"{where}: {key}.{product} = {rate!r} must be 0 < rate ≤ 1000")
+        return {product: float(rate) for product, rate in value.items()}
     if kind == "tuple[str, ...]":
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise InputError(bad + 'a list of strings, for example ["223.5.5.5"]')

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from ackwb.model import Client, Evidence, Finding, Hop, Severity, StepResult, Trace, Verdict
 from ackwb.sources import Sources
+from ackwb.sources.replay import tracing
+from ackwb.sources.session import session
 from ackwb.steps import (
     DnsResult,
     EgressResult,
@@ -35,18 +37,54 @@ from ackwb.steps import (
 from ackwb.steps.cluster import Cluster, read_cluster
 from ackwb.steps.design import describe
 
+if TYPE_CHECKING:
+    from ackwb.readahead import Readahead
+
 R = TypeVar("R", bound=StepResult)
 
 
 def run_trace(
-    sources: Sources, domain: str, client: Client | None = None, cluster: Cluster | None = None
+    sources: Sources,
+    domain: str,
+    client: Client | None = None,
+    cluster: Cluster | None = None,
+    readahead: bool | None = None,
 ) -> Trace:
     """Every step for ``domain``; ``cluster`` is what an earlier read learned about the cluster
-    (the network plugin), read now when not given."""
+    (the network plugin), read now when not given.
+
+    The trace reads through a session (``ackwb.sources.session``): its own, unless ``sources``
+    already belong to one (a sweep's). ``readahead`` (default: with live sources, whose reads
+    are round trips) starts every read whose inputs are known while the steps go on."""
     client = client or Client()
-    cluster = cluster or read_cluster(sources)
+    sources = session(sources)
+    ahead = None
+    if _reads_ahead(sources, readahead, cluster):  # live sources: loaded only then
+        from ackwb.readahead import Readahead
+
+        ahead = Readahead(sources, domain, client)
+    try:
+        with tracing(domain.strip().lower().rstrip("."), client.port, client.path):
+            return _steps(sources, domain, client, cluster, ahead)
+    finally:
+        if ahead is not None:
+            ahead.stop()
+
+
+def _reads_ahead(sources: Sources, readahead: bool | None, cluster: Cluster | None) -> bool:
+    wanted = sources.parallel > 1 if readahead is None else readahead
+    return wanted and cluster is None
+
+
+def _steps(
+    sources: Sources, domain: str, client: Client, cluster: Cluster | None, ahead: Readahead | None
+) -> Trace:
+    if ahead is not None:
+        future = ahead.start()
     r1 = _guarded(DnsResult, "dns", domain, None, lambda: dns(sources, domain))
     r2 = _guarded(LoadBalancerResult, "slb", domain, r1, lambda: slb(sources, r1, client))
+    if cluster is None:
+        cluster = future.result() if ahead is not None else read_cluster(sources)
     r3 = _guarded(NodeResult, "ecs", domain, r2, lambda: ecs(sources, r2, cluster))
     r4 = _guarded(IngressResult, "ingress", domain, r3, lambda: ingress(sources, r3, client.path))
     r5 = _guarded(ServiceResult, "service", domain, r4, lambda: service(sources, r4))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path as FilePath
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +31,7 @@ from ackwb.trace import run_trace
 if TYPE_CHECKING:  # for annotations only: the cluster map and diffs load on demand
     from ackwb.diff import WorldDiff
     from ackwb.render.clustermap import ClusterMap
+    from ackwb.sweep import Sweep
 
 
 class Workbook:
@@ -157,12 +158,33 @@ class Workbook:
             )
         return cls.from_world(world)
 
-    def cluster_map(self, client_ip: str | None = None, port: int = 80, path: str = "/") -> ClusterMap:
-        """Every domain → load balancer → Ingress → Service → Pods, grouped by namespace (a ClusterMap)."""
+    def cluster_map(
+        self, client_ip: str | None = None, port: int | None = None, path: str | None = None
+    ) -> ClusterMap:
+        """Every domain → load balancer → Ingress → Service → Pods, grouped by namespace (a ClusterMap):
+        every host on every path of its rules and port of its load balancer, or on ``port``/``path``."""
         from ackwb.render.clustermap import ClusterMap
 
-        traces = [self.trace(domain, client_ip, port, path) for domain in self.domains()]
-        return ClusterMap(traces, title=f"cluster map: {self.description}")
+        found = self.sweep(ports=[port] if port else (), paths=[path] if path else (), client_ip=client_ip)
+        return ClusterMap(found.traces, title=f"cluster map: {self.description}")
+
+    def sweep(
+        self,
+        hosts: Sequence[str] = (),
+        ports: Sequence[int] = (),
+        paths: Sequence[str] = (),
+        client_ip: str | None = None,
+        started: Callable[[int], None] | None = None,
+        each: Callable[[Any], None] | None = None,
+    ) -> Sweep:
+        """Every host, path and port of the cluster (or the hosts, ports and paths given), traced in
+        one session: a table (host, path, port, client, verdict, first finding), the traces, and an
+        HTML overview (``.html()``). ``started`` hears the number of requests, ``each`` each result."""
+        from ackwb.sweep import sweep
+
+        client = make_client(client_ip)
+        title = f"sweep: {self.description}"
+        return sweep(self.sources, hosts, ports, paths, client, started, each, title)
 
     def diff(
         self,

@@ -114,3 +114,51 @@ def build_scaled_world(target: Path, services: int, pods_per_service: int) -> Pa
     meta.update(name=f"scaled-{services}", description=f"demo world with {services} extra Services")
     (target / "world.json").write_text(json.dumps(meta, indent=2))
     return target
+
+
+LOAD_BALANCERS = ("203.0.113.10", "198.51.100.20")  # public-lb and private-lb of the healthy world
+
+
+def add_hosts(target: Path, hosts: int) -> Path:
+    """Give the first ``hosts`` bulk Services an Ingress host each (``h00000.bulk.abc.com``, on the two
+    load balancers in turn): the Ingress object, its server block in every controller's nginx.conf
+    and its public A record. The zone's Alidns records are left alone: such hosts share a wildcard
+    record in real clusters, so Alidns has none of their own."""
+    kube = json.loads((target / "kube" / "ingresses.json").read_text())
+    public = json.loads((target / "dns" / "public.json").read_text())
+    blocks = []
+    confs = list(target.glob("pods/*/*/nginx.conf"))
+    model = _server_block(confs[0].read_text(), "app1.qas.abc.com")
+    for number in range(hosts):
+        name, host = f"bulk-{number:05d}", f"h{number:05d}.bulk.abc.com"
+        address = LOAD_BALANCERS[number % len(LOAD_BALANCERS)]
+        backend = {"service": {"name": name, "port": {"number": 8080}}}
+        paths = [{"path": "/", "pathType": "Prefix", "backend": backend}]
+        kube["items"].append(
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "Ingress",
+                "metadata": {"name": f"{name}-ingress", "namespace": "bulk", "uid": f"ing-{name}"},
+                "spec": {"ingressClassName": "nginx", "rules": [{"host": host, "http": {"paths": paths}}]},
+                "status": {"loadBalancer": {"ingress": [{"ip": address}]}},
+            }
+        )
+        public.append({"name": f"{host}.", "type": "A", "ttl": 600, "value": address})
+        block = model.replace("app1.qas.abc.com", host).replace('"app"', '"bulk"')
+        block = block.replace("app-app1-service-8080", f"bulk-{name}-8080").replace("app1-service", name)
+        blocks.append(block)
+    (target / "kube" / "ingresses.json").write_text(json.dumps(kube))
+    (target / "dns" / "public.json").write_text(json.dumps(public))
+    for conf in confs:
+        text = conf.read_text()
+        cut = text.rindex("## end server")
+        cut = text.index("\n", cut) + 1
+        conf.write_text(text[:cut] + "".join(blocks) + text[cut:])
+    return target
+
+
+def _server_block(conf: str, host: str) -> str:
+    start = conf.index(f"## start server {host}")
+    start = conf.rindex("\n", 0, start) + 1
+    end = conf.index("\n", conf.index(f"## end server {host}")) + 1
+    return conf[start:end]

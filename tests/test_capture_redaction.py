@@ -29,7 +29,7 @@ from ackwb import Workbook
 from ackwb.demo import demo_world_root
 from ackwb.sources import commands
 from ackwb.sources.recording import REDACTED, recording, world_meta
-from ackwb.sources.redact import redact_text, scrub_kube
+from ackwb.sources.redact import redact_data, redact_text, scrub_kube
 from ackwb.trace import run_trace
 
 MARK = "PLANTED"
@@ -256,6 +256,15 @@ def test_scrub_keeps_the_shape_a_step_needs() -> None:
     assert kept["metadata"] == {"name": "p", "annotations": weight}
     assert kept["spec"]["containers"] == [{"name": "c", "ports": [{"containerPort": 80}], "args": []}]
     assert pod["metadata"]["annotations"]["x"] == "y"  # the caller's object is not changed
+
+
+def test_a_secret_is_named_but_never_read() -> None:
+    """An Ingress names its TLS Secret; the name is what the trace shows, the key material is not."""
+    ingress = {"spec": {"tls": [{"hosts": ["a.example.com"], "secretName": "shop-tls"}]},
+               "data": {"tls.key": "c2VjcmV0", "password": "hunter22"}}  # fmt: skip
+    kept = redact_data(ingress)
+    assert kept["spec"]["tls"][0]["secretName"] == "shop-tls"
+    assert kept["data"]["password"] == REDACTED
 
 
 # Strings shaped like annotation keys that are not annotations: label keys (labels are kept whole)

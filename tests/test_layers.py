@@ -33,8 +33,11 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("sources (all I/O)", ["ackwb.sources", "ackwb.profiles"]),  # profiles: stdlib-only settings
     ("parsers and model", ["ackwb.parse", "ackwb.hops", "ackwb.verdicts", "ackwb.model"]),
     ("steps", ["ackwb.steps"]),
-    ("trace", ["ackwb.trace", "ackwb.diff"]),  # ackwb.diff compares Traces
-    ("front ends", ["ackwb.cli", "ackwb.workbook", "ackwb.render", "ackwb.__main__"]),
+    # ackwb.diff compares Traces; readahead starts a trace's reads; plan and sweep trace every path
+    ("trace", ["ackwb.trace", "ackwb.diff", "ackwb.readahead", "ackwb.readahead_nodes", "ackwb.plan",
+               "ackwb.sweep"]),
+    ("front ends", ["ackwb.cli", "ackwb.cli_common", "ackwb.cli_sweep", "ackwb.workbook", "ackwb.render",
+                    "ackwb.__main__"]),
     ("package root", ["ackwb"]),  # ackwb/__init__.py re-exports Workbook
 ]
 

@@ -192,15 +192,18 @@ def test_region_is_added_where_the_product_needs_it(peer: OpenApiPeer) -> None:
     assert "RegionId" not in peer.requests[1].params
 
 
-def test_products_without_a_world_answer_still_go_out_with_their_version(peer: OpenApiPeer) -> None:
+def test_products_the_demo_world_holds_nothing_of_go_out_with_their_version(peer: OpenApiPeer) -> None:
+    """The demo account has no ALB and no PrivateZone zone: empty lists, asked with each product's
+    version and without a RegionId (neither SDK sends one). tests/test_live_frontdoor.py reads a
+    world that has them."""
     cloud = live(peer)
-    for product, action in (("pvtz", "DescribeZones"), ("alb", "ListLoadBalancers")):
-        with pytest.raises(SourceError, match="InvalidAction.NotFound"):
-            cloud.call(product, action, {})
-    assert [(r.product, r.action, r.version) for r in peer.requests] == [
-        ("pvtz", "DescribeZones", "2018-01-01"),
-        ("alb", "ListLoadBalancers", "2020-06-16"),
+    assert cloud.call("pvtz", "DescribeZones", {})["Zones"]["Zone"] == []
+    assert cloud.call("alb", "ListLoadBalancers", {})["LoadBalancers"] == []
+    assert [(r.product, r.action, r.version, r.status) for r in peer.requests] == [
+        ("pvtz", "DescribeZones", "2018-01-01", 200),
+        ("alb", "ListLoadBalancers", "2020-06-16", 200),
     ]
+    assert not any("RegionId" in r.params for r in peer.requests)
 
 
 # ---------------------------------------------------------------------------- paging
@@ -447,3 +450,22 @@ def test_an_unreachable_cloud_still_gives_a_trace(peer: OpenApiPeer, world: Any)
     peer.refuse()
     trace = run_trace(live_sources(world, cloud), "app1.qas.abc.com")
     assert {f.code for f in trace.findings} >= {"SOURCE_UNREACHABLE"}
+
+
+def test_each_attempt_waits_for_its_products_rate_limit(peer: OpenApiPeer) -> None:
+    now, pauses = [0.0], []
+
+    def sleep(seconds: float) -> None:
+        pauses.append(seconds)
+        now[0] += seconds
+
+    cloud = live(peer, rate_limits={"slb": 1}, clock=lambda: now[0], sleep=sleep, backoff=0.01)
+    for _ in range(3):
+        cloud.call("slb", "DescribeLoadBalancers", {})
+    cloud.call("ecs", "DescribeInstances", {})  # another product: its own bucket, no wait
+    assert pauses == [1.0, 1.0] and len(peer.requests) == 4
+    peer.throttle(1)
+    cloud.call("slb", "DescribeLoadBalancers", {})  # the retry after throttling takes a token too
+    assert [r.status for r in peer.requests[4:]] == [400, 200]
+    limit_wait, backoff, retry_wait = pauses[2:]
+    assert limit_wait == 1.0 and backoff > 0 and backoff + retry_wait == pytest.approx(1.0)

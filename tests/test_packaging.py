@@ -212,8 +212,8 @@ MUTATIONS = {
         "rich is in environment.yml but not in pyproject.toml",
     ),
     "pip line added to environment.yml only": (
-        lambda p, e: (p, _with_pip_line(e, "alibabacloud_pvtz20180101>=1.5.0")),
-        "alibabacloud-pvtz20180101 is in environment.yml but not in pyproject.toml",
+        lambda p, e: (p, _with_pip_line(e, "alibabacloud_ram20150501>=1.0.0")),
+        "alibabacloud-ram20150501 is in environment.yml but not in pyproject.toml",
     ),
     "mapped package removed from environment.yml": (
         lambda p, e: (p, _without_conda_entry(e, "python-kubernetes")),

@@ -196,3 +196,16 @@ def test_file_is_found_by_option_then_environment_then_cwd_then_config_home(
     monkeypatch.setenv(ENV_VAR, str(tmp_path / "gone.toml"))
     with pytest.raises(InputError, match=rf"gone.toml \(from \${ENV_VAR}\) does not exist"):
         find_profiles_file()
+
+
+def test_rate_limits_per_product(tmp_path: Path) -> None:
+    from ackwb.profiles import load_profile
+
+    path, table = tmp_path / "p.toml", '[profiles.q]\nregion = "cn-hangzhou"\n[profiles.q.cloud]\n'
+    path.write_text(table + "rate_limits = { slb = 5, ecs = 2.5 }\n")
+    assert load_profile("q", path).cloud.rate_limits == {"slb": 5.0, "ecs": 2.5}
+    for bad, said in (("{ slbb = 5 }", "unknown product 'slbb'"), ("{ slb = 0 }", "must be 0 < rate"),
+                      ("{ slb = true }", "must be 0 < rate"), ("5", "a table of products")):  # fmt: skip
+        path.write_text(table + f"rate_limits = {bad}\n")
+        with pytest.raises(InputError, match=said):
+            load_profile("q", path)

@@ -37,7 +37,7 @@ def test_capture_then_replay_traces_the_same(tmp_path: Path, name: str) -> None:
     output = tmp_path / name
     run = capture("-o", str(output))
     assert run.returncode == 0, run.stderr
-    assert "[4/4] tracing app4.qas.abc.com" in run.stderr and "calls" in run.stderr.splitlines()[-1]
+    assert "] traced app4.qas.abc.com:443/" in run.stderr and "calls" in run.stderr.splitlines()[-1]
     demo, replay = Workbook.demo(), Workbook.from_snapshot(output)
     assert replay.domains() == demo.domains()
     for domain in demo.domains():
@@ -83,3 +83,29 @@ def test_capture_removes_credentials(tmp_path: Path) -> None:
     stored = "\n".join(archive.read(name).decode() for name in archive.namelist())
     assert SECRET not in stored and "BEGIN PRIVATE KEY" not in stored
     assert REDACTED in stored  # the fields are kept, their values are not
+
+
+def test_capture_progress_is_a_bar_on_a_terminal_and_lines_otherwise(tmp_path: Path) -> None:
+    import os
+    import pty
+
+    primary, secondary = pty.openpty()
+    command = [sys.executable, "-m", "ackwb.cli", "snapshot", "capture", "-o", str(tmp_path / "tty.zip")]
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=secondary)
+    os.close(secondary)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # the process closed its end
+            break
+        if not chunk:
+            break
+        shown += chunk
+    assert process.wait(timeout=120) == 0
+    text = shown.decode("utf-8", "replace")
+    assert "capturing" in text and "calls=" in text and "nodes=" in text and "\r" in text  # a tqdm bar
+    assert "] traced " not in text  # no line per request on a terminal
+    piped = capture("-o", str(tmp_path / "piped.zip"))
+    lines = [line for line in piped.stderr.splitlines() if "] traced " in line]
+    assert len(lines) == 12 and "capturing" not in piped.stderr and "\r" not in piped.stderr

@@ -56,7 +56,7 @@ def test_domains_prints_hostile_hosts_without_escapes(hostile_world: Path) -> No
 def test_capture_progress_has_no_escapes(hostile_world: Path, tmp_path: Path) -> None:
     run = ackwb("snapshot", "capture", "--world", str(hostile_world), "-o", str(tmp_path / "s.zip"))
     assert run.returncode == 0, run.stderr
-    assert "tracing app9" in run.stderr
+    assert "] traced app9" in run.stderr
     assert controls(run.stderr) == [] and controls(run.stdout) == []
 
 

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ackwb.demo import demo_world_root
-from ackwb.errors import Forbidden, InputError, SourceError
+from ackwb.errors import Forbidden, InputError, NotCaptured, SourceError
 from ackwb.sources.world import load_world
 from ackwb.sources.world_selectors import field_value, parse_field_selector, parse_label_selector
 
@@ -264,7 +264,9 @@ def test_unknown_and_forbidden_resources(kube) -> None:
         kube.list("widgets")
     with pytest.raises(Forbidden):
         kube.list("secrets", "kube-system")
-    assert kube.list("statefulsets") == []  # a known resource the world does not hold: empty, as on a cluster
+    # a known resource the world holds no file of: unknown, never an empty cluster
+    with pytest.raises(NotCaptured, match=r"holds no kube/statefulsets.json"):
+        kube.list("statefulsets")
 
 
 def test_malformed_selector_from_list(kube) -> None:

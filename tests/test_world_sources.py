@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from ackwb.demo import SCENARIOS, demo_world_root
-from ackwb.errors import Forbidden, InputError, ParseError, SourceError, Unreachable
+from ackwb.errors import Forbidden, InputError, NotCaptured, ParseError, SourceError, Unreachable
 from ackwb.sources import commands
 from ackwb.sources.commands import Command
 from ackwb.sources.world import load_demo_world, load_world, server_block
@@ -90,14 +90,15 @@ def test_files_are_read_only_when_needed(tmp_path: Path) -> None:
     )
     sources = world.sources()
     assert sources.kube.list("pods") == []
-    assert sources.kube.list("nodes") == []  # absent file: an empty List
+    with pytest.raises(NotCaptured, match=r"holds no kube/nodes.json"):  # absent file: unknown, not empty
+        sources.kube.list("nodes")
     with pytest.raises(SourceError, match="DescribeLoadBalancers.json is not valid JSON"):
         sources.cloud.call("slb", "DescribeLoadBalancers", {})
     with pytest.raises(SourceError, match="not a Kubernetes List"):
         sources.kube.list("services")
-    # a listing the world does not hold answers like an account without such resources
-    empty = sources.cloud.call("vpc", "DescribeEipAddresses", {})
-    assert empty["EipAddresses"] == {"EipAddress": []} and empty["TotalCount"] == 0
+    # a listing the world does not hold is unknown, never an account without such resources
+    with pytest.raises(NotCaptured, match=r"holds no cloud/vpc/DescribeEipAddresses.json"):
+        sources.cloud.call("vpc", "DescribeEipAddresses", {})
 
 
 # ------------------------------------------------------------------------------------------ dns

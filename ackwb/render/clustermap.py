@@ -73,10 +73,11 @@ class MapNode:
 
 
 class ClusterMap:
-    """The map of a world's domains, from one trace per domain; shows as a diagram and a table."""
+    """The map of a world's domains, from their traces (one per domain, or one per host, path and
+    port, as ``Workbook.cluster_map`` makes them); shows as a diagram and a table."""
 
     def __init__(self, traces: Sequence[Trace], title: str = "") -> None:
-        self.traces = sorted(traces, key=lambda t: t.domain)
+        self.traces = sorted(traces, key=lambda t: (t.domain, t.client.port, t.client.path))
         self.title = title
         self.nodes: dict[str, MapNode] = {}
         self.edges: set[tuple[str, str]] = set()
@@ -84,7 +85,8 @@ class ClusterMap:
             self._add(trace)
 
     def __repr__(self) -> str:
-        return f"ClusterMap({len(self.traces)} domains, {len(self.nodes)} boxes)"
+        domains = len({t.domain for t in self.traces})
+        return f"ClusterMap({domains} domains, {len(self.traces)} paths, {len(self.nodes)} boxes)"
 
     def _add(self, trace: Trace) -> None:
         verdicts = column_verdicts(trace)
@@ -113,7 +115,7 @@ class ClusterMap:
 
     @property
     def rows(self) -> list[dict[str, Any]]:
-        """One row per domain: where it lands, and the trace's verdict."""
+        """One row per path traced (domain, port, path): where it lands, and the trace's verdict."""
         rows = []
         for trace in self.traces:
             names = {
@@ -122,6 +124,8 @@ class ClusterMap:
             rows.append(
                 {
                     "domain": trace.domain,
+                    "port": trace.client.port,
+                    "path": trace.client.path,
                     "load balancer": ", ".join(f"{n.name} {n.address}".strip() for n in names["lb"]),
                     "ingress": ", ".join(f"{n.namespace}/{n.name}" for n in names["ingress"]),
                     "service": ", ".join(f"{n.namespace}/{n.name}" for n in names["service"]),

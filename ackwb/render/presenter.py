@@ -2,8 +2,8 @@
 ``ackwb.model.Presentable``.
 
 It only dispatches: a trace or a step result to ``ackwb.render.html``, a diff to
-``ackwb.render.diffview``. It lives apart from both so that neither imports the other.
-``ackwb.diff`` is imported only when a diff is displayed.
+``ackwb.render.diffview``, a sweep to ``ackwb.render.sweep_html``. It lives apart from them so
+that none imports another. ``ackwb.diff`` and ``ackwb.sweep`` are imported only when displayed.
 """
 
 from __future__ import annotations
@@ -28,6 +28,10 @@ class HtmlPresenter:
             from ackwb.render.diffview import diff_html
 
             return diff_html(item)
+        if _is_sweep(item):
+            from ackwb.render.sweep_html import sweep_body
+
+            return sweep_body(item)
         return f"<pre>{html.escape(repr(item))}</pre>"
 
     def diagram(self, item: Any) -> Diagram:
@@ -35,8 +39,18 @@ class HtmlPresenter:
             from ackwb.render.diffview import diff_diagram
 
             return diff_diagram(item)
+        if _is_sweep(item):
+            from ackwb.render.clustermap import ClusterMap
+
+            return ClusterMap(item.traces, title=item.title).diagram()
         title = item.domain if isinstance(item, Trace) else getattr(item, "title", "")
         return diagram_of(item, title)
+
+
+def _is_sweep(item: Any) -> bool:
+    from ackwb.sweep import Sweep
+
+    return isinstance(item, Sweep)
 
 
 def _is_diff(item: Any) -> bool:

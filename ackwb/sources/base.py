@@ -45,7 +45,7 @@ class CloudSource(Protocol):
     def call(self, product: str, action: str, params: dict[str, Any]) -> dict[str, Any]:
         """One OpenAPI call; returns the response body with its wire (JSON) names.
 
-        ``product`` is alidns, pvtz, slb, nlb, ecs, vpc or cs; ``params`` uses wire
+        ``product`` is alidns, pvtz, slb, nlb, alb, ecs, vpc or cs; ``params`` uses wire
         names too (``Address``, ``LoadBalancerId.1``). ``RegionId`` is added by the
         source where the action needs it. Paging is the caller's business.
         """
@@ -119,6 +119,7 @@ class Sources:
     description: str
     settings: ClusterSettings = ClusterSettings()
     parallel: int = 1
+    session: Any = None  # the ReadCache these sources read through, when a session wraps them
 
     def gather(self, reads: Sequence[Callable[[], T]]) -> list[T]:
         """Run independent reads, concurrently when ``parallel`` allows, and return their answers
@@ -126,8 +127,10 @@ class Sources:
         loop over them would; the step then handles it exactly as it handles one read."""
         if self.parallel <= 1 or len(reads) < 2:
             return [read() for read in reads]
+        import contextvars
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=min(self.parallel, len(reads))) as pool:
-            futures = [pool.submit(read) for read in reads]
+            # each read sees the caller's context (the request a snapshot's replay names)
+            futures = [pool.submit(contextvars.copy_context().run, read) for read in reads]
         return [future.result() for future in futures]

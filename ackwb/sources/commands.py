@@ -87,6 +87,11 @@ def nginx_server_block(host: str) -> Command:
     return Command("nginx-server-block", ("awk", "-v", f"h={host}", program, NGINX_CONF))
 
 
+def nginx_conf() -> Command:
+    """The whole rendered nginx.conf: every server block at once, for a sweep of every host."""
+    return Command("nginx-conf", ("cat", NGINX_CONF))
+
+
 def nginx_backends() -> Command:
     """The controller's dynamic backends JSON (what the Lua balancer really uses)."""
     return Command("nginx-backends", ("/dbg", "backends", "all"))
@@ -110,7 +115,7 @@ NODE_COMMANDS = {
     "nft": nft_kube_proxy,
     "ip-addr": ip_addresses,
 }
-POD_COMMANDS = {"nginx-server-block", "nginx-backend", "nginx-backends"}
+POD_COMMANDS = {"nginx-server-block", "nginx-conf", "nginx-backend", "nginx-backends"}
 ALLOWED = frozenset(NODE_COMMANDS) | POD_COMMANDS
 
 
@@ -132,6 +137,8 @@ def is_allowed(command: Command) -> bool:
         return len(command.argv) == 5 and command == nginx_server_block(host_of(command))
     if command.name == "nginx-backends":
         return command in (nginx_backends(), nginx_backends_curl())
+    if command.name == "nginx-conf":
+        return command == nginx_conf()
     if command.name == "nginx-backend":
         return len(command.argv) == 4 and command == nginx_backend(command.argv[3])
     build = NODE_COMMANDS.get(command.name)

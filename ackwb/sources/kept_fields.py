@@ -28,6 +28,13 @@ KEPT_ANNOTATIONS: frozenset[str] = frozenset(
         "kubernetes.io/ingress.class",  # which controller serves an Ingress (before ingressClassName)
         "ingressclass.kubernetes.io/is-default-class",  # IngressClass: the default class
         "service.beta.kubernetes.io/class",  # CCM: which load balancer kind a Service gets (NLB)
+        # ALB Ingress: how the controller orders and writes forwarding rules (Ingress ↔ rule drift)
+        "alb.ingress.kubernetes.io/order",
+        "alb.ingress.kubernetes.io/use-regex",
+        "alb.ingress.kubernetes.io/rewrite-target",
+        "alb.ingress.kubernetes.io/listen-ports",
+        "alb.ingress.kubernetes.io/ssl-redirect",
+        "nginx.ingress.kubernetes.io/ssl-redirect",
     }
 )
 
@@ -36,6 +43,8 @@ KEPT_ANNOTATION_PREFIXES: tuple[str, ...] = (
     "nginx.ingress.kubernetes.io/canary",  # canary, canary-by-header(-value|-pattern), -by-cookie, -weight
     "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-",  # CCM: id, address-type, acl-*, backend-type...
     "service.beta.kubernetes.io/alicloud-loadbalancer-",  # the same, older spelling CCM still accepts
+    "alb.ingress.kubernetes.io/canary",  # ALB Ingress canaries: canary, canary-weight, canary-by-*
+    "alb.ingress.kubernetes.io/actions.",  # ALB Ingress custom actions per Service (replace the forward)
 )
 
 # Container arguments kept (``--flag`` or ``--flag=value``): the ingress controller's class flags.

@@ -7,6 +7,7 @@ when live mode is asked for, and never by ``import ackwb``.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from ackwb.errors import SourceError
@@ -35,11 +36,13 @@ def live_sources(profile: Profile) -> Sources:
         protocol=profile.cloud.protocol,
         connect_timeout=profile.cloud.connect_timeout,
         read_timeout=profile.cloud.read_timeout,
+        rate_limits=profile.cloud.rate_limits,
     )
+    relay = _Relay(kube)
     dns = LiveDns.from_settings(
         profile.dns,
         cluster_dns=lambda: _kube_dns_address(kube),
-        open_channel=lambda address: nodes.open_channel(_a_dns_node(kube), address),
+        open_channel=lambda address: relay.open(nodes, address),
     )
     return checked(
         Sources(
@@ -53,6 +56,28 @@ def live_sources(profile: Profile) -> Sources:
             parallel=PARALLEL_READS,
         )
     )
+
+
+class _Relay:
+    """The node cluster DNS queries go through: found once, kept while channels through it open.
+
+    Any node reaches kube-dns's ClusterIP, so which one relays changes no answer; a node that
+    stops relaying (gone, unreachable) is forgotten and another is looked up."""
+
+    def __init__(self, kube: Any) -> None:
+        self.kube = kube
+        self.node = ""
+        self._lock = threading.Lock()
+
+    def open(self, nodes: Any, address: tuple[str, int]) -> Any:
+        with self._lock:
+            node = self.node = self.node or _a_dns_node(self.kube)
+        try:
+            return nodes.open_channel(node, address)
+        except SourceError:
+            with self._lock:
+                self.node = ""
+            raise
 
 
 def _kube_dns_address(kube: Any) -> str:

@@ -4,8 +4,9 @@ Every action goes through one generic path, the SDK's ``call_api`` with the prod
 version and style from ``live_cloud_api.PRODUCTS``, so the answer is the response body
 with its wire names: the same dict a stored world returns for the same query. One SDK
 client per product is made on first use and reused (the product's own client class, which
-knows the endpoint of each region). The call is read-only, has timeouts, and is repeated
-with exponential backoff and jitter while the API throttles. SDK errors become ackwb
+knows the endpoint of each region). The call is read-only, has timeouts, waits for its
+product's client-side rate limit (``rate_limit``), and is repeated with exponential backoff
+and jitter while the API throttles. SDK errors become ackwb
 errors: a RAM denial is ``Forbidden`` naming the permission, a refused or timed-out
 connection is ``Unreachable``, anything else a ``SourceError`` with the API's code.
 """
@@ -17,7 +18,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from alibabacloud_credentials.exceptions import CredentialException
@@ -40,6 +41,7 @@ from ackwb.sources.live_cloud_api import (
     wire_query,
 )
 from ackwb.sources.live_cloud_auth import credential_client
+from ackwb.sources.rate_limit import RateLimits
 
 _REGION = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _ENDPOINT = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$")
@@ -79,6 +81,8 @@ class LiveCloud:
         retry_budget: float = 10.0,
         credential: Any = None,
         sleep: Callable[[float], None] = time.sleep,
+        rate_limits: Mapping[str, float] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not isinstance(region, str) or not _REGION.match(region):
             raise InputError(f"Alibaba Cloud region {region!r} is not a region ID such as cn-hangzhou")
@@ -100,6 +104,7 @@ class LiveCloud:
         self.retry_budget = retry_budget
         self._credential = credential
         self._sleep = sleep
+        self.limits = RateLimits(rate_limits, clock, sleep)
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -125,6 +130,7 @@ class LiveCloud:
         request = self._request(source, product, action, spec, query)
         started = time.monotonic()
         for attempt in range(1, self.max_attempts + 1):
+            self.limits.take(product)  # every attempt, retries included, waits for its product's token
             try:
                 return self._once(source, product, action, *request)
             except _Throttled as throttled:

@@ -35,10 +35,14 @@ PRODUCTS: dict[str, Product] = {
     # alidns.<region>.aliyuncs.com outside cn-hangzhou).
     "alidns": Product("2015-01-09", "alibabacloud_alidns20150109", "alidns.aliyuncs.com",
                       needs_region=False, central_endpoint="alidns.aliyuncs.com"),
-    "pvtz": Product("2018-01-01", "alibabacloud_pvtz20180101", "pvtz.aliyuncs.com", needs_region=False),
+    # PrivateZone is global too: pvtz.aliyuncs.com answers for every region (the SDK maps a few regions
+    # there and the rest to pvtz.<region>.aliyuncs.com). Its read actions take no RegionId.
+    "pvtz": Product("2018-01-01", "alibabacloud_pvtz20180101", "pvtz.aliyuncs.com", needs_region=False,
+                    central_endpoint="pvtz.aliyuncs.com"),
     "slb": Product("2014-05-15", "alibabacloud_slb20140515", "slb.{region}.aliyuncs.com"),
     "nlb": Product("2022-04-30", "alibabacloud_nlb20220430", "nlb.{region}.aliyuncs.com"),
-    "alb": Product("2020-06-16", "alibabacloud_alb20200616", "alb.{region}.aliyuncs.com"),
+    # ALB's region is its endpoint's: the SDK's request models (1.3.3) have no RegionId parameter.
+    "alb": Product("2020-06-16", "alibabacloud_alb20200616", "alb.{region}.aliyuncs.com", needs_region=False),
     "ecs": Product("2014-05-26", "alibabacloud_ecs20140526", "ecs.{region}.aliyuncs.com"),
     "vpc": Product("2016-04-28", "alibabacloud_vpc20160428", "vpc.{region}.aliyuncs.com"),
     "cs": Product("2015-12-15", "alibabacloud_cs20151215", "cs.{region}.aliyuncs.com", style="ROA",

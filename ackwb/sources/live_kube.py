@@ -5,8 +5,9 @@ passed to the API server (never "list every Pod, filter here"). Objects come bac
 API's own JSON (``_preload_content=False`` and ``json.loads``), so field names and missing
 fields are exactly what a stored world holds; list items get ``apiVersion`` and ``kind``
 back, which the API server leaves out of list items and ``kubectl get -o json`` puts in.
-Secrets are refused before any request. Transport failures become ``Unreachable``, 401/403
-``Forbidden`` naming the RBAC permission, anything else ``SourceError``.
+Custom resources (Gateway API, AlbConfig) go through ``CustomObjectsApi``
+(``live_kube_resources``). Secrets are refused before any request. Transport failures
+become ``Unreachable``, 401/403 ``Forbidden`` naming the RBAC permission, anything else ``SourceError``.
 
 The ``kubernetes`` package is imported inside functions only: ``import ackwb`` and the demo
 path never load it. The client is built from one kubeconfig context with
@@ -16,71 +17,16 @@ path never load it. The client is built from one kubeconfig context with
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ackwb.errors import Forbidden, InputError, SourceError, Unreachable
+from ackwb.sources.live_kube_resources import RESOURCES, Resource
 
 if TYPE_CHECKING:
     from kubernetes.client import ApiClient, Configuration
 
 Obj = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Resource:
-    """How one plural resource name maps onto the generated client."""
-
-    api: str  # class in kubernetes.client
-    singular: str  # snake-case part of the generated method names
-    api_version: str
-    kind: str
-    namespaced: bool
-
-    def method(self, verb: str, all_namespaces: bool = False) -> str:
-        if not self.namespaced:
-            return f"{verb}_{self.singular}"
-        if all_namespaces:
-            return f"{verb}_{self.singular}_for_all_namespaces"
-        return f"{verb}_namespaced_{self.singular}"
-
-
-def _core(singular: str, kind: str, namespaced: bool) -> Resource:
-    return Resource("CoreV1Api", singular, "v1", kind, namespaced)
-
-
-def _apps(singular: str, kind: str) -> Resource:
-    return Resource("AppsV1Api", singular, "apps/v1", kind, True)
-
-
-def _networking(singular: str, kind: str, namespaced: bool) -> Resource:
-    return Resource("NetworkingV1Api", singular, "networking.k8s.io/v1", kind, namespaced)
-
-
-# The resource names ackwb.sources.world_kube knows, Secrets excepted.
-RESOURCES: dict[str, Resource] = {
-    "pods": _core("pod", "Pod", True),
-    "services": _core("service", "Service", True),
-    "endpoints": _core("endpoints", "Endpoints", True),
-    "configmaps": _core("config_map", "ConfigMap", True),
-    "events": _core("event", "Event", True),
-    "serviceaccounts": _core("service_account", "ServiceAccount", True),
-    "nodes": _core("node", "Node", False),
-    "namespaces": _core("namespace", "Namespace", False),
-    "persistentvolumes": _core("persistent_volume", "PersistentVolume", False),
-    "endpointslices": Resource(
-        "DiscoveryV1Api", "endpoint_slice", "discovery.k8s.io/v1", "EndpointSlice", True
-    ),
-    "ingresses": _networking("ingress", "Ingress", True),
-    "ingressclasses": _networking("ingress_class", "IngressClass", False),
-    "networkpolicies": _networking("network_policy", "NetworkPolicy", True),
-    "storageclasses": Resource("StorageV1Api", "storage_class", "storage.k8s.io/v1", "StorageClass", False),
-    "deployments": _apps("deployment", "Deployment"),
-    "replicasets": _apps("replica_set", "ReplicaSet"),
-    "daemonsets": _apps("daemon_set", "DaemonSet"),
-    "statefulsets": _apps("stateful_set", "StatefulSet"),
-}
 
 
 def load_configuration(kubeconfig: str | Path | None, context: str | None) -> Configuration:
@@ -185,7 +131,7 @@ class LiveKube:
         kind = self._resource(resource)
         if kind.namespaced and not namespace:
             raise InputError(f"{resource} are namespaced: say which namespace to get {name!r} from")
-        args = (name, namespace) if kind.namespaced else (name,)
+        args = kind.arguments(namespace, name)
         try:
             obj = self._call(kind, kind.method("read"), args, {}, "get", resource, namespace, name)
         except _NotFound:
@@ -202,7 +148,7 @@ class LiveKube:
         kind = self._resource(resource)
         scoped = bool(namespace) and kind.namespaced
         method = kind.method("list", all_namespaces=not scoped)
-        args = (namespace,) if scoped else ()
+        args = kind.arguments(namespace if scoped else None)
         query: dict[str, Any] = {"limit": self._page_size}
         if label_selector:
             query["label_selector"] = label_selector
@@ -303,7 +249,8 @@ def _api_error(
     message = status_message(getattr(error, "body", None)) or str(getattr(error, "reason", "") or "")
     kind = RESOURCES[resource]
     if status in (401, 403):
-        permission = rbac_permission(verb, resource, namespace, kind.namespaced)
+        qualified = f"{resource}.{kind.api_version.split('/')[0]}" if kind.custom else resource
+        permission = rbac_permission(verb, qualified, namespace, kind.namespaced)
         what = "the credentials were rejected (401)" if status == 401 else f"RBAC forbids it (403): {message}"
         return Forbidden(source, what, permission)
     if status == 404:

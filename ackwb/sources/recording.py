@@ -2,7 +2,8 @@
 
 A snapshot is a world like the demo (``kube/``, ``cloud/``, ``dns/``, ``nodes/``, ``pods/``),
 so the same notebooks replay it offline and the world source answers new queries from it.
-Answers are merged per resource (not stored per call). Nothing that could be a secret is
+Answers are merged per resource (not stored per call), and every query is listed in the
+manifest with its negative answer (``recording_store``). Nothing that could be a secret is
 written (``redact``): Secrets are never read, Kubernetes objects keep only what steps read of
 annotations, container arguments, environment and ConfigMap data (``kept_fields``), and one
 pass replaces every credential pattern in every string of every file, world.json included.
@@ -15,24 +16,24 @@ be new or empty, and nothing is written through a symlink.
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import json
 import re
-import threading
-import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import Any
+from dataclasses import replace
+from typing import Any, TypeVar
 
-from ackwb.errors import InputError
+from ackwb.errors import AckwbError
+from ackwb.sources import queries
 from ackwb.sources.base import ClusterSettings, CommandOutput, DnsRecord, Sources
 from ackwb.sources.commands import Command, host_of, service_file_name
 from ackwb.sources.recording_cloud import RecordingCloud
-from ackwb.sources.redact import REDACTED, redact_data, redact_text, scrub_kube
+from ackwb.sources.recording_store import Recording
+from ackwb.sources.redact import REDACTED, scrub_kube
+from ackwb.sources.replay import error_record
 from ackwb.sources.world import WORLD_NAME
-from ackwb.sources.world_archive import inside, safe_relative
+
+T = TypeVar("T")
 
 __all__ = ["REDACTED", "Recording", "recording", "world_meta", "world_name"]
 
@@ -42,93 +43,13 @@ DNS_SUBDOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0
 RESOURCE = re.compile(r"^[a-z]{1,63}$")
 
 
-@dataclass
-class Recording:
-    """What a capture has read so far, keyed by the file it will be written to."""
-
-    files: dict[str, Any] = field(default_factory=dict)  # relative path → JSON data or text
-    server_blocks: dict[str, dict[str, str]] = field(default_factory=dict)  # pod folder → host → block
-    calls: int = 0
-    refused: list[str] = field(default_factory=list)  # answers not kept: their file name would be unsafe
-    progress: Callable[[str], None] = lambda message: None
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # reads may run concurrently
-
-    def note(self, what: str) -> None:
-        with self.lock:
-            self.calls += 1
-            self.progress(f"[{self.calls}] {what}")
-
-    def refuse(self, what: str) -> None:
-        """An answer that is not kept because a name in it cannot be a file name."""
-        with self.lock:
-            self.refused.append(what)
-        self.progress(f"not stored (not a plain name, it cannot become a file name): {what}")
-
-    def guard(self, what: str, keep: Callable[[], None]) -> None:
-        """Run ``keep``; an answer of an unexpected shape is not kept, and never breaks the trace."""
-        try:
-            keep()
-        except (AttributeError, KeyError, TypeError, ValueError, IndexError) as error:
-            kind = type(error).__name__
-            self.progress(f"not stored: the answer of {what} has an unexpected shape ({kind})")
-
-    def merge_items(
-        self,
-        path: str,
-        wrapper: Obj,
-        items_path: tuple[str, ...],
-        key: Callable[[Obj], Any],
-        items: list[Obj],
-        ordered: bool = False,
-    ) -> None:
-        """Add the items not yet stored under ``path``; ``ordered`` keeps them sorted by ``key``
-        (as the Kubernetes API lists them), whatever order concurrent reads finished in."""
-        with self.lock:
-            stored = self.files.setdefault(path, wrapper)
-            target = stored
-            for part in items_path[:-1]:
-                target = target.setdefault(part, {})
-            existing = target.setdefault(items_path[-1], [])
-            seen = {key(item) for item in existing}
-            existing.extend(item for item in items if key(item) not in seen)
-            if ordered:
-                existing.sort(key=key)
-
-    def entries(self, world: Obj) -> dict[str, str]:
-        """Every file to write, relative path → text, after the credential pass."""
-        entries = {"world.json": json.dumps(redact_data(world), indent=2, sort_keys=True) + "\n"}
-        for path, data in sorted(self.files.items()):
-            if not safe_relative(path):
-                raise InputError(f"refusing to write {path!r}: not a plain relative path")
-            if isinstance(data, str) and path.endswith(".json"):  # raw JSON text: redact it as data
-                with contextlib.suppress(json.JSONDecodeError):
-                    data = json.loads(data)
-            entries[path] = (
-                redact_text(data)
-                if isinstance(data, str)
-                else json.dumps(redact_data(data), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-            )
-        return entries
-
-    def write(self, output: Path, world: Obj) -> Path:
-        """Write the world as a folder, or as a zip file when ``output`` ends in .zip."""
-        entries = self.entries(world)
-        if output.suffix == ".zip":
-            output.parent.mkdir(parents=True, exist_ok=True)
-            with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
-                for path, text in entries.items():
-                    archive.writestr(path, text)
-            return output
-        if output.exists() and (not output.is_dir() or any(output.iterdir())):
-            raise InputError(f"{output} already exists and is not an empty folder: nothing written")
-        output.mkdir(parents=True, exist_ok=True)
-        for path, text in entries.items():
-            target = output / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if target.is_symlink() or not inside(output, target.parent):
-                raise InputError(f"refusing to write {target}: it would land outside {output}")
-            target.write_text(text, encoding="utf-8")
-        return output
+def asked(rec: Recording, key: str, read: Callable[[], T]) -> T:
+    """``read()``; a failure is recorded under ``key`` (a snapshot replays it) and raised again."""
+    try:
+        return read()
+    except AckwbError as error:
+        rec.answered(key, {"error": error_record(error)})
+        raise
 
 
 class _Kube:
@@ -146,17 +67,22 @@ class _Kube:
 
     def get(self, resource: str, name: str, namespace: str | None = None) -> Obj | None:
         self.rec.note(f"kube get {resource} {namespace or ''}/{name}")
-        found = self.inner.get(resource, name, namespace)
-        if found is not None:
-            self.rec.guard(f"kube get {resource}", lambda: self._keep(resource, [found]))
+        key = queries.kube_get(resource, name, namespace)
+        found = asked(self.rec, key, lambda: self.inner.get(resource, name, namespace))
+        if found is None or self.rec.guard(f"kube get {resource}", lambda: self._keep(resource, [found])):
+            self.rec.answered(key)
         return found
 
     def list(
         self, resource: str, namespace: str | None = None, label_selector: str = "", field_selector: str = ""
     ) -> list[Obj]:
         self.rec.note(f"kube list {resource} {namespace or '*'} {label_selector} {field_selector}".rstrip())
-        found = self.inner.list(resource, namespace, label_selector, field_selector)
-        self.rec.guard(f"kube list {resource}", lambda: self._keep(resource, found))
+        key = queries.kube_list(resource, namespace, label_selector, field_selector)
+        found = asked(
+            self.rec, key, lambda: self.inner.list(resource, namespace, label_selector, field_selector)
+        )
+        if self.rec.guard(f"kube list {resource}", lambda: self._keep(resource, found)):
+            self.rec.answered(key)
         return found
 
 
@@ -175,11 +101,18 @@ class _Dns:
 
     def resolve(self, name: str, rdtype: str = "A") -> list[DnsRecord]:
         self.rec.note(f"dns {name} {rdtype}")
-        return self._keep("dns/public.json", self.inner.resolve(name, rdtype))
+        key = queries.dns("public", name, rdtype)
+        found = self._keep("dns/public.json", asked(self.rec, key, lambda: self.inner.resolve(name, rdtype)))
+        self.rec.answered(key, None if found else {"answer": []})  # NOERROR without records: kept here
+        return found
 
     def resolve_in_cluster(self, name: str, rdtype: str = "A") -> list[DnsRecord]:
         self.rec.note(f"cluster dns {name} {rdtype}")
-        return self._keep("dns/cluster.json", self.inner.resolve_in_cluster(name, rdtype))
+        key = queries.dns("cluster", name, rdtype)
+        answer = asked(self.rec, key, lambda: self.inner.resolve_in_cluster(name, rdtype))
+        found = self._keep("dns/cluster.json", answer)
+        self.rec.answered(key, None if found else {"answer": []})
+        return found
 
 
 def _node_ok(node: str) -> bool:
@@ -196,15 +129,19 @@ class _Nodes:
 
     def run(self, node: str, command: Command) -> CommandOutput:
         self.rec.note(f"node {node}: {command}")
-        output = self.inner.run(node, command)
+        key = queries.node(node, command)
+        output = asked(self.rec, key, lambda: self.inner.run(node, command))
         if output.exit_status != 0:
+            self.rec.answered(key, self.rec.failed_output(output.stdout, output.exit_status, output.stderr))
             return output
         if not _node_ok(node):
             self.rec.refuse(f"node {node!r}")
-        elif command.name == "ipvsadm-service":
+            return output
+        if command.name == "ipvsadm-service":
             self.rec.files[f"nodes/{node}/ipvsadm-service/{service_file_name(command)}"] = output.stdout
         else:
             self.rec.files[f"nodes/{node}/{command.name}.txt"] = output.stdout
+        self.rec.answered(key)
         return output
 
 
@@ -214,22 +151,33 @@ class _PodExec:
 
     def run(self, namespace: str, pod: str, container: str, command: Command) -> CommandOutput:
         self.rec.note(f"exec {namespace}/{pod}: {command.name}")
-        output = self.inner.run(namespace, pod, container, command)
+        key = queries.pod_exec(namespace, pod, container, command)
+        output = asked(self.rec, key, lambda: self.inner.run(namespace, pod, container, command))
         if output.exit_status != 0:
+            self.rec.answered(key, self.rec.failed_output(output.stdout, output.exit_status, output.stderr))
             return output
         if not (DNS_LABEL.match(namespace) and DNS_SUBDOMAIN.match(pod)):
             self.rec.refuse(f"pod {namespace!r}/{pod!r}")
             return output
         folder = f"pods/{namespace}/{pod}"
-        if command.name == "nginx-server-block" and output.stdout.strip():
+        kept = True
+        if command.name == "nginx-conf":
+            with self.rec.lock:
+                self.rec.server_blocks[folder] = {"": output.stdout}  # the whole file: blocks are cut from it
+                self.rec.files[f"{folder}/nginx.conf"] = output.stdout
+        elif command.name == "nginx-server-block" and output.stdout.strip():
             with self.rec.lock:
                 blocks = self.rec.server_blocks.setdefault(folder, {})
-                blocks[host_of(command)] = output.stdout
-                self.rec.files[f"{folder}/nginx.conf"] = "\n".join(blocks[h] for h in sorted(blocks))
+                if "" not in blocks:  # the whole file already holds every block
+                    blocks[host_of(command)] = output.stdout
+                    self.rec.files[f"{folder}/nginx.conf"] = "\n".join(blocks[h] for h in sorted(blocks))
         elif command.name == "nginx-backend":
-            self.rec.guard(f"exec {folder}: nginx-backend", lambda: self._keep_backend(folder, output.stdout))
+            keep = lambda: self._keep_backend(folder, output.stdout)  # noqa: E731
+            kept = self.rec.guard(f"exec {folder}: nginx-backend", keep)
         elif command.name == "nginx-backends":
             self.rec.files[f"{folder}/backends.json"] = output.stdout
+        if kept:
+            self.rec.answered(key)
         return output
 
     def _keep_backend(self, folder: str, stdout: str) -> None:

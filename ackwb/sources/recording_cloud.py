@@ -4,7 +4,9 @@ A list action's items are merged into one body per action (``LISTED``: file, ite
 field); a per-resource action keeps one body per ID (``BY_ID``: the ID parameter and, for paged
 answers, the items path), in the layout the world source reads. Every ID that becomes part of
 a file name must be a plain name (``safe_part``); an answer that would need any other file
-name is not kept, and the capture says so.
+name is not kept, and the capture says so. Every call is listed in the manifest (``answered``),
+with its error when it failed; a call whose answer was not kept whole is not, so a replay says
+"not in this snapshot" rather than answer from half of it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ackwb.errors import AckwbError
+from ackwb.sources import queries
+from ackwb.sources.replay import error_record
 from ackwb.sources.world_archive import safe_relative
 
 Obj = dict[str, Any]
@@ -67,12 +72,19 @@ class RecordingCloud:
 
     def call(self, product: str, action: str, params: Obj) -> Obj:
         self.rec.note(f"{product}:{action}")
-        body = self.inner.call(product, action, params)
-        self.rec.guard(f"{product}:{action}", lambda: self._keep(product, action, params, body))
+        key = queries.cloud(product, action, params)
+        try:
+            body = self.inner.call(product, action, params)
+        except AckwbError as error:
+            self.rec.answered(key, {"error": error_record(error)})
+            raise
+        if self.rec.guard(f"{product}:{action}", lambda: self._keep(product, action, params, body)):
+            # an empty list is an answer no stored file may be left to say: the manifest keeps it
+            self.rec.answered(key, {"answer": body} if _empty(product, action, body) else None)
         return body
 
     def _keep(self, product: str, action: str, params: Obj, body: Obj) -> None:
-        if (product, action) == ("alidns", "DescribeSubDomainRecords"):
+        if product == "alidns" and action in ("DescribeSubDomainRecords", "DescribeDomainRecords"):
             records = [r for r in _dig(body, ("DomainRecords", "Record")) or [] if isinstance(r, dict)]
             for zone in sorted({str(r.get("DomainName", "")) for r in records}):
                 name = safe_part(zone)
@@ -111,6 +123,17 @@ class RecordingCloud:
                 self.rec.merge_items(path, body, items_path, key, items if isinstance(items, list) else [])
             else:
                 self.rec.files[path] = json.loads(json.dumps(body))
+
+
+def _empty(product: str, action: str, body: Obj) -> bool:
+    """Whether the answer lists no item at all (the items path of its action holds [])."""
+    if product == "alidns":
+        path: tuple[str, ...] = ("DomainRecords", "Record")
+    elif (product, action) in LISTED:
+        path = LISTED[(product, action)][1]
+    else:
+        path = BY_ID.get((product, action), ("", ()))[1]
+    return bool(path) and _dig(body, path) == []
 
 
 def _dig(body: Any, path: tuple[str, ...]) -> Any:

@@ -47,8 +47,8 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
      r"\1" + REDACTED),
 ]  # fmt: skip
 _SECRET_KEY = re.compile(rf"(?i){_SECRET_WORD}")
-NOT_SECRET_KEYS = frozenset(
-    {"NextToken", "nextToken", "next_token", "TokenType", "automountServiceAccountToken"}
+NOT_SECRET_KEYS = frozenset(  # names and switches, not credentials (secretName names a Secret object)
+    {"NextToken", "nextToken", "next_token", "TokenType", "automountServiceAccountToken", "secretName"}
 )
 POD_SPEC_PATHS = (
     ("spec",), ("spec", "template", "spec"), ("spec", "jobTemplate", "spec", "template", "spec")

@@ -10,13 +10,10 @@ reading another field adds it here, so that a wrong type is reported instead of 
 
 from __future__ import annotations
 
-Rules = dict[str, str]
+from ackwb.sources.shape_rules_front import CLOUD_FRONT, KUBE_FRONT
+from ackwb.sources.shape_text import Rules, rules
 
-
-def rules(text: str) -> Rules:
-    """``"path kind; path kind"`` (or one pair per line) as a dict."""
-    pairs = (item.split() for item in text.replace("\n", ";").split(";") if item.strip())
-    return {path: kind for path, kind in pairs}
+__all__ = ["CLOUD", "KUBE", "META", "PAGING", "Rules", "rules"]
 
 
 META = rules("""metadata obj; metadata.name str; metadata.namespace str; metadata.labels obj
@@ -70,7 +67,8 @@ KUBE: dict[str, Rules] = {
     "configmaps": rules("""data obj; data.* str"""),
 }
 
-PAGING = rules("""TotalCount int; PageNumber int; PageSize int; NextToken str; MaxResults int""")
+PAGING = rules("""TotalCount int; PageNumber int; PageSize int; NextToken str; MaxResults int
+    TotalItems int; TotalPages int""")
 CLOUD: dict[tuple[str, str], Rules] = {
     ("alidns", "DescribeSubDomainRecords"): rules(
         """DomainRecords obj; DomainRecords.Record list; DomainRecords.Record[] obj
@@ -216,3 +214,5 @@ CLOUD: dict[tuple[str, str], Rules] = {
         EipAddresses.EipAddress[].Status str"""
     ),
 }
+KUBE.update(KUBE_FRONT)  # Gateway API objects and AlbConfigs
+CLOUD.update(CLOUD_FRONT)  # ALB and PrivateZone

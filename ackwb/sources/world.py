@@ -18,144 +18,31 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from ackwb.errors import Forbidden, InputError, ParseError, SourceError, Unreachable
-from ackwb.sources import commands
-from ackwb.sources.base import ClusterSettings, CommandOutput, Sources
-from ackwb.sources.commands import Command
+from ackwb.errors import InputError, ParseError, SourceError
+from ackwb.sources.base import ClusterSettings, Sources
+from ackwb.sources.replay import Scope, replayed
 from ackwb.sources.shapes import checked
 from ackwb.sources.world_archive import READ_ERRORS, open_snapshot, read_capped
 from ackwb.sources.world_cloud import WorldCloud
+from ackwb.sources.world_commands import (
+    WorldNodes,
+    WorldPodExec,
+    ipvs_service_output,
+    one_backend,
+    server_block,
+)
 from ackwb.sources.world_dns import WorldDns
 from ackwb.sources.world_files import WorldFiles, safe_name
 from ackwb.sources.world_kube import WorldKube
+
+__all__ = ["World", "WorldNodes", "WorldPodExec", "ipvs_service_output", "load_world", "one_backend",
+           "open_world", "server_block"]  # fmt: skip
 
 # A world's name is shown in notebooks, reports and terminals: letters, digits, space and . _ + -
 WORLD_NAME = re.compile(r"^\w[\w .+-]{0,99}$")
 # world.json keys that must be strings when present, and the one table of strings.
 TEXT_KEYS = ("name", "description", "region", "cluster_id", "cluster_domain", "cluster_dns", "base")
 CONTROLLER_KEYS = ("namespace", "label_selector", "container")
-
-
-def _refuse_unlisted(source: str, command: Command) -> None:
-    if not commands.is_allowed(command):
-        raise Forbidden(
-            source,
-            f"{command.name!r} ({command}) is not on ackwb's allow-list of read commands",
-            "an allow-listed command",
-        )
-
-
-class WorldNodes:
-    """``NodeSource``: ``nodes/<internal-ip>/<command-name>.txt`` is the command's stdout."""
-
-    def __init__(self, files: WorldFiles) -> None:
-        self._files = files
-
-    def run(self, node: str, command: Command) -> CommandOutput:
-        source = f"node {node}"
-        _refuse_unlisted(source, command)
-        if command.name not in commands.NODE_COMMANDS:
-            raise Forbidden(source, f"{command.name!r} runs inside a Pod, not on a node", "")
-        if not safe_name(node) or not self._files.is_dir(f"nodes/{node}"):
-            raise Unreachable(source, f"this world has no node with internal IP {node}")
-        if command.name == "ipvsadm-service":
-            return self._ipvsadm_service(node, command)
-        stdout = self._files.text(f"nodes/{node}/{command.name}.txt")
-        if stdout is None:
-            raise Unreachable(
-                source, f"this world holds no output of {command.name!r} ({command}) for this node"
-            )
-        return CommandOutput(stdout)
-
-    def _ipvsadm_service(self, node: str, command: Command) -> CommandOutput:
-        """``ipvsadm -Ln -t VIP:PORT``: as a snapshot stored it, else cut from the full listing."""
-        stored = self._files.text(f"nodes/{node}/ipvsadm-service/{commands.service_file_name(command)}")
-        if stored is not None:
-            return CommandOutput(stored)
-        listing = self.run(node, commands.ipvsadm_list()).stdout
-        protocol, address, port = commands.service_of(command)
-        host = f"[{address}]" if ":" in address else address
-        lines = listing.splitlines(keepends=True)
-        wanted = f"{protocol} {host}:{port}"
-        start = next((i for i, line in enumerate(lines) if " ".join(line.split()[:2]) == wanted), None)
-        if start is None:
-            return CommandOutput(
-                "", 1, "Memory allocation problem\n"
-            )  # what ipvsadm says for no such service
-        end = next((i for i in range(start + 1, len(lines)) if not lines[i].startswith("  ->")), len(lines))
-        return CommandOutput("".join(lines[1:3] + lines[start:end]))
-
-
-class WorldPodExec:
-    """``PodExecSource``: the ingress controller's files under ``pods/<namespace>/<pod>/``."""
-
-    def __init__(self, files: WorldFiles, kube: WorldKube) -> None:
-        self._files = files
-        self._kube = kube
-
-    def run(self, namespace: str, pod: str, container: str, command: Command) -> CommandOutput:
-        source = f"pod {namespace}/{pod}"
-        _refuse_unlisted(source, command)
-        if command.name not in commands.POD_COMMANDS:
-            raise Forbidden(source, f"{command.name!r} runs on a node, not inside a Pod", "")
-        obj = self._kube.get("pods", pod, namespace) if safe_name(namespace) and safe_name(pod) else None
-        if obj is None:
-            raise SourceError(source, f'pods "{pod}" not found in namespace {namespace}')
-        containers = [c.get("name") for c in (obj.get("spec") or {}).get("containers") or []]
-        if container not in containers:
-            raise SourceError(
-                source, f"container {container} is not valid for pod {pod} (it has {containers})"
-            )
-        if command.name == "nginx-server-block":
-            conf = self._read(source, namespace, pod, "nginx.conf", command)
-            return CommandOutput(server_block(conf, commands.host_of(command)))
-        backends = self._read(source, namespace, pod, "backends.json", command)
-        if command.name == "nginx-backend":
-            return _one_backend(backends, command.argv[3])
-        if command.argv[0] != "curl":
-            return CommandOutput(backends)
-        try:  # curl gets the raw body the Lua side stores; /dbg pretty-prints it
-            raw = json.dumps(json.loads(backends), separators=(",", ":"), ensure_ascii=False)
-        except json.JSONDecodeError as error:
-            raise SourceError(source, f"its stored backends.json is not valid JSON: {error}") from error
-        return CommandOutput(raw)
-
-    def _read(self, source: str, namespace: str, pod: str, name: str, command: Command) -> str:
-        text = self._files.text(f"pods/{namespace}/{pod}/{name}")
-        if text is None:
-            raise Unreachable(source, f"this world holds no {name} of pod {namespace}/{pod} (for {command})")
-        return text
-
-
-def _one_backend(backends: str, name: str) -> CommandOutput:
-    """``/dbg backends get NAME``: that backend's JSON object, pretty-printed, or a failure."""
-    try:
-        stored = json.loads(backends)
-    except json.JSONDecodeError:
-        stored = []
-    stored = stored if isinstance(stored, list) else []
-    found = [b for b in stored if isinstance(b, dict) and b.get("name") == name]
-    if not found:
-        return CommandOutput("", 1, f"no backend named {name}\n")
-    return CommandOutput(json.dumps(found[0], indent=2, ensure_ascii=False) + "\n")
-
-
-def server_block(conf: str, host: str) -> str:
-    """The lines from ``## start server HOST`` to ``## end server HOST``; '' when there is none.
-
-    The rendered nginx.conf indents the markers with a tab, so the marker lines are
-    compared without their leading blanks.
-    """
-    start, end = f"## start server {host}", f"## end server {host}"
-    out: list[str] = []
-    for line in conf.splitlines(keepends=True):
-        bare = line.strip()
-        if not out and bare != start:
-            continue
-        out.append(line)
-        if bare == end:
-            break
-    return "".join(out)
 
 
 @dataclass
@@ -169,6 +56,12 @@ class World:
 
     def __post_init__(self) -> None:
         self.files = WorldFiles(self.root, self.name, self.base)
+        manifest = self.meta.get("snapshot")
+        # a snapshot holds what its capture asked; a world without a manifest is complete
+        self.scope = (
+            Scope.from_manifest(manifest, f"{self.root}/world.json") if manifest is not None else None
+        )
+        self.files.complete = self.scope is None
 
     @property
     def name(self) -> str:
@@ -195,17 +88,16 @@ class World:
 
     def sources(self) -> Sources:
         kube = WorldKube(self.files)
-        return checked(
-            Sources(
-                kube=kube,
-                cloud=WorldCloud(self.files, self.meta["region"]),
-                dns=WorldDns(self.files),
-                node=WorldNodes(self.files),
-                pod_exec=WorldPodExec(self.files, kube),
-                description=self.description,
-                settings=self.settings,
-            )
+        stored = Sources(
+            kube=kube,
+            cloud=WorldCloud(self.files, self.meta["region"]),
+            dns=WorldDns(self.files),
+            node=WorldNodes(self.files),
+            pod_exec=WorldPodExec(self.files, kube),
+            description=self.description,
+            settings=self.settings,
         )
+        return checked(stored if self.scope is None else replayed(stored, self.scope))
 
 
 def _is_builtin(root: Path | Traversable) -> bool:
@@ -264,6 +156,8 @@ def _manifest(root: Path | Traversable) -> dict[str, Any]:
     for key in TEXT_KEYS:
         if key in meta and not isinstance(meta[key], str):
             raise InputError(f"{where}: {key!r} must be a string, not {_json_type(meta[key])}")
+    if "snapshot" in meta and not isinstance(meta["snapshot"], dict):
+        raise InputError(f"{where}: 'snapshot' must be an object, not {_json_type(meta['snapshot'])}")
     controller = meta.get("ingress_controller", {})
     if not isinstance(controller, dict):
         raise InputError(f"{where}: 'ingress_controller' must be an object, not {_json_type(controller)}")

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ackwb.errors import SourceError
+from ackwb.sources.world_cloud_alb import ALB_ACTIONS
 from ackwb.sources.world_cloud_kit import (
     Answer,
     CloudApiError,
@@ -33,9 +34,10 @@ from ackwb.sources.world_cloud_kit import (
     one_of_indexed,
     one_of_json,
     pages,
-    stored_body,
+    required_body,
     tokens,
 )
+from ackwb.sources.world_cloud_pvtz import PVTZ_ACTIONS
 from ackwb.sources.world_files import WorldFiles
 
 DOMAIN_RECORDS = "alidns/DescribeDomainRecords"
@@ -180,7 +182,7 @@ def _snat_tables(request: Request) -> list[str]:
     gateway = request.get("NatGatewayId")
     if gateway is None:
         raise CloudApiError(request, "MissingParameter", "SnatTableId or NatGatewayId is mandatory", 400)
-    stored = stored_body(request, "cloud/vpc/DescribeNatGateways.json", ("vpc", "DescribeNatGateways"))
+    stored = required_body(request, "cloud/vpc/DescribeNatGateways.json", ("vpc", "DescribeNatGateways"))
     for found in dig(stored, ("NatGateways", "NatGateway")) or []:
         if found.get("NatGatewayId") == gateway and not request.wrong_region:
             return list(dig(found, ("SnatTableIds", "SnatTableId")) or [])
@@ -262,6 +264,8 @@ ACTIONS: dict[tuple[str, str], Handler] = {
     ("cs", "DescribeClusterDetail"): by_id(
         "ClusterId", "cs/DescribeClusterDetail", "ErrorClusterNotFound", "cluster", Answer(request_id=False)),
     **NLB_ACTIONS,
+    **ALB_ACTIONS,
+    **PVTZ_ACTIONS,
 }
 # fmt: on
 

@@ -18,7 +18,7 @@ from typing import Any
 from ackwb.errors import SourceError
 from ackwb.sources.shape_rules import CLOUD, PAGING
 from ackwb.sources.shapes import problem
-from ackwb.sources.world_files import WorldFiles, plain_copy, safe_name
+from ackwb.sources.world_files import WorldFiles, absent, plain_copy, safe_name
 
 Obj = dict[str, Any]
 Filter = Callable[[Obj, "Request"], bool]
@@ -210,7 +210,9 @@ class Paging:
         else:
             number = self._int(request, self.number_param, 1, 1_000_000)
             start = (number - 1) * size
-            fields = {"PageNumber": number, "PageSize": size, "TotalCount": len(items)}
+            total_pages = -(-len(items) // size)  # PrivateZone's TotalItems / TotalPages
+            fields = {"PageNumber": number, "PageSize": size, "TotalCount": len(items),
+                      "TotalItems": len(items), "TotalPages": total_pages}  # fmt: skip
         return items[start : start + size], {key: fields[key] for key in self.emit if key in fields}
 
 
@@ -267,13 +269,25 @@ def stored_body(request: Request, relative: str, rules_of: tuple[str, str] | Non
 
 def listing(file: str, answer: Answer) -> Handler:
     """An action answered from the stored body of its unfiltered call (``cloud/<file>``)."""
-    return lambda request: answer.build(request, stored_body(request, f"cloud/{file}"))
+    return lambda request: answer.build(request, required_body(request, f"cloud/{file}"))
+
+
+def required_body(request: Request, relative: str, rules_of: tuple[str, str] | None = None) -> Obj:
+    """A stored listing every query of its action needs: a world without it cannot answer (unknown)."""
+    body = stored_body(request, relative, rules_of)
+    if body is None:
+        label = getattr(request.files, "label", "in memory")
+        raise absent(label, f"{request.product}:{request.action}", relative, "its answer")
+    return body
 
 
 def load_by_id(request: Request, identifier: str, folder: str, code: str, what: str) -> Obj:
     """The stored body ``cloud/<folder>/<identifier>.json``, or the API's 404 for that ID."""
     relative = f"cloud/{folder}/{identifier}.json"
     stored = stored_body(request, relative) if safe_name(identifier) else None
+    if stored is None and not request.wrong_region and not getattr(request.files, "complete", True):
+        label = getattr(request.files, "label", "in memory")
+        raise absent(label, f"{request.product}:{request.action}", relative, f"the {what} {identifier}")
     if stored is None or request.wrong_region:
         region = request.get("RegionId") or request.region
         raise CloudApiError(

@@ -12,7 +12,7 @@ from typing import Any
 
 from ackwb.errors import InputError, SourceError
 from ackwb.sources.base import DnsRecord
-from ackwb.sources.world_files import WorldFiles
+from ackwb.sources.world_files import WorldFiles, absent
 
 MAX_CHAIN = 16  # resolvers give up on longer CNAME chains too
 
@@ -32,7 +32,10 @@ class WorldDns:
     def _records(self, which: str) -> dict[str, list[DnsRecord]]:
         if which not in self._zones:
             relative = f"dns/{which}.json"
-            raw: Any = self._files.json(relative) or []
+            raw: Any = self._files.json(relative)
+            if raw is None:
+                what = "what the cluster DNS answers" if which == "cluster" else "what public DNS answers"
+                raise absent(self._files.label, f"dns:{which}", relative, what)
             by_name: dict[str, list[DnsRecord]] = {}
             if not isinstance(raw, list):
                 raise SourceError(f"dns:{which}", f"{relative} must be a list of records")

@@ -19,10 +19,15 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from ackwb.errors import SourceError
+from ackwb.errors import NotCaptured, SourceError
 from ackwb.sources.world_archive import MAX_FILE_BYTES, READ_ERRORS, inside, read_capped, size_text
 
 MISSING = object()
+
+
+def absent(label: str, source: str, relative: str, what: str) -> NotCaptured:
+    """The error for a file a query needs and the world does not hold: unknown, never "does not exist"."""
+    return NotCaptured(source, f"this world ({label}) holds no {relative}, so {what} cannot be known")
 
 
 def safe_name(name: str) -> bool:
@@ -39,6 +44,9 @@ class WorldFiles:
         self.root = root
         self.label = label
         self.base = base  # the world an overlay is based on; None for a complete world
+        # complete: every file a query needs is here, and an ID without its file does not exist (the
+        # built-in worlds); a snapshot is not: what it holds no file of was never captured
+        self.complete = True
         self._text: dict[str, str | None] = {}
         self._json: dict[str, Any] = {}
 

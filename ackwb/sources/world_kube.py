@@ -13,7 +13,7 @@ from typing import Any
 from ackwb.errors import Forbidden, InputError, SourceError
 from ackwb.sources.shapes import check_kube
 from ackwb.sources.world_cloud_kit import plain_copy
-from ackwb.sources.world_files import WorldFiles
+from ackwb.sources.world_files import WorldFiles, absent
 from ackwb.sources.world_selectors import parse_field_selector, parse_label_selector
 
 Obj = dict[str, Any]
@@ -24,6 +24,9 @@ RESOURCES = {
     "storageclasses": False, "pods": True, "services": True, "endpointslices": True, "endpoints": True,
     "ingresses": True, "configmaps": True, "deployments": True, "replicasets": True, "daemonsets": True,
     "statefulsets": True, "events": True, "serviceaccounts": True, "networkpolicies": True,
+    # custom resources: Gateway API (gateway.networking.k8s.io) and ACK's AlbConfig (alibabacloud.com)
+    "gatewayclasses": False, "gateways": True, "httproutes": True, "referencegrants": True,
+    "albconfigs": False,
 }  # fmt: skip
 
 
@@ -44,7 +47,7 @@ class WorldKube:
             )
         listing = self._files.json(f"kube/{resource}.json")
         if listing is None:
-            return []
+            raise absent(self._files.label, f"kube:{resource}", f"kube/{resource}.json", f"its {resource}")
         items = listing.get("items") if isinstance(listing, dict) else None
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             raise SourceError(f"kube:{resource}", f"kube/{resource}.json is not a Kubernetes List of objects")

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from ackwb.errors import AckwbError, Forbidden, SourceError, Unreachable
+from ackwb.errors import AckwbError, Forbidden, NotCaptured, SourceError, Unreachable
 from ackwb.model import Evidence, Finding, Severity, StepResult, Verdict
 from ackwb.sources import Sources
 
@@ -87,7 +87,9 @@ def cloud_evidence(product: str, action: str, locator: str, value: Any) -> Evide
 
 def source_finding(error: SourceError, hop: str, what: str) -> Finding:
     """A finding for a read that failed; ``what`` says what could not be seen."""
-    if isinstance(error, Forbidden):
+    if isinstance(error, NotCaptured):  # a stored world that does not hold it: unknown, never absent
+        code, message = "SOURCE_NOT_CAPTURED", f"Could not read {what}: {error.reason}"
+    elif isinstance(error, Forbidden):
         need = f" (needs {error.permission})" if error.permission else ""
         code, message = "SOURCE_FORBIDDEN", f"Could not read {what}: access denied by {error.source}{need}."
     elif isinstance(error, Unreachable):

@@ -9,11 +9,12 @@ configured.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ackwb.errors import InputError, SourceError
+from ackwb.errors import InputError, NotCaptured, SourceError
 from ackwb.model import Edge, Evidence, Finding, Hop, Severity, StepResult, Verdict
 from ackwb.sources import DnsRecord, Sources
 from ackwb.steps.common import cloud_evidence, cloud_items, details, settle_verdicts, sh, source_finding
@@ -30,6 +31,14 @@ class DnsResult(StepResult):
     cloud_records: list[dict[str, Any]] = field(default_factory=list)  # Alidns records of the name
 
 
+def _is_address(value: str) -> bool:
+    try:
+        ipaddress.IPv4Address(value)
+    except ValueError:
+        return False
+    return True
+
+
 def client_hop() -> Hop:
     return Hop("client", "client", "client (internet)")
 
@@ -42,6 +51,11 @@ def dns(sources: Sources, domain: str) -> DnsResult:
     domain = _name(domain)
     hop_id = f"dns:{domain}"
     result = DnsResult(step="dns", title=TITLE, domain=domain)
+    if _is_address(domain):  # a load balancer's address (an L4 Service): nothing to resolve
+        result.addresses = [domain]
+        result.hops += [client_hop(), Hop(hop_id, "dns", f"{domain}\n(an address)", verdict=Verdict.OK)]
+        result.edges.append(Edge("client", hop_id, "connect"))
+        return result
     if not DOMAIN_RE.match(domain):
         return _dead_end(result, hop_id, "DNS_INVALID_NAME", f"'{domain}' is not a valid domain name.")
     try:
@@ -52,7 +66,9 @@ def dns(sources: Sources, domain: str) -> DnsResult:
     except SourceError as error:
         result.findings.append(source_finding(error, hop_id, f"the A record of {domain}"))
         result.hops.append(Hop(hop_id, "dns", domain, verdict=Verdict.UNKNOWN))
-        result.dead_end = f"the resolver could not be asked about {domain}"
+        result.dead_end = f"the resolver could not be asked about {domain}" + (
+            f" ({error.reason})" if isinstance(error, NotCaptured) else ""
+        )
         return result
     result.addresses = [r.value for r in result.records if r.type == "A"]
     chain = [r for r in result.records if r.type == "CNAME"]

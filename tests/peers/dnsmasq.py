@@ -3,7 +3,9 @@
 The records come from a world's ``dns/public.json`` or ``dns/cluster.json`` (rows of name,
 type, ttl, value). A and AAAA rows become ``host-record=`` (exact names; ``address=`` would
 be a wildcard) and CNAME rows ``cname=``, each with the row's TTL. ``local=/#/`` makes every
-other name NXDOMAIN, as in a world, instead of REFUSED for want of an upstream server.
+other name NXDOMAIN, as in a world, instead of REFUSED for want of an upstream server. Records
+come back in one order (``--no-round-robin``): a trace follows a name's first address, and two
+traces of a name must agree.
 
 dnsmasq logs every query (``log-queries``) to a file the test can read. Fault modes:
 ``stop()`` (refused: nothing listens any more), ``pause()`` (the process is stopped with
@@ -82,6 +84,7 @@ class DnsPeer:
             "--conf-file=/dev/null", "--listen-address=127.0.0.1", "--bind-interfaces",
             f"--port={self.port}", "--pid-file=", "--log-queries", f"--log-facility={self.log}",
             "--local=/#/",  # every name not served here is NXDOMAIN, like a world
+            "--no-round-robin",  # answers in one order, so two traces of a name follow the same address
             *record_options(self.records),
         ]  # fmt: skip
         if os.geteuid() == 0:

@@ -12,7 +12,7 @@ The aiohttp server runs its own event loop in its own thread: the synchronous cl
 called from the test thread would deadlock inside the server's loop. Every request is
 recorded (method, path, query pairs read from the raw query string, exec argv). Fault
 modes: ``refuse`` (nothing listens), ``hang`` (accept, never answer), ``forbidden`` (403
-for everything or for one resource).
+for everything or for one resource); ``delay`` makes every answer wait, as a far server would.
 """
 
 from __future__ import annotations
@@ -58,7 +58,16 @@ GROUPS: dict[str, dict[str, tuple[str, bool]]] = {
         "deployments": ("Deployment", True), "replicasets": ("ReplicaSet", True),
         "daemonsets": ("DaemonSet", True), "statefulsets": ("StatefulSet", True),
     },
+    # custom resources, served as the CRDs declare them
+    "gateway.networking.k8s.io/v1": {
+        "gatewayclasses": ("GatewayClass", False), "gateways": ("Gateway", True),
+        "httproutes": ("HTTPRoute", True),
+    },
+    "gateway.networking.k8s.io/v1beta1": {"referencegrants": ("ReferenceGrant", True)},
+    "alibabacloud.com/v1": {"albconfigs": ("AlbConfig", False)},
 }  # fmt: skip
+# Groups served from CustomResourceDefinitions: their list items keep apiVersion and kind.
+CUSTOM_GROUPS = ("gateway.networking.k8s.io", "alibabacloud.com")
 
 # Field selectors the API server accepts per resource (pkg/registry/*/strategy.go); others: metadata only.
 FIELDS = {
@@ -101,6 +110,8 @@ class KubeApiPeer:
         self.fault: str | None = None
         self.fault_resource: str | None = None
         self.missing_programs: set[str] = set()  # argv[0] values the containers lack
+        self.delay = 0.0  # seconds every answer waits (a benchmark's round trip)
+        self._listing: tuple[tuple[Any, ...], list[dict[str, Any]]] | None = None  # a paged list's items
         self.port = 0
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="kube-api-peer", daemon=True)
@@ -183,6 +194,8 @@ class KubeApiPeer:
         argv = tuple(v for k, v in query if k == "command") if is_exec else None
         authorized = request.headers.get("Authorization") == f"Bearer {TOKEN}"
         self.requests.append(Request(request.method, request.path, query, argv, authorized))
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.fault == "hang":
             assert self._release is not None
             await self._release.wait()
@@ -201,8 +214,9 @@ class KubeApiPeer:
         if self.fault == "forbidden" and self.fault_resource in (None, resource):
             verb = "get" if name else "list"
             scope = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
+            group = next(g for g, served in GROUPS.items() if resource in served).rpartition("/")[0]
             return status(403, "Forbidden", f'{resource} is forbidden: User "peer" cannot {verb} resource '
-                          f'"{resource}" in API group "" {scope}', kind=resource)  # fmt: skip
+                          f'"{resource}" in API group "{group}" {scope}', kind=resource)  # fmt: skip
         try:
             if sub == "exec":
                 return await self._exec(request, namespace or "", name or "", argv or ())
@@ -238,13 +252,11 @@ class KubeApiPeer:
     def _discovery(path: str) -> dict[str, Any]:
         if path == "/api":
             return {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []}
-        groups = [g for g in GROUPS if "/" in g]
-        entries = []
-        for group_version in groups:
-            version = {"groupVersion": group_version, "version": group_version.split("/")[1]}
-            entries.append(
-                {"name": group_version.split("/")[0], "versions": [version], "preferredVersion": version}
-            )
+        versions: dict[str, list[dict[str, str]]] = {}
+        for group_version in (g for g in GROUPS if "/" in g):
+            name, version = group_version.split("/")
+            versions.setdefault(name, []).append({"groupVersion": group_version, "version": version})
+        entries = [{"name": g, "versions": v, "preferredVersion": v[0]} for g, v in versions.items()]
         return {"kind": "APIGroupList", "apiVersion": "v1", "groups": entries}
 
     def _get(self, resource: str, name: str, namespace: str | None) -> web.Response:
@@ -260,14 +272,20 @@ class KubeApiPeer:
             key = re.split(r"!=|==|=", term, maxsplit=1)[0].strip()
             if key not in allowed:
                 return status(400, "BadRequest", f"field label not supported: {key}")
-        items = self.kube.list(resource, namespace, query.get("labelSelector", ""), field_selector)
+        listing = (resource, namespace, query.get("labelSelector", ""), field_selector)
+        if query.get("continue") and self._listing is not None and self._listing[0] == listing:
+            items = self._listing[1]  # later pages come from the first page's listing, as a server's snapshot
+        else:
+            items = self.kube.list(resource, namespace, query.get("labelSelector", ""), field_selector)
+            self._listing = (listing, items)
         offset = int(base64.b64decode(query["continue"]).decode()) if query.get("continue") else 0
         limit = int(query.get("limit") or 0) or len(items) - offset
-        page, rest = items[offset : offset + limit], items[offset + limit :]
-        for item in page:  # the API server leaves these out of list items
-            item.pop("apiVersion", None)
-            item.pop("kind", None)
+        page, rest = [dict(item) for item in items[offset : offset + limit]], items[offset + limit :]
         group = next(g for g, served in GROUPS.items() if resource in served)
+        if not group.startswith(CUSTOM_GROUPS):
+            for item in page:  # the API server leaves these out of built-in list items
+                item.pop("apiVersion", None)
+                item.pop("kind", None)
         metadata: dict[str, Any] = {"resourceVersion": "424242"}
         if rest:
             metadata["continue"] = base64.b64encode(str(offset + limit).encode()).decode()

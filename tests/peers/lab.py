@@ -17,6 +17,7 @@ from pathlib import Path
 from ackwb.sources.world import World
 from peers.dnsmasq import DnsPeer, dnsmasq
 from peers.kube_api import KubeApiPeer, running_kube_api
+from peers.latency import DelayedDns
 from peers.openapi import OpenApiPeer
 from peers.sshd import SshLab, ssh_lab
 
@@ -30,6 +31,15 @@ class Lab:
     ssh: SshLab
     dns: DnsPeer
     profiles: Path
+    forwarder: DelayedDns | None = None  # in front of dnsmasq when the lab was made with latency
+
+    def delay(self, seconds: float) -> None:
+        """Make every peer answer ``seconds`` late (0: at once); DNS only with a latency lab."""
+        self.kube.delay = seconds
+        self.cloud.delay(seconds)
+        self.ssh.node.hang(seconds or None)
+        if self.forwarder is not None:
+            self.forwarder.delay = seconds
 
     def env(self) -> dict[str, str]:
         """Environment for an ``ackwb`` process using the lab (fake cloud keys, no metadata service)."""
@@ -42,7 +52,7 @@ class Lab:
         }
 
 
-def _profile(world: World, kubeconfig: Path, cloud: OpenApiPeer, ssh: SshLab, dns: DnsPeer) -> str:
+def _profile(world: World, kubeconfig: Path, cloud: OpenApiPeer, ssh: SshLab, dns_port: int) -> str:
     settings = world.settings
     return f"""\
 [profiles.lab]
@@ -56,9 +66,9 @@ known_hosts = "{ssh.known_hosts}"
 command_timeout = 10.0
 
 [profiles.lab.dns]
-resolvers = ["127.0.0.1:{dns.port}"]
+resolvers = ["127.0.0.1:{dns_port}"]
 cluster_dns = "127.0.0.1"  # stands in for kube-dns, reached through a node over SSH
-cluster_dns_port = {dns.port}
+cluster_dns_port = {dns_port}
 
 [profiles.lab.cloud]
 endpoint = "{cloud.endpoint}"
@@ -69,7 +79,9 @@ read_timeout = 5.0
 
 
 @contextmanager
-def live_lab(world: World, workdir: Path) -> Iterator[Lab]:
+def live_lab(world: World, workdir: Path, latency: bool = False) -> Iterator[Lab]:
+    """The peers serving ``world``; ``latency``: DNS goes through a forwarder that can answer late
+    (``Lab.delay``), so that every peer can be given the same round trip."""
     workdir.mkdir(parents=True, exist_ok=True)
     records = [*json.loads(world.files.text("dns/public.json") or "[]"),
                *json.loads(world.files.text("dns/cluster.json") or "[]")]  # fmt: skip
@@ -78,6 +90,10 @@ def live_lab(world: World, workdir: Path) -> Iterator[Lab]:
         cloud = stack.enter_context(OpenApiPeer(world.sources().cloud))
         ssh = stack.enter_context(ssh_lab(world, workdir / "ssh"))
         dns = stack.enter_context(dnsmasq(records, workdir / "dns"))
+        forwarder = DelayedDns(dns.port).start() if latency else None
+        if forwarder is not None:
+            stack.callback(forwarder.stop)
         profiles = workdir / "profiles.toml"
-        profiles.write_text(_profile(world, kubeconfig, cloud, ssh, dns), encoding="utf-8")
-        yield Lab(kube, cloud, ssh, dns, profiles)
+        port = forwarder.port if forwarder else dns.port
+        profiles.write_text(_profile(world, kubeconfig, cloud, ssh, port), encoding="utf-8")
+        yield Lab(kube, cloud, ssh, dns, profiles, forwarder)

@@ -15,7 +15,7 @@ Every request is recorded (method, path, action, version, parameters, headers wi
 ``Authorization``, bytes in and out), so tests can check what the client sent and that it
 only read. Fault modes: ``refuse`` (the port is closed), ``hang`` (no answer for a while),
 ``forbid`` (403 ``Forbidden.RAM`` for every action or one), ``throttle`` (N throttling
-errors, then answers), ``fail`` (any error code and status).
+errors, then answers), ``fail`` (any error code and status); ``delay`` answers late.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import json
 import math
 import re
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -102,6 +103,7 @@ class OpenApiPeer:
         self.cloud = cloud
         self.requests: list[Recorded] = []
         self.faults = _Faults()
+        self.latency = 0.0
         self._lock = threading.Lock()
         self._release = threading.Event()
         self._server: ThreadingHTTPServer | None = None
@@ -145,6 +147,10 @@ class OpenApiPeer:
         """Close the listening socket: connections to ``endpoint`` are refused from now on."""
         self.stop()
 
+    def delay(self, seconds: float) -> None:
+        """Answer every request ``seconds`` late (a benchmark's round trip); 0 answers at once."""
+        self.latency = seconds
+
     def hang(self, seconds: float = 30.0) -> None:
         """Hold every request this long before answering (released early by ``stop``)."""
         self.faults.hang = seconds
@@ -179,6 +185,8 @@ class OpenApiPeer:
     def answer(self, method: str, path: str, product: str | None, action: str,
                params: dict[str, str]) -> tuple[int, dict[str, Any]]:  # fmt: skip
         """The status and JSON body for one request, faults included."""
+        if self.latency:
+            time.sleep(self.latency)
         if self.faults.hang and self._release.wait(self.faults.hang):
             return 503, _error(product, "ServiceUnavailable", "the test server is stopping")
         with self._lock:

@@ -254,12 +254,7 @@ def _responses(world: World, nodes: list[str]) -> dict[str, dict[str, Any]]:
             listing = source.run(node, commands.ipvsadm_list()).stdout
         except SourceError:
             listing = ""
-        for line in listing.splitlines():
-            words = line.split()
-            if len(words) >= 2 and words[0] in commands.IPVS_PROTOCOL_FLAGS:
-                address, _, port = words[1].rpartition(":")
-                wanted.append(commands.ipvsadm_service(address.strip("[]"), int(port), words[0]))
-        answers[node] = {}
+        answers[node] = _virtual_services(listing)
         for command in wanted:
             try:
                 out = source.run(node, command)
@@ -271,6 +266,26 @@ def _responses(world: World, nodes: list[str]) -> dict[str, dict[str, Any]]:
                     "stderr": f"sh: 1: {command.argv[0]}: not found\n",
                 }
             answers[node][json.dumps(list(command.argv))] = answer
+    return answers
+
+
+def _virtual_services(listing: str) -> dict[str, Any]:
+    """json(argv) → the answer of ``ipvsadm -Ln -t|-u VIP:PORT`` for each virtual service of a node's
+    listing: its two column-title lines, the service line and its real servers (one pass, so a
+    node with thousands of services is ready at once; ``world.ipvs_service_output`` cuts the same)."""
+    lines = listing.splitlines(keepends=True)
+    answers: dict[str, Any] = {}
+    for start, line in enumerate(lines):
+        words = line.split()
+        if len(words) < 2 or words[0] not in commands.IPVS_PROTOCOL_FLAGS:
+            continue
+        end = start + 1
+        while end < len(lines) and lines[end].startswith("  ->"):
+            end += 1
+        address, _, port = words[1].rpartition(":")
+        command = commands.ipvsadm_service(address.strip("[]"), int(port), words[0])
+        text = "".join(lines[1:3] + lines[start:end])
+        answers[json.dumps(list(command.argv))] = {"stdout": text, "exit_status": 0, "stderr": ""}
     return answers
 
 

@@ -268,9 +268,8 @@ def security_group(d: Design, nlb: NetworkLoadBalancer) -> Obj:
 
 
 def responses(d: Design) -> dict[str, Obj]:
-    """Relative path under cloud/ → body, for the NLBs and their security groups."""
-    if not d.nlbs:
-        return {}
+    """Relative path under cloud/ → body, for the NLBs and their security groups. A world without
+    NLBs lists none: it is complete, so every listing a query reads is there (empty)."""
     out = {
         "nlb/ListLoadBalancers.json": load_balancers(d),
         "nlb/ListListeners.json": listeners(d),

@@ -67,7 +67,7 @@ def evaluate(result: IngressResult, view: ControllerView, ingresses: list[dict[s
         certificate=certificate,
     )
     try:
-        backends = view.backends if view.backends_read else None  # unread: the balancer is not judged
+        backends = view.backends if view.backends_read else None  # unread: not known, never empty
         outcome = evaluate_request(server, request, None, backends, source)
     except AckwbError as error:
         result.findings.append(Finding("NGINX_NOT_EVALUATED", Severity.WARNING, result.hop_id, str(error)))
