@@ -75,8 +75,8 @@ def decide(service: Obj | None, controllers: list[Obj], controller_selector: str
     return Decision(
         Door.L4_SERVICE,
         owner,
-        f"Service {owner} selects no ingress controller Pod: the load balancer passes connections to "
-        "its Pods as they are (L4), and nothing evaluates HTTP",
+        f"Service {owner} selects no ingress controller Pod, so the load balancer passes connections to "
+        "its Pods as they are and nothing evaluates HTTP",
         (said,),
     )
 

@@ -39,25 +39,29 @@ def service_details(obj: Obj) -> dict[str, Any]:
 
 
 def door_finding(hop: str, nodes: NodeResult, obj: Obj) -> Finding:
-    """Info: who answers behind the listener, and what that means for the request."""
+    """Info: who answers behind the listener, and what that means for the connection."""
     shown = service_details(obj)
-    local = shown["external_traffic_policy"] == "Local"
-    kept = (
-        "the client's address is kept (externalTrafficPolicy Local)"
-        if local
-        else "a NodePort backend masquerades the client's address (externalTrafficPolicy Cluster)"
-    )
-    pinned = (
-        f"; session affinity {shown['session_affinity']} pins each client to one Pod"
-        if shown["session_affinity"] != "None"
-        else ""
-    )
+    direct = not any(b.kind == "nodeport" for b in nodes.branches)
+    if direct:
+        way = "the load balancer sends straight to the Pod IPs (no NodePort, no kube-proxy)"
+    elif shown["external_traffic_policy"] == "Local":
+        way = "NodePorts keep to their node's Pods and the client's address (externalTrafficPolicy Local)"
+    else:
+        way = "NodePorts may send to any node's Pod and masquerade the client (externalTrafficPolicy Cluster)"
+    pinned = ""
+    if shown["session_affinity"] != "None" and direct:
+        pinned = (
+            f"; session affinity {shown['session_affinity']} is kube-proxy's, which is not on this path: "
+            "the load balancer's own scheduler picks the Pod"
+        )
+    elif shown["session_affinity"] != "None":
+        pinned = f"; session affinity {shown['session_affinity']} pins each client to one Pod (kube-proxy)"
     return Finding(
         "FRONT_DOOR_L4",
         Severity.INFO,
         hop,
-        f"What answers behind this listener is Service {nodes.service} itself, an L4 Service: "
-        f"{nodes.decision.why}. No host or path is matched; {kept}{pinned}.",
+        f"What answers behind this listener is Service {nodes.service} itself (an L4 Service): "
+        f"{nodes.decision.why}. No host or path is matched; {way}{pinned}.",
         nodes.decision.evidence,
     )
 
