@@ -151,6 +151,14 @@ _ROWS = [  # fmt: skip
         ("kube-proxy on node 10.20.1.14 still has the old http NodePort 31080, not 30581"),
     ),
     (
+        "l4-mqtt-not-ready",
+        "flannel-nodeport",
+        (
+            "both mqtt Pods fail their readiness probe: every backend of fln-mqtt-lb fails the Local "
+            "health check"
+        ),
+    ),
+    (
         "terway-podvsw-no-snat",
         "terway-nlb",
         ("pod vSwitch tnl-pod-i has no SNAT entry: Pods in zone cn-hangzhou-i cannot reach the internet"),
@@ -186,6 +194,11 @@ _ROWS = [  # fmt: skip
             "beta-ingress names no IngressClass and the controller runs without "
             "--watch-ingress-without-class: beta.tnl.abc.com is not served"
         ),
+    ),
+    (
+        "l4-redis-server-group-stale",
+        "terway-nlb",
+        ("the redis Pods were rescheduled, tnl-redis-nlb's server group still holds their old IPs"),
     ),
     (
         "tee-pod-sg-denies",
