@@ -216,3 +216,21 @@ def test_decide_reads_envoy_labels_the_selector_and_no_owner() -> None:
     assert decide(_service({}, {"app": "ingress-nginx"}), [], "app=ingress-nginx").door is Door.NGINX
     assert decide(_service({}, {"app": "mqtt"}), [], "app=ingress-nginx").door is Door.L4_SERVICE
     assert decide(None, [controller], "app=ingress-nginx").door is Door.NGINX
+
+
+def test_a_load_balancer_owned_by_an_envoy_gateway_proxy_is_named_and_not_followed(fln: Path) -> None:
+    """No Envoy Gateway front door is traced yet: the door is named, the rest is unknown (never nginx's)."""
+    public_lb = trace_of("flannel-nodeport", "web.fln.abc.com", 80).step("slb").load_balancer_id
+    path = fln / "kube" / "services.json"
+    body = json.loads(path.read_text())
+    for service in body["items"]:
+        if service["metadata"].get("labels", {}).get(LB_ID_LABEL) == public_lb:
+            service["metadata"]["labels"]["gateway.envoyproxy.io/owning-gateway-name"] = "eg"
+            service["metadata"]["labels"]["gateway.envoyproxy.io/owning-gateway-namespace"] = "envoy"
+    path.write_text(json.dumps(body))
+    trace = trace_of(fln, "web.fln.abc.com", 80)
+    assert trace.step("ecs").door is Door.ENVOY_GATEWAY
+    assert "FRONT_DOOR_NOT_FOLLOWED" in {f.code for f in trace.findings}
+    assert trace.verdict is Verdict.UNKNOWN
+    assert not any(h.verdict is OK for h in trace.hops if h.kind in {"service", "pod"})
+    assert not any(h.id.startswith("ingress:") for h in trace.hops)  # nginx was not asked
