@@ -298,3 +298,11 @@ def test_live_nodes_trace_iptables_mode_like_the_stored_world(lab: SshLab, domai
         (f.code, f.message, f.evidence) for f in expected.findings
     ]
     assert {"node": NODE_IP, "command": commands.iptables_save_nat().shell()} in lab.node.commands()
+
+
+def test_an_nftables_node_port_is_quoted_from_the_service_nodeports_map() -> None:
+    """kube-proxy keys node ports by protocol . port in service-nodeports, not in service-ips."""
+    trace = Workbook.demo("terway-eni-https").trace("docs.tee.abc.com", port=443)
+    quoted = [e for e in trace.step("ecs").evidence if e.locator.startswith("map ")]
+    assert quoted and {e.locator for e in quoted} == {"map service-nodeports"}
+    assert all(json.loads(e.excerpt)[0] == {"concat": ["tcp", 30443]} for e in quoted)

@@ -201,11 +201,12 @@ def _nft_entry(
         )
         element = [{"elem": {"val": key, "comment": rejected.service}}, verdict]
         return (Evidence(where, "map no-endpoint-services", json.dumps(element)),)
-    element = [
-        {"concat": [entry.address, entry.protocol.lower(), entry.port]},
-        {"goto": {"target": entry.chain}},
-    ]
-    found = [Evidence(where, "map service-ips", json.dumps(element))]
+    if entry.address is None:  # a node port: kube-proxy keys it by protocol . port alone
+        key, table = [entry.protocol.lower(), entry.port], "map service-nodeports"
+    else:
+        key, table = [entry.address, entry.protocol.lower(), entry.port], "map service-ips"
+    element = [{"concat": key}, {"goto": {"target": entry.chain}}]
+    found = [Evidence(where, table, json.dumps(element))]
     if chain is not None and chain.endpoints:
         targets = ", ".join(f"goto {e.chain} ({e.share:.1%})" for e in chain.endpoints)
         found.append(Evidence(where, f"chain {chain.chain}", f"numgen random vmap {{ {targets} }}"))
