@@ -140,9 +140,9 @@ def tls_end(trace: Trace) -> str:
             "nginx answers this port-80 request itself with a 308 redirect to HTTPS (the host has TLS and "
             "ssl-redirect is on): the request ends there and is never proxied."
         )
-    for finding in trace.findings:
-        if finding.code in ("INGRESS_DEFAULT_CERTIFICATE",) or finding.code.startswith("TLS_"):
-            lines.append(f"Finding {md(finding.code)}: {md(finding.message)}")
+    codes = sorted({f.code for f in trace.findings if f.code == "INGRESS_DEFAULT_CERTIFICATE"})
+    if codes:
+        lines.append(f"The findings above say what that means for clients ({md(', '.join(codes))}).")
     if not lines:
         lines.append("The trace did not reach a listener, so where TLS ends is not known.")
     return "\n\n".join(lines)
