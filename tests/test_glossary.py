@@ -67,6 +67,10 @@ JARGON: dict[str, str] = {
     "nodeport": r"\bNodePorts?\b",
     "external-traffic-policy": r"\bexternalTrafficPolicy\b",
     "health-check-node-port": r"\bhealth check node port\b|\bhealthCheckNodePort\b",
+    "pod-cidr": r"\bPod CIDRs?\b",
+    "dns-policy": r"\bdnsPolicy\b|\bClusterFirstWithHostNet\b",
+    "packet-view": r"\bpacket view\b",
+    "tls-termination": r"\bTLS termination\b|\bterminates? TLS\b|\bterminating TLS\b",
 }
 _FENCE = re.compile(r"^```.*?^```[^\n]*$", re.M | re.S)
 _CODE = re.compile(r"`[^`\n]*`")

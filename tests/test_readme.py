@@ -70,3 +70,69 @@ def test_status_does_not_call_shown_features_unshown() -> None:
     status = section("Status")
     assert not re.search(r"canary[^.]*not yet shown", status), "04_ingress shows canary splits"
     assert "--output wide" in README, "the README should say how to see the trace's cells whole"
+
+
+def subsection(title: str) -> str:
+    """The text under a ``### title`` heading, up to the next heading of level 2 or 3."""
+    match = re.search(rf"^### {re.escape(title)}\n(.*?)(?=^##+ |\Z)", README, re.S | re.M)
+    assert match, f"README has no section '### {title}'"
+    return match.group(1)
+
+
+def test_json_section_names_every_top_level_field_of_the_schema() -> None:
+    import json
+
+    schema = json.loads((ROOT / "ackwb" / "render" / "trace.schema.json").read_text(encoding="utf-8"))
+    text = subsection("JSON")
+    assert f'"{schema["properties"]["schema"]["const"]}"' in text
+    missing = [name for name in schema["properties"] if f"`{name}`" not in text]
+    assert not missing, f"the README's JSON section leaves out {missing}"
+
+
+def test_every_verdict_is_explained_and_the_exit_statuses_are_true() -> None:
+    sys.path.insert(0, str(ROOT))
+    from ackwb.model import Verdict
+
+    text = section("Verdicts, exit statuses and the JSON output")
+    rows = {re.match(r"\| `([^`]+)`", line).group(1) for line in text.splitlines() if line.startswith("| `")}
+    assert rows == {v.value for v in Verdict}, rows
+    said = r"exits 0 when the verdict is `ok` or `depends on the client`, 1 when it is\s+`blocked`"
+    assert re.search(said, text)
+    ackwb = [sys.executable, "-m", "ackwb.cli", "trace"]
+    runs = {
+        "ok": [*ackwb, "app1.qas.abc.com"],
+        "depends": [*ackwb, "app3.qas.abc.com"],
+        "blocked": [*ackwb, "app1.qas.abc.com", "--scenario", "lb-listener-stopped"],
+        "bad input": [*ackwb, "not a host!"],
+    }
+    codes = {}
+    for name, command in runs.items():
+        codes[name] = subprocess.run(command, capture_output=True, timeout=120).returncode
+    assert codes == {"ok": 0, "depends": 0, "blocked": 1, "bad input": 2}
+
+
+def test_the_worlds_table_lists_every_design_and_its_scenarios() -> None:
+    sys.path.insert(0, str(ROOT))
+    from ackwb import Workbook
+
+    text = section("Built-in worlds: four designs and broken worlds to practise on")
+    for design, worlds in Workbook.worlds().items():
+        row = next((line for line in text.splitlines() if line.startswith(f"| `{design}` |")), None)
+        assert row, f"the worlds table has no row for {design}"
+        named = set(re.findall(r"`([a-z0-9-]+)`", row.split("|")[-2]))
+        assert named == {w.name for w in worlds if w.name != design}, (design, named)
+
+
+def test_permissions_name_every_resource_and_action_the_code_reads() -> None:
+    sys.path.insert(0, str(ROOT))
+    from ackwb.sources.cloud_actions import ALLOWED_ACTIONS
+
+    text = subsection("Permissions (read-only)")
+    actions = [f"{product}:{action}" for product, action in sorted(ALLOWED_ACTIONS)]
+    missing = [a for a in actions if f"`{a}`" not in text]
+    assert not missing, f"RAM actions on the allow-list that the README does not name: {missing}"
+    rbac = re.search(r"```yaml\n(.*?)```", text, re.S).group(1)
+    granted = {r for line in re.findall(r"resources: \[([^\]]*)\]", rbac) for r in re.split(r",\s*", line)}
+    code = [*(ROOT / "ackwb" / "steps").rglob("*.py"), *(ROOT / "ackwb").glob("*.py")]
+    read = {m for path in code for m in re.findall(r'kube\.(?:get|list)\(\s*"([a-z]+)"', path.read_text())}
+    assert read and read <= granted, f"resources read but not granted: {sorted(read - granted)}"
