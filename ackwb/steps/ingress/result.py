@@ -8,6 +8,7 @@ importing the step that makes it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ackwb.model import Evidence, StepResult
 from ackwb.parse.backends import Backend
@@ -64,6 +65,7 @@ class IngressResult(StepResult):
     backend_endpoints: list[str] = field(default_factory=list)  # "ip:port" the balancer picks from
     traffic: tuple[TrafficTarget, ...] = ()  # the split with a canary backend (empty without one)
     nginx: NginxOutcome | None = None  # what nginx does with the request (None: not evaluated)
+    ingress_object: dict[str, Any] | None = None  # the Ingress the location was rendered from
 
     @property
     def answered(self) -> bool:
