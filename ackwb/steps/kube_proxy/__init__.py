@@ -46,6 +46,7 @@ class NodeRules:
     rules: RuleLookup | None = None  # iptables and nftables mode
     forwards: tuple[str, ...] = ()  # the endpoints it sends new connections to
     sender: str = "*"  # the address the connections come from: the controller Pod on this node
+    affinity: str = ""  # how the rules pin a client (IPVS persistent, iptables recent), "" without
 
     @property
     def hop_id(self) -> str:
@@ -218,7 +219,14 @@ def _follow_ipvs(
     _weight_zero(result, node, vs, where)
     node.forwards = tuple(t.hostport for t in targets if t.forwarding)
     verdict = Verdict.OK if node.forwards else Verdict.BLOCKED
-    _add_hop(result, node, svc, verdict, f"IPVS {vs.scheduler} {vs.address}:{vs.port}")
+    sticky = f" persistent {vs.persistent}" if vs.persistent else ""
+    node.affinity = (
+        f"IPVS persistent {vs.persistent}: each client address keeps its real server for "
+        f"{vs.persistent} s (sessionAffinity ClientIP)"
+        if vs.persistent
+        else ""
+    )
+    _add_hop(result, node, svc, verdict, f"IPVS {vs.scheduler}{sticky} {vs.address}:{vs.port}")
 
 
 def _follow_rules(result: KubeProxyResult, node: NodeRules, svc: ServiceResult, lookup: RuleLookup) -> None:
@@ -228,6 +236,10 @@ def _follow_rules(result: KubeProxyResult, node: NodeRules, svc: ServiceResult, 
     by_hand = check(mode, vip, port, svc.port.protocol, lookup.chain.chain if lookup.chain else None)
     result.evidence.extend((*lookup.evidence, *(e for t in lookup.targets for e in t.evidence)))
     result.rows.extend(rows(lookup, node.node))
+    seconds = lookup.chain.affinity_seconds if lookup.chain else None
+    if seconds:
+        how = "-m recent --rcheck --seconds" if mode == "iptables" else "ip saddr @affinity-… timeout"
+        node.affinity = f"{mode} {how} {seconds}: a client address keeps its endpoint for {seconds} s"
     if lookup.entry is not None:
         _compare_with_endpoints(result, node, svc, lookup.targets, lookup.evidence, mode, by_hand)
         node.forwards = tuple(t.hostport for t in lookup.targets if t.forwarding)
@@ -336,7 +348,7 @@ def _add_hop(
             f"{rule or 'kube-proxy ' + (node.mode or '?')}\non {node.node}",
             svc.path_kind,
             verdict,
-            details(mode=node.mode, node_ip=node.node_ip),
+            details(mode=node.mode, node_ip=node.node_ip, client_affinity=node.affinity),
             arrives=Packet(f"{node.sender}:*", vip),
             leaves=Packet(f"{node.sender}:*", forwards) if node.forwards else None,
             rewrite=f"DNAT {vip} → one of {forwards}" if node.forwards else "",

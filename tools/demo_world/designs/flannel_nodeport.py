@@ -47,6 +47,7 @@ N1, N2, N3, N4 = (f"10.20.1.{i}" for i in (11, 12, 13, 14))
 NODES = tuple(Node(ip, VSW, pod_cidr=f"172.20.{i}.0/24") for i, ip in enumerate((N1, N2, N3, N4)))
 LB = LoadBalancer("fln-public-lb", "203.0.113.60", backend_order=(N1, N3, N4, N2))
 HTTP = ServicePort("http", "TCP", 8080, 8080)
+SHOP_HTTP = ServicePort("http", "TCP", 80, 8080, target_name="http")  # port 80, targetPort by name
 DNS_PORTS = (
     ServicePort("dns", "UDP", 53, 53),
     ServicePort("dns-tcp", "TCP", 53, 53),
@@ -180,13 +181,15 @@ SERVICES = (
     ),
     INGRESS_SERVICE,
     Service("app", "web", "172.21.9.18", (HTTP,), {"app": "web"}, created=APPS),
-    Service("app", "api", "172.21.4.77", (HTTP,), {"app": "api"}, created=APPS),
-    Service("shop", "shop", "172.21.12.130", (HTTP,), {"app": "shop"}, created=APPS),
+    Service("app", "api", "172.21.4.77", (HTTP,), {"app": "api"}, created=APPS, session_affinity="ClientIP"),
+    Service("shop", "shop", "172.21.12.130", (SHOP_HTTP,), {"app": "shop"}, created=APPS),
 )
 INGRESSES = (
     IngressRule("web-ingress", "web.fln.abc.com", "web"),
     IngressRule("api-ingress", "api.fln.abc.com", "api", service_upstream=True),
-    IngressRule("shop-ingress", "shop.fln.abc.com", "shop", namespace="shop", tls_secret="shop-tls"),
+    IngressRule(
+        "shop-ingress", "shop.fln.abc.com", "shop", namespace="shop", port="http", tls_secret="shop-tls"
+    ),
 )
 NODE_SG = SecurityGroup(
     "fln nodes",
