@@ -90,12 +90,7 @@ def kube_proxy(sources: Sources, svc: ServiceResult, cluster: Cluster | None = N
     result = KubeProxyResult(step="kube_proxy", title=TITLE, domain=svc.domain, prev=svc)
     nodes, ing = svc.earlier("ecs"), svc.earlier("ingress")
     controllers = ing.views if isinstance(ing, IngressResult) else []
-    if (
-        svc.port is None
-        or not isinstance(nodes, NodeResult)
-        or not controllers
-        or svc.cluster_ip in ("", "None")
-    ):
+    if svc.port is None or not isinstance(nodes, NodeResult) or not controllers:
         result.dead_end = svc.dead_end or "no Service port to look up"
         return result
     cluster = cluster or read_cluster(sources)
@@ -105,6 +100,9 @@ def kube_proxy(sources: Sources, svc: ServiceResult, cluster: Cluster | None = N
         ip = known.get(name) or _node_ip(sources, cluster, name)
         sender = next(v.controller.pod_ip for v in controllers if v.controller.node == name)
         result.read.append(NodeRules(name, ip, sender=sender or "*"))
+    if svc.cluster_ip in ("", "None"):  # headless or ExternalName: no virtual IP, no rule by design
+        _no_rule_by_design(sources, cluster, result, svc, nodes)
+        return result
     _read_modes(sources, cluster, result, svc, nodes)
     for node in result.read:
         _follow(sources, cluster, result, node, svc)
@@ -117,6 +115,21 @@ def kube_proxy(sources: Sources, svc: ServiceResult, cluster: Cluster | None = N
         )
     settle_verdicts(result)
     return result
+
+
+def _no_rule_by_design(
+    sources: Sources, cluster: Cluster, result: KubeProxyResult, svc: ServiceResult, nodes: NodeResult
+) -> None:
+    """The mode on the nodes of the trace (the cluster's design), and a row saying why no rule is read."""
+    _read_modes(sources, cluster, result, svc, nodes)
+    why = (
+        f"none by design: ExternalName {svc.external_name} (nginx connects to it itself)"
+        if svc.external_name
+        else "none by design: headless Service (clusterIP: None), cluster DNS answers the Pod IPs"
+    )
+    for name, mode in sorted(result.modes.items()):
+        result.rows.append({"node": name, "mode": mode, "rule": why})
+    result.read = []  # nothing followed: no node's rules are on this path
 
 
 def _node_ip(sources: Sources, cluster: Cluster, name: str) -> str:

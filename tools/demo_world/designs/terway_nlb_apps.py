@@ -167,7 +167,7 @@ POLICIES = (
         "allow-ingress-nginx",
         {},
         (PolicyPeer({"kubernetes.io/metadata.name": INGRESS_NAMESPACE}, dict(INGRESS_LABELS)),),
-        (("TCP", 8080), ("TCP", 9200), ("TCP", 50051)),
+        (("TCP", 8080), ("TCP", 9090), ("TCP", 9200), ("TCP", 50051)),
         created=later(APPS, 31),
     ),
 )
