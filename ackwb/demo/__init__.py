@@ -46,7 +46,8 @@ _ROWS = [  # fmt: skip
         "flannel-nodeport",
         (
             "Flannel + kube-proxy iptables, CLB → ECS NodePorts with externalTrafficPolicy Local: two "
-            "of four backends fail the health check by design; web, api (service-upstream), shop"
+            "of four backends fail the health check by design; web, api (service-upstream, ClientIP "
+            "affinity), shop (its port chosen by name)"
         ),
     ),
     (
@@ -55,8 +56,8 @@ _ROWS = [  # fmt: skip
         (
             "Terway ENIIP with pod vSwitches in two zones, kube-proxy IPVS, NLB → controller Pod IPs "
             "(server groups of type Ip), an intranet CLB → ECS NodePorts, NetworkPolicy enforced; "
-            "Ingresses with TLS, an allow-list, a redirect, a regex rewrite, gRPC, ExternalName and "
-            "headless backends"
+            "Ingresses with TLS, an allow-list, a redirect, a regex rewrite, gRPC (two ports, chosen by "
+            "name), ExternalName and headless backends"
         ),
     ),
     (

@@ -220,7 +220,8 @@ def design(ingress: Workload | None = None, nodes: tuple[Node, ...] = NODES, lb:
     return Design(
         name="flannel-nodeport",
         summary="Flannel + kube-proxy iptables, CLB → ECS NodePorts with externalTrafficPolicy Local: "
-        "two of four backends fail the health check by design; web, api (service-upstream), shop",
+        "two of four backends fail the health check by design; web, api (service-upstream, ClientIP "
+        "affinity), shop (its port chosen by name)",
         description="ACK cluster fln in cn-hangzhou: Flannel (Pod CIDR 172.20.0.0/16, a /24 per node, one "
         "VPC route entry per node), kube-proxy in iptables mode, ingress-nginx off the host network behind "
         "fln-public-lb (TCP 80/443 to the four nodes' NodePorts, externalTrafficPolicy Local: nodes 2 and 3 "

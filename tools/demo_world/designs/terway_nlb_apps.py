@@ -1,7 +1,8 @@
 """Applications of the design world "terway-nlb": what its teams run and how ingress-nginx serves it.
 
 Namespace shop holds shop (two Pods, one per zone), pay (``sessionAffinity: ClientIP``, which
-ingress-nginx bypasses: it balances to the Pod IPs itself), api, grpc (a gRPC server on 50051),
+ingress-nginx bypasses: it balances to the Pod IPs itself), api, grpc (a gRPC server on 50051 and
+metrics on 9090: the Ingress names the port ``grpc``, whose targetPort is the container port name),
 search (a headless Service: nginx balances to its Pod IPs, kube-proxy has no rule for it) and
 partner (an ExternalName Service for a partner's API on the internet). Namespace ops holds admin.
 NetworkPolicies in shop deny ingress by default and let the controllers in on the apps' ports.
