@@ -73,6 +73,8 @@ def test_external_name_leaves_through_the_controllers_egress_and_ends_at_the_out
         *front("ext.tnl.abc.com"), "ingress:shop/ext-ingress", "service:shop/partner",
         "external:api.partner.example.net",
     ]  # fmt: skip
+    balances = dict(hop(trace, "ingress:shop/ext-ingress").details)["balances to"]
+    assert balances == "the external name api.partner.example.net (ExternalName), resolved by nginx"
     service = hop(trace, "service:shop/partner")
     assert service.label == "Service partner\nExternalName api.partner.example.net" and service.verdict is OK
     assert dict(service.details)["resolves to"] == "198.51.100.24"

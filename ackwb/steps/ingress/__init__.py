@@ -234,6 +234,14 @@ def _use_backends(sources: Sources, result: IngressResult, view: ControllerView)
         result.dead_end = result.dead_end or message
         return
     result.backend_endpoints = list(view.endpoints)
+    if result.backend.service_type == "ExternalName":  # the endpoint is a DNS name nginx resolves
+        way = f"the external name {result.backend.external_name} (ExternalName), resolved by nginx"
+        result.hops = [
+            replace(h, details=tuple((k, way if k == "balances to" else v) for k, v in h.details))
+            if h.id == result.hop_id
+            else h
+            for h in result.hops
+        ]
     endpoints = Evidence(
         source,
         f"[name={result.backend.name}].endpoints",
