@@ -178,6 +178,13 @@ class Readahead(NodeReads):
         namespace, name = location.namespace or "", location.service_name or ""
         if location.ingress_name:
             self.spawn(kube.get, "ingresses", location.ingress_name, namespace)
+        backend = view.backend
+        if backend is not None and backend.service_type == "ExternalName":  # nginx goes out itself
+            self.spawn(self.sources.dns.resolve, str(backend.external_name or "").rstrip("."), "A")
+            going_out = [str(dig(c, "status", "podIP")) for c in controllers if dig(c, "status", "podIP")]
+            self.spawn(self._egress, going_out)
+            kube.get("services", name, namespace)
+            return
         self.spawn(self._policies, namespace, view.controller)
         balanced = [e.rpartition(":")[0] for e in view.endpoints]
         self.spawn(self._egress, balanced)  # the Pod IPs nginx balances over: their way out starts now
