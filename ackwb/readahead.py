@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import ipaddress
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -185,8 +186,9 @@ class Readahead(NodeReads):
             self.spawn(self._egress, going_out)
             kube.get("services", name, namespace)
             return
-        self.spawn(self._policies, namespace, view.controller)
-        balanced = [e.rpartition(":")[0] for e in view.endpoints]
+        balanced = [a for a in (e.rpartition(":")[0] for e in view.endpoints) if _is_address(a)]
+        if balanced or not view.endpoints:  # not an ExternalName's outside host: no Pod to guard
+            self.spawn(self._policies, namespace, view.controller)
         self.spawn(self._egress, balanced)  # the Pod IPs nginx balances over: their way out starts now
         obj = kube.get("services", name, namespace)
         if obj is None:
@@ -235,3 +237,11 @@ class Readahead(NodeReads):
         self.sources.kube.get("pods", controller.name, controller.namespace)
         self.sources.kube.get("namespaces", controller.namespace)
 
+
+def _is_address(text: str) -> bool:
+    """An IP address (a Pod's), not a host name nginx resolves (an ExternalName Service's)."""
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True

@@ -29,9 +29,10 @@ from ackwb.errors import AckwbError
 from ackwb.sources import commands, queries
 from ackwb.sources.base import CommandOutput, Sources
 from ackwb.sources.commands import Command
+from ackwb.sources.queries import wire_params
 from ackwb.sources.world import ipvs_service_output, one_backend, server_block
 from ackwb.sources.world_cloud import ACTIONS
-from ackwb.sources.world_cloud_kit import Request, normalise
+from ackwb.sources.world_cloud_kit import Request
 from ackwb.sources.world_files import plain_copy
 from ackwb.sources.world_kube import RESOURCES
 from ackwb.sources.world_selectors import field_value, parse_field_selector, parse_label_selector
@@ -147,7 +148,7 @@ class Inventory:
 
     # ----------------------------------------------------------------------------------- cloud
     def cloud_call(self, product: str, action: str, params: Obj) -> Obj | None:
-        wire = normalise(params)
+        wire = wire_params(params)
         if (product, action) == ("alidns", "DescribeSubDomainRecords") and set(wire) <= {
             "SubDomain",
             "PageNumber",

@@ -25,13 +25,14 @@ def wire_params(params: dict[str, Any]) -> dict[str, str]:
     out: dict[str, str] = {}
     for key, value in params.items():
         if isinstance(value, (list, tuple)):
-            out.update({f"{key}.{i}": _text(v) for i, v in enumerate(value, 1)})
+            out.update({f"{key}.{i}": wire_value(v) for i, v in enumerate(value, 1)})
         elif value is not None:
-            out[key] = _text(value)
+            out[key] = wire_value(value)
     return out
 
 
-def _text(value: Any) -> str:
+def wire_value(value: Any) -> str:
+    """One parameter value as it travels: booleans lower-case, everything else as str()."""
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ackwb.errors import SourceError
+from ackwb.sources.queries import wire_params
 from ackwb.sources.world_cloud_alb import ALB_ACTIONS
 from ackwb.sources.world_cloud_kit import (
     Answer,
@@ -29,7 +30,6 @@ from ackwb.sources.world_cloud_kit import (
     json_list,
     listing,
     load_by_id,
-    normalise,
     one_of_csv,
     one_of_indexed,
     one_of_json,
@@ -285,7 +285,7 @@ class WorldCloud:
                 f"{product}:{action}", f"a stored world cannot answer this action; it answers {known}"
             )
         try:
-            return handler(Request(product, action, normalise(params), self._files, self.region))
+            return handler(Request(product, action, wire_params(params), self._files, self.region))
         except (AttributeError, KeyError, TypeError, ValueError, IndexError) as error:  # no rule names it
             reason = f"this world's stored answer could not be read ({type(error).__name__}: {error})"
             raise SourceError(f"{product}:{action}", reason) from None

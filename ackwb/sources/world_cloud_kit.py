@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ackwb.errors import SourceError
+from ackwb.sources.queries import wire_value
 from ackwb.sources.shape_rules import CLOUD, PAGING
 from ackwb.sources.shapes import problem
 from ackwb.sources.world_files import WorldFiles, absent, plain_copy, safe_name
@@ -77,23 +78,6 @@ class Request:
         return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89AB'[int(h[16], 16) % 4]}{h[17:20]}-{h[20:32]}"
 
 
-def normalise(params: dict[str, Any]) -> dict[str, str]:
-    """Wire-form parameters: scalars as strings, lists flattened to ``Name.N``."""
-    out: dict[str, str] = {}
-    for key, value in params.items():
-        if isinstance(value, (list, tuple)):
-            out.update({f"{key}.{i}": _text(v) for i, v in enumerate(value, 1)})
-        elif value is not None:
-            out[key] = _text(value)
-    return out
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 def dig(obj: Any, path: Sequence[str]) -> Any:
     for key in path:
         obj = obj.get(key) if isinstance(obj, dict) else None
@@ -115,7 +99,7 @@ def eq(param: str, field_path: str | None = None, fold: bool = False) -> Filter:
         wanted = request.get(param)
         if wanted is None:
             return True
-        have = _text(dig(item, path)) if dig(item, path) is not None else ""
+        have = wire_value(dig(item, path)) if dig(item, path) is not None else ""
         return have.lower() == wanted.lower() if fold else have == wanted
 
     return check
@@ -130,7 +114,7 @@ def one_of_indexed(param: str, field_path: str | None = None) -> Filter:
     """``Param.1`` … ``Param.N`` list the accepted values of the field."""
     path = (field_path or param).split(".")
     return lambda item, request: (
-        not request.indexed(param) or _text(dig(item, path)) in request.indexed(param)
+        not request.indexed(param) or wire_value(dig(item, path)) in request.indexed(param)
     )
 
 
@@ -140,7 +124,7 @@ def one_of_csv(param: str, field_path: str | None = None) -> Filter:
 
     def check(item: Obj, request: Request) -> bool:
         wanted = request.get(param)
-        return wanted is None or _text(dig(item, path)) in {v.strip() for v in wanted.split(",")}
+        return wanted is None or wire_value(dig(item, path)) in {v.strip() for v in wanted.split(",")}
 
     return check
 
@@ -164,7 +148,7 @@ def one_of_json(param: str, field_path: str | None = None) -> Filter:
     """The parameter is a JSON array (as a string) of accepted values, e.g. ``InstanceIds``."""
     path = (field_path or param).split(".")
     return lambda item, request: (
-        (values := json_list(request, param)) is None or _text(dig(item, path)) in values
+        (values := json_list(request, param)) is None or wire_value(dig(item, path)) in values
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tools.demo_world import cloud_lb_groups, cloud_nlb, cloud_sg, cloud_vpc
+from tools.demo_world import cloud_absent, cloud_lb_groups, cloud_nlb, cloud_sg, cloud_vpc
 from tools.demo_world.cloud_cs import cluster_detail
 from tools.demo_world.cloud_dns import domain_records
 from tools.demo_world.cloud_ecs import instances, network_interfaces
@@ -22,7 +22,8 @@ Obj = dict[str, Any]
 
 def responses(d: Design) -> dict[str, Obj]:
     """Relative path under cloud/ → response body."""
-    out: dict[str, Obj] = {f"alidns/DescribeDomainRecords/{d.dns_zone}.json": domain_records(d)}
+    out: dict[str, Obj] = cloud_absent.responses(d)
+    out[f"alidns/DescribeDomainRecords/{d.dns_zone}.json"] = domain_records(d)
     if d.clbs:
         out["slb/DescribeLoadBalancers.json"] = load_balancers(d)
         out["slb/DescribeLoadBalancerListeners.json"] = listeners(d)

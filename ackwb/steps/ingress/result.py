@@ -15,6 +15,7 @@ from ackwb.parse.backends import Backend
 from ackwb.parse.canary import TrafficTarget
 from ackwb.parse.nginx_conf import Location, ServerBlock
 from ackwb.steps.ecs.result import ControllerPod
+from ackwb.steps.front_door import Door
 from ackwb.steps.nginx_request import NginxOutcome
 
 
@@ -66,6 +67,7 @@ class IngressResult(StepResult):
     traffic: tuple[TrafficTarget, ...] = ()  # the split with a canary backend (empty without one)
     nginx: NginxOutcome | None = None  # what nginx does with the request (None: not evaluated)
     ingress_object: dict[str, Any] | None = None  # the Ingress the location was rendered from
+    door: Door = Door.NGINX  # who answers behind the listener (L4: no HTTP evaluation, no hop)
 
     @property
     def answered(self) -> bool:
