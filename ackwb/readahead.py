@@ -179,6 +179,13 @@ class Readahead(NodeReads):
         namespace, name = location.namespace or "", location.service_name or ""
         if location.ingress_name:
             self.spawn(kube.get, "ingresses", location.ingress_name, namespace)
+        backend = view.backend
+        if backend is not None and backend.service_type == "ExternalName":  # nginx goes out itself
+            self.spawn(self.sources.dns.resolve, str(backend.external_name or "").rstrip("."), "A")
+            going_out = [str(dig(c, "status", "podIP")) for c in controllers if dig(c, "status", "podIP")]
+            self.spawn(self._egress, going_out)
+            kube.get("services", name, namespace)
+            return
         balanced = [a for a in (e.rpartition(":")[0] for e in view.endpoints) if _is_address(a)]
         if balanced or not view.endpoints:  # not an ExternalName's outside host: no Pod to guard
             self.spawn(self._policies, namespace, view.controller)

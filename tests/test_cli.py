@@ -57,6 +57,23 @@ def test_client_outside_the_whitelist_is_blocked() -> None:
     assert "LB_ACL_DENIES_CLIENT" in run.stdout and "path broken" in run.stdout
 
 
+def test_whitelisted_location_answers_403_to_other_clients_and_lets_allowed_ones_in() -> None:
+    """terway-nlb's shop-admin Ingress: /admin allowed to 192.0.2.0/24 only (whitelist-source-range)."""
+    args = ("trace", "shop.tnl.abc.com", "--scenario", "terway-nlb", "--path", "/admin", "--client-ip")
+    refused = ackwb(*args, "203.0.113.9")
+    assert refused.returncode == 1, refused.stderr
+    assert re.search(r"^answer +nginx answers 403 .* request +blocked", refused.stdout, re.MULTILINE)
+    assert "ERROR   NGINX_ACCESS_DENIED [answer:shop.tnl.abc.com/admin]" in refused.stdout
+    allow_line = r"evidence: .*nginx\.conf \(server shop\.tnl\.abc\.com\) line \d+: allow 192\.0\.2\.0/24;"
+    assert re.search(allow_line, refused.stdout)
+    assert "path broken: answered by nginx: 403" in refused.stdout
+    allowed = ackwb(*args, "192.0.2.9")
+    assert allowed.returncode == 0, allowed.stderr
+    assert "nginx answers" not in allowed.stdout and "NGINX_ACCESS_DENIED" not in allowed.stdout
+    assert re.search(r"^pod +Pod shop-\S+ 10\.30\.64\.21:8080 .* request +ok", allowed.stdout, re.MULTILINE)
+    assert "\npath ok\n" in allowed.stdout
+
+
 def test_unknown_domain_exits_non_zero_with_one_line() -> None:
     run = ackwb("trace", "no-such.qas.abc.com")
     assert run.returncode == 1

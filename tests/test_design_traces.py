@@ -62,7 +62,11 @@ HEALTHY = [
     Healthy("flannel-nodeport", "shop.fln.abc.com", FLANNEL, FLN_IDLE,
             ("backend:10.20.1.13:30581", "backend:10.20.1.12:30581"), frozenset(FLN_WARNINGS)),
     Healthy("terway-nlb", "shop.tnl.abc.com", NLB, {}, (), frozenset()),
-    Healthy("terway-nlb", "pay.tnl.abc.com", NLB, {}, (), frozenset()),
+    Healthy("terway-nlb", "pay.tnl.abc.com", NLB, {}, (),
+            frozenset({("SERVICE_AFFINITY_BYPASSED", "service:shop/pay")})),  # ClientIP, balanced by nginx
+    Healthy("terway-nlb", "ext.tnl.abc.com", NLB, {}, (), frozenset()),  # ExternalName
+    Healthy("terway-nlb", "search.tnl.abc.com", NLB, {}, (), frozenset()),  # headless
+    Healthy("terway-nlb", "grpc.tnl.abc.com", NLB, {}, (), frozenset()),  # port by name
     Healthy("terway-nlb", "admin.tnl.abc.com", INTRANET,
             {"backend:10.30.*:32614": DEPENDS}, (), frozenset(), verdict=DEPENDS),
     Healthy("terway-nlb", "admin.tnl.abc.com", INTRANET, {}, (), frozenset(), client_ip="10.30.1.20"),
@@ -237,6 +241,12 @@ def test_each_design_scenario_yields_its_finding(name: str) -> None:
     else:
         assert expect.culprit in dead_end(trace) or expect.culprit in finding.message
         assert expect.culprit in dead_end(trace) + " ".join(f.message for f in trace.findings)
+
+
+def test_plain_http_to_the_tls_port_is_the_only_fault() -> None:
+    trace = trace_of("tee-https-to-tls-port", "www.tee.abc.com", port=443)
+    raised = {(f.code, f.hop) for f in trace.findings if f.severity is not Severity.INFO}
+    assert raised == {("NGINX_PLAIN_HTTP_TO_TLS_PORT", "answer:www.tee.abc.com/")}
 
 
 def test_only_the_idle_backend_is_told_apart_from_a_real_fault() -> None:

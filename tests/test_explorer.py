@@ -126,3 +126,19 @@ def test_explore_result_displays_like_the_output_area() -> None:
     result = ExploreResult(trace)
     assert result._repr_html_() == explore_html(trace)
     assert repr(result).startswith("app3.qas.abc.com: ")
+
+
+def test_headers_box_sends_each_line_as_a_request_header() -> None:
+    explorer = Explorer(domain="shop.tnl.abc.com", scenario="terway-nlb", headers=["X-Canary: always"])
+    assert explorer.headers.value == "X-Canary: always"
+    explorer.headers.value = "X-Canary: always\n\n  X-Region: eu  \n"
+    trace = explorer.on_run()
+    assert trace is not None and trace.client.headers == (("X-Canary", "always"), ("X-Region", "eu"))
+    assert "headers <code>X-Canary: always; X-Region: eu</code>" in shown_text(explorer)
+    explorer.headers.value = "X-Canary always"
+    assert explorer.on_run() is None and explorer.trace is None
+    assert "header 'X-Canary always' must read 'Name: value'" in shown_text(explorer)
+    explorer.headers.value = ""
+    trace = explorer.on_run()
+    assert trace is not None and trace.client.headers == ()
+    assert "headers" not in shown_text(explorer).split("·")[0]

@@ -43,6 +43,7 @@ SECTION_TITLES = {
 }
 ALL_NOTEBOOKS = ["00_overview.ipynb", *SECTION_TITLES, "report.ipynb", "explorer.ipynb", "cluster_map.ipynb"]
 PARAMETER_NAMES = {"domain", "scenario", "world", "client_ip", "port", "path"}
+EXTRA_PARAMETERS = {"explorer.ipynb": {"headers"}}  # request headers: the explorer's own box
 UNKNOWN_DOMAIN = "no-such.qas.abc.com"
 OUTSIDE_APP3_ACL = "203.0.113.77"  # not in private-lb's whitelist (office and VPN ranges)
 
@@ -70,10 +71,16 @@ BAD_INPUT_RUNS = {
         "explorer.ipynb", (("domain", "app3.qas.abc.com"), ("client_ip", OUTSIDE_APP3_ACL))
     ),
 }
+EXPLORER_403 = Run(  # the allow-list answers 403 whatever the headers say
+    "explorer.ipynb",
+    (("scenario", "terway-nlb"), ("domain", "shop.tnl.abc.com"), ("path", "/admin"),
+     ("client_ip", "203.0.113.9"), ("headers", ["X-Canary: always"])),
+)  # fmt: skip
 RUNS = {
     **{name.removesuffix(".ipynb"): Run(name) for name in ALL_NOTEBOOKS},
     "report-app3": Run("report.ipynb", (("domain", "app3.qas.abc.com"),)),
     **BAD_INPUT_RUNS,
+    "explorer-403-with-a-header": EXPLORER_403,
 }
 
 
@@ -124,7 +131,8 @@ def test_first_code_cell_holds_the_parameters(name: str) -> None:
     assert "parameters" in first.metadata.get("tags", []), f"{name}: first code cell is not tagged parameters"
     tree = ast.parse(first.source)
     assigned = {target.id for node in tree.body if isinstance(node, ast.Assign) for target in node.targets}
-    assert assigned == PARAMETER_NAMES, f"{name}: parameters cell assigns {sorted(assigned)}"
+    wanted = PARAMETER_NAMES | EXTRA_PARAMETERS.get(name, set())
+    assert assigned == wanted, f"{name}: parameters cell assigns {sorted(assigned)}"
     assert all(isinstance(node, ast.Assign) for node in tree.body), (
         f"{name}: parameters cell does more than assign"
     )
@@ -314,3 +322,11 @@ def test_ecs_notebook_is_right_about_nodeport_traffic() -> None:
     nodeport = [s for s in sentences if "NodePort" in s and "06_kube_proxy" in s]
     assert not nodeport, f"03_ecs sends the reader to step 6 for the NodePort hop: {nodeport}"
     assert "NodePort hop on the backend node is shown in this step" in " ".join(text.split())
+
+
+def test_explorer_passes_headers_and_shows_nginx_answering_403(executed: Executed) -> None:
+    nb = executed_notebook(executed, "explorer-403-with-a-header")
+    text = "\n".join(text for _, text in assert_ran_cleanly("explorer-403-with-a-header", nb))
+    assert "headers <code>X-Canary: always</code>" in text
+    assert "NGINX_ACCESS_DENIED" in text and "nginx answers 403" in text
+    assert "the request stops: answered by nginx: 403" in text

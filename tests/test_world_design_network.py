@@ -186,11 +186,19 @@ def test_namespaces_carry_their_name_label_and_policies_select_them() -> None:
     assert selected == ["kube-system"]
     pods = peer["podSelector"]["matchLabels"].items()
     assert v.controllers() and all(pods <= p["metadata"]["labels"].items() for p in v.controllers())
+    declared = {  # container port name → number, in shop's Pods (a targetPort may be a name)
+        c["name"]: c["containerPort"]
+        for p in v.items("pods")
+        if p["metadata"]["namespace"] == "shop"
+        for container in p["spec"]["containers"]
+        for c in container.get("ports", [])
+        if c.get("name")
+    }
     shop_ports = {  # the policy lets the controllers reach every port of shop's Pods
-        port["targetPort"]
+        declared.get(port["targetPort"], port["targetPort"])
         for s in v.items("services")
         if s["metadata"]["namespace"] == "shop" and s["spec"].get("selector")
         for port in s["spec"]["ports"]
     }
-    assert {p["port"] for p in rule["ports"]} == shop_ports == {8080, 9200, 50051}
+    assert {p["port"] for p in rule["ports"]} == shop_ports == {8080, 9090, 9200, 50051}
     assert {p["protocol"] for p in rule["ports"]} == {"TCP"}

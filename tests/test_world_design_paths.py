@@ -218,8 +218,9 @@ def test_dynamic_backends_are_the_ready_endpoints_or_the_cluster_ip(world: str) 
             rule = ingress["spec"]["rules"][0]
             ref = rule["http"]["paths"][0]["backend"]["service"]
             svc = services[(ingress["metadata"]["namespace"], ref["name"])]
-            port = next(p for p in svc["spec"]["ports"] if p["port"] == ref["port"]["number"])
-            name = f"{ingress['metadata']['namespace']}-{ref['name']}-{ref['port']['number']}"
+            key = ref["port"]["number"] if "number" in ref["port"] else ref["port"]["name"]  # by name too
+            port = next(p for p in svc["spec"]["ports"] if key in (p["port"], p["name"]))
+            name = f"{ingress['metadata']['namespace']}-{ref['name']}-{key}"
             assert (
                 f"## start server {rule['host']}\n" in conf and f'set $proxy_upstream_name "{name}";' in conf
             )
@@ -229,7 +230,7 @@ def test_dynamic_backends_are_the_ready_endpoints_or_the_cluster_ip(world: str) 
                 assert got == {(svc["spec"]["externalName"], port["targetPort"])}
                 assert not v.service_slices(svc["metadata"]["namespace"], svc["metadata"]["name"])
             elif annotations.get("nginx.ingress.kubernetes.io/service-upstream") == "true":
-                assert got == {(svc["spec"]["clusterIP"], ref["port"]["number"])}
+                assert got == {(svc["spec"]["clusterIP"], port["port"])}
             else:  # Pod IPs, for a headless Service too
                 assert got == {(a, t) for a, _, t in v.ready_endpoints(svc, port["name"])}
                 assert got and all(inside(a, "10.0.0.0/8") or inside(a, "172.16.0.0/12") for a, _ in got)

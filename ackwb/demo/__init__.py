@@ -46,8 +46,8 @@ _ROWS = [  # fmt: skip
         "flannel-nodeport",
         (
             "Flannel + kube-proxy iptables, CLB → ECS NodePorts with externalTrafficPolicy Local: two "
-            "of four backends fail the health check by design; web, api (service-upstream), shop; an "
-            "L4 Service (mqtt, TCP 1883) on a CLB of its own"
+            "of four backends fail the health check by design; web, api (service-upstream, ClientIP "
+            "affinity), shop (its port chosen by name); an L4 Service (mqtt, TCP 1883) on a CLB of its own"
         ),
     ),
     (
@@ -56,8 +56,8 @@ _ROWS = [  # fmt: skip
         (
             "Terway ENIIP with pod vSwitches in two zones, kube-proxy IPVS, NLB → controller Pod IPs "
             "(server groups of type Ip), an intranet CLB → ECS NodePorts, NetworkPolicy enforced; "
-            "Ingresses with TLS, an allow-list, a redirect, a regex rewrite, gRPC, ExternalName and "
-            "headless backends; an L4 Service (redis, TCP 6379) on an NLB of its own"
+            "Ingresses with TLS, an allow-list, a redirect, a regex rewrite, gRPC (two ports, chosen by "
+            "name), ExternalName and headless backends; an L4 Service (redis, TCP 6379) on an NLB of its own"
         ),
     ),
     (

@@ -68,6 +68,7 @@ class NginxOutcome:
     notes: tuple[NginxNote, ...]
     location: Location | None
     client: ClientAddress
+    also: tuple[Evidence, ...] = ()  # lines that decided with ``decided_by`` (a deny's allow rules)
 
 
 def normalize_uri(path: str) -> str | None:

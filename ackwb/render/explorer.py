@@ -11,6 +11,7 @@ without any widget being touched. ipywidgets is imported only when an Explorer i
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from pathlib import Path as FilePath
 from typing import Any
 
@@ -39,7 +40,8 @@ def explore_html(trace: Trace) -> str:
     parts = [
         f"<h3>{html.escape(trace.domain)}</h3>",
         f"<p>client {html.escape(client)}, port {trace.client.port}, path "
-        f"<code>{html.escape(trace.client.path)}</code> · {html.escape(trace.world)}</p>",
+        f"<code>{html.escape(trace.client.path)}</code>{_headers_html(trace)} · "
+        f"{html.escape(trace.world)}</p>",
         f'<p class="ackwb-outcome" style="border-left:4px solid {colour};padding:4px 8px;'
         f'font-weight:bold;color:{colour}">{outcome}</p>',
         trace.diagram()._repr_html_(),
@@ -47,6 +49,11 @@ def explore_html(trace: Trace) -> str:
         rows_html(finding_rows(trace)) if trace.findings else "<p><em>No findings.</em></p>",
     ]
     return '<div class="ackwb-explorer-result">' + "".join(parts) + "</div>"
+
+
+def _headers_html(trace: Trace) -> str:
+    sent = "; ".join(f"{name}: {value}" for name, value in trace.client.headers)
+    return f", headers <code>{html.escape(sent)}</code>" if sent else ""
 
 
 def finding_rows(trace: Trace) -> list[dict[str, str]]:
@@ -97,6 +104,7 @@ class Explorer:
         client_ip: str | None = None,
         port: int = 80,
         path: str = "/",
+        headers: Sequence[str] | str = (),
     ) -> None:
         import ipywidgets as w
 
@@ -118,6 +126,12 @@ class Explorer:
         self.port = w.IntText(value=port, description="port")
         self.ports_hint = w.HTML()
         self.path = w.Text(value=path, description="path")
+        self.headers = w.Textarea(  # request headers nginx may decide on (a canary header), one a line
+            value=headers if isinstance(headers, str) else "\n".join(headers),
+            placeholder="Name: value, one a line (e.g. X-Canary: always)",
+            description="headers",
+            layout=wide,
+        )
         self.run_button = w.Button(description="Run trace", button_style="primary", icon="play")
         self.status = w.HTML()
         self.output = w.Output()
@@ -129,6 +143,7 @@ class Explorer:
                 self.client_ip,
                 w.HBox([self.port, self.ports_hint]),
                 self.path,
+                self.headers,
                 self.run_button,
                 self.status,
                 self.output,
@@ -185,8 +200,13 @@ class Explorer:
         try:
             if not self.domain.value:
                 raise AckwbError("choose a domain first (the world serves none)")
+            headers = [line.strip() for line in self.headers.value.splitlines() if line.strip()]
             trace = self.workbook().trace(
-                self.domain.value, self.client_ip.value.strip() or None, self.port.value, self.path.value
+                self.domain.value,
+                self.client_ip.value.strip() or None,
+                self.port.value,
+                self.path.value,
+                headers=headers,
             )
         except AckwbError as error:
             self.trace = None

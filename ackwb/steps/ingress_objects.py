@@ -229,14 +229,22 @@ def _canary_without_main(
 ) -> list[ObjectFinding]:
     out = []
     claimed = {(p.host, p.path, p.path_type) for r in mains for p in r.paths}
+    hosts = {p.host for r in mains for p in r.paths}
     for record in canaries:
         for p in record.paths:
             if (p.host, p.path, p.path_type) in claimed:
                 continue
+            fate = (
+                "no served main Ingress has that host, path and pathType: the controller drops the canary "
+                "backend, so it receives nothing"
+                if p.host in hosts
+                else f"no served main Ingress has host {p.host or '_'} at all: the controller renders no "
+                "server block for it (a canary alone makes none), so requests for the host get the "
+                "catch-all server's 404 and the canary's upstream is referred to by nothing"
+            )
             message = (
                 f"Canary Ingress {record.key} sends part of {p.host or '_'}{p.path} ({p.path_type}) to "
-                f"{p.service}, but no served main Ingress has that host, path and pathType: the controller "
-                "drops the canary backend, so it receives nothing."
+                f"{p.service}, but {fate}."
             )
             ev = (_path_ev(record, p), _ev(record, f"metadata.annotations[{PREFIX}canary]", "true"))
             out.append(
@@ -295,11 +303,18 @@ def _affinity(records: Sequence[IngressRecord], services: Sequence[Mapping[str, 
                 message = (
                     f"Service {key} sets sessionAffinity: ClientIP, but ingress-nginx balances Ingress "
                     f"{record.key}'s requests to the Pod IPs itself, bypassing the Service: clients are not "
-                    "pinned. Only the Ingress annotation affinity: cookie pins them."
+                    "pinned. Only nginx's own Ingress annotation affinity: cookie pins clients on this path."
                 )
                 severity = Severity.WARNING
             out.append(ObjectFinding("SERVICE_AFFINITY_BYPASSED", severity, message, ev, key))
     return out
+
+
+def affinity_bypassed(
+    ingresses: Sequence[Any], services: Sequence[Mapping[str, Any]]
+) -> list[ObjectFinding]:
+    """SERVICE_AFFINITY_BYPASSED for ``services`` behind ``ingresses`` (objects as the API returns them)."""
+    return _affinity([r for r in read_ingresses(ingresses) if not r.canary], services)
 
 
 def check_ingress_objects(

@@ -19,6 +19,7 @@ each with its evidence line. Pure: the ingress step reads the config and backend
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from ackwb.errors import InputError
 from ackwb.model import Evidence, Severity
@@ -371,7 +372,9 @@ def _access(
             f"answered by nginx: 403 (the client address {client.address} matches '{rule.raw}'{where}; "
             f"allowed are {allowed}; the address nginx sees: {client.how})"
         )
-        return _finish(run, "answered", 403, None, "NGINX_ACCESS_DENIED", rule, sentence, None, location)
+        outcome = _finish(run, "answered", 403, None, "NGINX_ACCESS_DENIED", rule, sentence, None, location)
+        allows = [r for r in decision.rules if r.name == "allow"]
+        return replace(outcome, also=run.evidence(*allows)) if allows else outcome
     if basic is not None and not has_credentials:
         realm = basic.args[0] if basic.args else ""
         sentence = (

@@ -166,7 +166,8 @@ class Draft:
         for service in self.items("services"):
             meta = service["metadata"]
             for port in service["spec"]["ports"]:
-                if f"{meta['namespace']}-{meta['name']}-{port['port']}" == name:
+                keys = [port[k] for k in ("port", "name") if k in port]
+                if name in (f"{meta['namespace']}-{meta['name']}-{key}" for key in keys):
                     return service, port
         return None
 

@@ -26,7 +26,8 @@ PREFIX = "nginx.ingress.kubernetes.io/"
 
 def ingress(d: Design, rule: IngressRule) -> Obj:
     annotations = {PREFIX + key: value for key, value in rule.nginx_annotations.items()}
-    path = {"backend": {"service": {"name": rule.service, "port": {"number": rule.port}}}, "path": rule.path,
+    port = {"name": rule.port} if isinstance(rule.port, str) else {"number": rule.port}
+    path = {"backend": {"service": {"name": rule.service, "port": port}}, "path": rule.path,
             "pathType": rule.path_type}  # fmt: skip
     spec: Obj = {"rules": [{"host": rule.host, "http": {"paths": [path]}}]}
     if rule.ingress_class is not None:

@@ -53,7 +53,7 @@ def _lb_annotations(d: Design, s: Service) -> dict[str, str]:
 def service(d: Design, s: Service) -> Obj:
     ports = []
     for p in s.ports:
-        port: Obj = {"name": p.name, "port": p.port, "protocol": p.protocol, "targetPort": p.target_port}
+        port: Obj = {"name": p.name, "port": p.port, "protocol": p.protocol, "targetPort": p.target}
         if p.node_port:
             port["nodePort"] = p.node_port
         ports.append(port)
@@ -119,7 +119,7 @@ def service(d: Design, s: Service) -> Obj:
 def applied(s: Service) -> Obj:
     """What ``kubectl apply`` records for an application Service (ports and selector, and what the
     manifest set besides: the type and name of an ExternalName, ``clusterIP: None``, the affinity)."""
-    spec: Obj = {"ports": [{"name": p.name, "port": p.port, "targetPort": p.target_port} for p in s.ports]}
+    spec: Obj = {"ports": [{"name": p.name, "port": p.port, "targetPort": p.target} for p in s.ports]}
     if s.external_name:
         spec.update(type="ExternalName", externalName=s.external_name)
     else:

@@ -72,6 +72,12 @@ class ServicePort:
     port: int
     target_port: int
     node_port: int | None = None
+    target_name: str = ""  # targetPort given by name (a container port name that resolves to target_port)
+
+    @property
+    def target(self) -> int | str:
+        """``spec.ports[].targetPort`` as written: the name when there is one, else the number."""
+        return self.target_name or self.target_port
 
 
 @dataclass(frozen=True)
@@ -212,7 +218,7 @@ class IngressRule:
     service: str
     service_upstream: bool = False
     namespace: str = "app"
-    port: int = 8080
+    port: int | str = 8080  # service.port.number, or service.port.name when a string
     path: str = "/"
     path_type: str = "Prefix"  # Prefix, Exact or ImplementationSpecific
     annotations: tuple[tuple[str, str], ...] = ()  # nginx.ingress.kubernetes.io/<key> (key without prefix)

@@ -44,7 +44,7 @@ def _ready(pod: Obj) -> bool:
 def service_spec(svc: Service) -> Obj:
     """``Service.spec`` in Go field order, as the controller marshals it."""
     ports = [
-        {"name": p.name, "protocol": p.protocol, "port": p.port, "targetPort": p.target_port}
+        {"name": p.name, "protocol": p.protocol, "port": p.port, "targetPort": p.target}
         for p in svc.ports
     ]
     if svc.external_name:
@@ -69,7 +69,7 @@ def service_spec(svc: Service) -> Obj:
 
 
 def _endpoints(svc: Service, rule: IngressRule, pods: list[Obj]) -> list[Obj]:
-    port = next(p for p in svc.ports if p.port == rule.port)
+    port = next(p for p in svc.ports if rule.port in (p.port, p.name))
     if svc.external_name:
         return [{"address": svc.external_name, "port": str(port.target_port)}]
     if rule.service_upstream and not svc.headless:

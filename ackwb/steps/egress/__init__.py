@@ -20,6 +20,7 @@ from ackwb.sources import Sources
 from ackwb.steps.cluster import Cluster, read_cluster
 from ackwb.steps.common import cloud_evidence, details, settle_verdicts, sh, source_finding
 from ackwb.steps.egress.gateway import DEFAULT_ROUTE, covering_entry, default_route, eips, snat_entries
+from ackwb.steps.egress.outside import controllers_going_out, external_service, outside_host
 from ackwb.steps.egress.source import Leaving, leaving
 from ackwb.steps.pod.result import PodResult
 
@@ -53,7 +54,9 @@ class EgressResult(StepResult):
 def egress(sources: Sources, pods: PodResult, cluster: Cluster | None = None) -> EgressResult:
     result = EgressResult(step="egress", title=TITLE, domain=pods.domain, prev=pods)
     result.ingress_ip = getattr(pods.earlier("slb"), "address", "")
-    chosen = [p for p in pods.pods if p.ready] or pods.pods
+    external = external_service(pods)
+    going = controllers_going_out(pods) if external else pods.pods
+    chosen = [p for p in going if p.ready] or going
     if not chosen:
         result.dead_end = "no Pod to follow out"
         return result
@@ -75,6 +78,8 @@ def egress(sources: Sources, pods: PodResult, cluster: Cluster | None = None) ->
     for vswitch_id, group in sorted(by_vswitch.items()):
         _follow(sources, cluster, result, vswitch_id, group)
     _egress_ip_finding(result, sources.settings.region)
+    if external is not None:
+        outside_host(external, result.hops, result.edges, result.findings, result.egress_ips)
     settle_verdicts(result)
     return result
 

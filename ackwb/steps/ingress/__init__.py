@@ -26,11 +26,13 @@ from ackwb.steps.ingress.canary import check_canary
 from ackwb.steps.ingress.checks import check_in_sync, class_not_served, class_verdicts, close_hosts
 from ackwb.steps.ingress.controller import DEFAULT_BACKEND, read_view
 from ackwb.steps.ingress.l4 import ingress_for, not_followed
+from ackwb.steps.ingress.objects import object_findings
 from ackwb.steps.ingress.request import evaluate
 from ackwb.steps.ingress.result import ControllerView, IngressResult
 
 TITLE = "4. Host → Service (Ingress)"
 SERVICE_UPSTREAM = "nginx.ingress.kubernetes.io/service-upstream"
+NOT_RENDERED_BECAUSE = ("INGRESS_WITHOUT_CLASS",)  # object findings that say why a host has no server
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
 __all__ = ["ControllerView", "IngressResult", "ingress"]
@@ -84,7 +86,10 @@ def ingress(sources: Sources, nodes: NodeResult, path: str = "/") -> IngressResu
         check_in_sync(result, obj)
     _use_backends(sources, result, primary)
     _compare_controllers(result, primary, views)
-    evaluate(result, primary, _host_ingresses(sources, result.domain))
+    host_ingresses = _host_ingresses(sources, result.domain)
+    evaluate(result, primary, host_ingresses)
+    across = object_findings(sources, result.domain, result.controller, result.hop_id, host_ingresses)
+    result.findings += across
     settle_verdicts(result)
     return result
 
@@ -99,6 +104,7 @@ def _read_ingress_object(
     except SourceError as error:
         result.findings.append(source_finding(error, result.hop_id, f"Ingress {result.ingress_name}"))
         obj = None
+    result.ingress_object = obj
     annotations: dict[str, Any] = dig(obj or {}, "metadata", "annotations") or {}
     result.service_upstream = str(annotations.get(SERVICE_UPSTREAM, "")).lower() == "true"
     way = "ClusterIP (service-upstream)" if result.service_upstream else "Pod IPs"
@@ -234,6 +240,14 @@ def _use_backends(sources: Sources, result: IngressResult, view: ControllerView)
         result.dead_end = result.dead_end or message
         return
     result.backend_endpoints = list(view.endpoints)
+    if result.backend.service_type == "ExternalName":  # the endpoint is a DNS name nginx resolves
+        way = f"the external name {result.backend.external_name} (ExternalName), resolved by nginx"
+        result.hops = [
+            replace(h, details=tuple((k, way if k == "balances to" else v) for k, v in h.details))
+            if h.id == result.hop_id
+            else h
+            for h in result.hops
+        ]
     endpoints = Evidence(
         source,
         f"[name={result.backend.name}].endpoints",
@@ -334,7 +348,12 @@ def _no_server_block(sources: Sources, result: IngressResult) -> IngressResult:
         f"## start server {result.domain}",
         "(no such marker: no server block for the host)",
     )
-    finding = class_not_served(sources, class_verdicts(sources, claimed), result.domain) if claimed else None
+    across = object_findings(sources, result.domain, result.controller, hop_id, ingresses)
+    why = [f for f in across if f.code in NOT_RENDERED_BECAUSE and f.severity is Severity.ERROR]
+    why += [f for f in across if f.code == "INGRESS_CANARY_WITHOUT_MAIN" and claimed]
+    finding = why[0] if why else None
+    if finding is None and claimed:
+        finding = class_not_served(sources, class_verdicts(sources, claimed), result.domain)
     if finding is None and claimed:
         message = (
             f"Ingress {names} asks for host {result.domain}, but controller {result.controller.name} has "
@@ -354,6 +373,7 @@ def _no_server_block(sources: Sources, result: IngressResult) -> IngressResult:
         if view.block is None:
             result.edges.append(Edge(view.controller.hop_id, hop_id, f"Host: {result.domain}"))
     result.findings.append(finding)
+    result.findings += [f for f in across if f is not finding]
     result.dead_end = finding.message
     return result
 

@@ -208,7 +208,7 @@ def _answer(result: IngressResult, outcome: NginxOutcome) -> None:
     )
     if source:
         result.edges.append(Edge(source, hop_id, f"{status}"))
-    evidence = (outcome.decided_by,) if outcome.decided_by else ()
+    evidence = ((outcome.decided_by,) if outcome.decided_by else ()) + outcome.also
     severity = Severity.INFO if verdict is not Verdict.BLOCKED else Severity.ERROR
     lb = result.earlier("slb")
     scheme = lb.client.url_scheme if isinstance(lb, LoadBalancerResult) else "http"

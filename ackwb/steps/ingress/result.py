@@ -8,6 +8,7 @@ importing the step that makes it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ackwb.model import Evidence, StepResult
 from ackwb.parse.backends import Backend
@@ -65,6 +66,7 @@ class IngressResult(StepResult):
     backend_endpoints: list[str] = field(default_factory=list)  # "ip:port" the balancer picks from
     traffic: tuple[TrafficTarget, ...] = ()  # the split with a canary backend (empty without one)
     nginx: NginxOutcome | None = None  # what nginx does with the request (None: not evaluated)
+    ingress_object: dict[str, Any] | None = None  # the Ingress the location was rendered from
     door: Door = Door.NGINX  # who answers behind the listener (L4: no HTTP evaluation, no hop)
 
     @property

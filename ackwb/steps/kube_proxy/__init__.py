@@ -47,6 +47,7 @@ class NodeRules:
     rules: RuleLookup | None = None  # iptables and nftables mode
     forwards: tuple[str, ...] = ()  # the endpoints it sends new connections to
     sender: str = "*"  # the address the connections come from: the controller Pod on this node
+    affinity: str = ""  # how the rules pin a client (IPVS persistent, iptables recent), "" without
 
     @property
     def hop_id(self) -> str:
@@ -92,12 +93,7 @@ def kube_proxy(sources: Sources, svc: ServiceResult, cluster: Cluster | None = N
     controllers = ing.views if isinstance(ing, IngressResult) else []
     if isinstance(ing, IngressResult) and ing.door is Door.L4_SERVICE:
         return result  # no controller sends to the ClusterIP: kube-proxy's part was the NodePort rule
-    if (
-        svc.port is None
-        or not isinstance(nodes, NodeResult)
-        or not controllers
-        or svc.cluster_ip in ("", "None")
-    ):
+    if svc.port is None or not isinstance(nodes, NodeResult) or not controllers:
         result.dead_end = svc.dead_end or "no Service port to look up"
         return result
     cluster = cluster or read_cluster(sources)
@@ -107,6 +103,9 @@ def kube_proxy(sources: Sources, svc: ServiceResult, cluster: Cluster | None = N
         ip = known.get(name) or _node_ip(sources, cluster, name)
         sender = next(v.controller.pod_ip for v in controllers if v.controller.node == name)
         result.read.append(NodeRules(name, ip, sender=sender or "*"))
+    if svc.cluster_ip in ("", "None"):  # headless or ExternalName: no virtual IP, no rule by design
+        _no_rule_by_design(sources, cluster, result, svc, nodes)
+        return result
     _read_modes(sources, cluster, result, svc, nodes)
     for node in result.read:
         _follow(sources, cluster, result, node, svc)
@@ -119,6 +118,21 @@ def kube_proxy(sources: Sources, svc: ServiceResult, cluster: Cluster | None = N
         )
     settle_verdicts(result)
     return result
+
+
+def _no_rule_by_design(
+    sources: Sources, cluster: Cluster, result: KubeProxyResult, svc: ServiceResult, nodes: NodeResult
+) -> None:
+    """The mode on the nodes of the trace (the cluster's design), and a row saying why no rule is read."""
+    _read_modes(sources, cluster, result, svc, nodes)
+    why = (
+        f"none by design: ExternalName {svc.external_name} (nginx connects to it itself)"
+        if svc.external_name
+        else "none by design: headless Service (clusterIP: None), cluster DNS answers the Pod IPs"
+    )
+    for name, mode in sorted(result.modes.items()):
+        result.rows.append({"node": name, "mode": mode, "rule": why})
+    result.read = []  # nothing followed: no node's rules are on this path
 
 
 def _node_ip(sources: Sources, cluster: Cluster, name: str) -> str:
@@ -221,7 +235,14 @@ def _follow_ipvs(
     _weight_zero(result, node, vs, where)
     node.forwards = tuple(t.hostport for t in targets if t.forwarding)
     verdict = Verdict.OK if node.forwards else Verdict.BLOCKED
-    _add_hop(result, node, svc, verdict, f"IPVS {vs.scheduler} {vs.address}:{vs.port}")
+    sticky = f" persistent {vs.persistent}" if vs.persistent else ""
+    node.affinity = (
+        f"IPVS persistent {vs.persistent}: each client address keeps its real server for "
+        f"{vs.persistent} s (sessionAffinity ClientIP)"
+        if vs.persistent
+        else ""
+    )
+    _add_hop(result, node, svc, verdict, f"IPVS {vs.scheduler}{sticky} {vs.address}:{vs.port}")
 
 
 def _follow_rules(result: KubeProxyResult, node: NodeRules, svc: ServiceResult, lookup: RuleLookup) -> None:
@@ -231,6 +252,10 @@ def _follow_rules(result: KubeProxyResult, node: NodeRules, svc: ServiceResult, 
     by_hand = check(mode, vip, port, svc.port.protocol, lookup.chain.chain if lookup.chain else None)
     result.evidence.extend((*lookup.evidence, *(e for t in lookup.targets for e in t.evidence)))
     result.rows.extend(rows(lookup, node.node))
+    seconds = lookup.chain.affinity_seconds if lookup.chain else None
+    if seconds:
+        how = "-m recent --rcheck --seconds" if mode == "iptables" else "ip saddr @affinity-… timeout"
+        node.affinity = f"{mode} {how} {seconds}: a client address keeps its endpoint for {seconds} s"
     if lookup.entry is not None:
         _compare_with_endpoints(result, node, svc, lookup.targets, lookup.evidence, mode, by_hand)
         node.forwards = tuple(t.hostport for t in lookup.targets if t.forwarding)
@@ -339,7 +364,7 @@ def _add_hop(
             f"{rule or 'kube-proxy ' + (node.mode or '?')}\non {node.node}",
             svc.path_kind,
             verdict,
-            details(mode=node.mode, node_ip=node.node_ip),
+            details(mode=node.mode, node_ip=node.node_ip, client_affinity=node.affinity),
             arrives=Packet(f"{node.sender}:*", vip),
             leaves=Packet(f"{node.sender}:*", forwards) if node.forwards else None,
             rewrite=f"DNAT {vip} → one of {forwards}" if node.forwards else "",

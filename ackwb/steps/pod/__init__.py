@@ -41,6 +41,8 @@ def pod(sources: Sources, kp: KubeProxyResult, cluster: Cluster | None = None) -
     if not isinstance(svc, ServiceResult) or not isinstance(ing, IngressResult):
         result.dead_end = kp.dead_end or "the Service has no endpoint to follow"
         return result
+    if svc.external_name:  # no Pod of the cluster serves it: the egress step follows nginx out
+        return result
     targets = _targets(svc, ing, kp)
     if not targets:
         result.dead_end = kp.dead_end or "the Service has no endpoint to follow"

@@ -32,6 +32,14 @@ from ackwb.steps.front_door import Door
 from ackwb.steps.ingress import IngressResult
 from ackwb.steps.l4_door import door_finding, service_details
 from ackwb.steps.service.checks import check_readiness, check_target_port, read_selected_pods, selected_pods
+from ackwb.steps.service.kinds import (
+    affinity_text,
+    check_affinity,
+    external_name,
+    headless_dns,
+    is_external_name,
+    port_chosen,
+)
 from ackwb.steps.service.result import ServicePort, ServiceResult
 
 TITLE = "5. Name → virtual IP (Service)"
@@ -86,6 +94,11 @@ def service(sources: Sources, ing: IngressResult) -> ServiceResult:
         )
         result.dead_end = message
         return result
+    result.affinity = affinity_text(obj)
+    if is_external_name(obj):
+        external_name(sources, result, ing, obj)
+        settle_verdicts(result)
+        return result
     result.cluster_ip = dig(obj, "spec", "clusterIP") or ""
     result.port = _port(obj, ing.service_port)
     result.cluster_dns_name = f"{result.name}.{result.namespace}.svc.{sources.settings.cluster_domain}"
@@ -108,6 +121,7 @@ def service(sources: Sources, ing: IngressResult) -> ServiceResult:
     pods = selected_pods(result, obj, pods_answer)
     check_target_port(result, obj, pods)
     check_readiness(result)
+    check_affinity(result, ing, obj)
     _add_hop(result, ing, selects_nothing=pods == [])
     if ing.door is Door.L4_SERVICE:  # the Service answers behind the listener itself
         _l4(result, ing, obj)
@@ -160,7 +174,7 @@ def _resolve_in_cluster(result: ServiceResult, answer: list[DnsRecord] | AckwbEr
     result.evidence += [
         Evidence("cluster DNS", r.name, f"{r.name} {r.ttl} IN {r.type} {r.value}") for r in records
     ]
-    if result.cluster_ip and result.cluster_ip not in result.resolved_ips:
+    if result.cluster_ip and not result.headless and result.cluster_ip not in result.resolved_ips:
         result.findings.append(
             Finding(
                 "SERVICE_DNS_MISMATCH",
@@ -248,6 +262,8 @@ def _add_hop(result: ServiceResult, ing: IngressResult, selects_nothing: bool = 
             )
         )
     vip = f"{result.cluster_ip}:{port.port}" if port else result.cluster_ip
+    if result.headless:
+        vip = f"headless :{port.port}" if port else "headless"
     result.hops.append(
         Hop(
             result.hop_id,
@@ -257,8 +273,11 @@ def _add_hop(result: ServiceResult, ing: IngressResult, selects_nothing: bool = 
             verdict,
             details(
                 dns=result.cluster_dns_name,
+                headless=headless_dns(result) if result.headless else "",
+                port=port_chosen(result, ing),
                 target_port=port.target_port if port else "",
                 ready_endpoints=len(result.ready_endpoints),
+                session_affinity=result.affinity,
             ),
         )
     )

@@ -32,6 +32,13 @@ class ServiceResult(StepResult):
     endpoints: list[SliceEndpoint] = field(default_factory=list)
     path_kind: Path = Path.IN_CLUSTER  # REQUEST when the Ingress uses service-upstream
     endpoints_seen: bool = False  # False when the EndpointSlices could not be read
+    external_name: str = ""  # type ExternalName: the DNS name nginx resolves and connects to
+    external_ips: list[str] = field(default_factory=list)  # what that name resolves to
+    affinity: str = ""  # "ClientIP, timeout 10800 s" (sessionAffinity), "" without
+
+    @property
+    def headless(self) -> bool:
+        return self.cluster_ip == "None"
 
     @property
     def hop_id(self) -> str:

@@ -54,6 +54,7 @@ MQTT = ServicePort("mqtt", "TCP", 1883, 1883)
 MQTT_REPLICAS = (("172.20.0.6", N1), ("172.20.3.5", N4))
 MQTT_HEALTH_CHECK_NODE_PORT = 32211
 HTTP = ServicePort("http", "TCP", 8080, 8080)
+SHOP_HTTP = ServicePort("http", "TCP", 80, 8080, target_name="http")  # port 80, targetPort by name
 DNS_PORTS = (
     ServicePort("dns", "UDP", 53, 53),
     ServicePort("dns-tcp", "TCP", 53, 53),
@@ -221,14 +222,16 @@ SERVICES = (
     ),
     INGRESS_SERVICE,
     Service("app", "web", "172.21.9.18", (HTTP,), {"app": "web"}, created=APPS),
-    Service("app", "api", "172.21.4.77", (HTTP,), {"app": "api"}, created=APPS),
-    Service("shop", "shop", "172.21.12.130", (HTTP,), {"app": "shop"}, created=APPS),
+    Service("app", "api", "172.21.4.77", (HTTP,), {"app": "api"}, created=APPS, session_affinity="ClientIP"),
+    Service("shop", "shop", "172.21.12.130", (SHOP_HTTP,), {"app": "shop"}, created=APPS),
     MQTT_SERVICE,
 )
 INGRESSES = (
     IngressRule("web-ingress", "web.fln.abc.com", "web"),
     IngressRule("api-ingress", "api.fln.abc.com", "api", service_upstream=True),
-    IngressRule("shop-ingress", "shop.fln.abc.com", "shop", namespace="shop", tls_secret="shop-tls"),
+    IngressRule(
+        "shop-ingress", "shop.fln.abc.com", "shop", namespace="shop", port="http", tls_secret="shop-tls"
+    ),
 )
 NODE_SG = SecurityGroup(
     "fln nodes",
@@ -264,8 +267,8 @@ def design(
     return Design(
         name="flannel-nodeport",
         summary="Flannel + kube-proxy iptables, CLB → ECS NodePorts with externalTrafficPolicy Local: "
-        "two of four backends fail the health check by design; web, api (service-upstream), shop; "
-        "an L4 Service (mqtt, TCP 1883) on a CLB of its own",
+        "two of four backends fail the health check by design; web, api (service-upstream, ClientIP "
+        "affinity), shop (its port chosen by name); an L4 Service (mqtt, TCP 1883) on a CLB of its own",
         description="ACK cluster fln in cn-hangzhou: Flannel (Pod CIDR 172.20.0.0/16, a /24 per node, one "
         "VPC route entry per node), kube-proxy in iptables mode, ingress-nginx off the host network behind "
         "fln-public-lb (TCP 80/443 to the four nodes' NodePorts, externalTrafficPolicy Local: nodes 2 and 3 "

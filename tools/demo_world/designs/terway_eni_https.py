@@ -165,6 +165,7 @@ NODE_SG = SecurityGroup(
 )
 POD_RULES = (
     SgRule("Accept", "TCP", "80/80", VPC, 1, "ingress-nginx: NodePort traffic, masqueraded to a node"),
+    SgRule("Accept", "TCP", "443/443", VPC, 1, "ingress-nginx: its TLS port (listen 443 ssl)"),
     SgRule("Accept", "TCP", "10254/10254", VPC, 1, "ingress-nginx: kubelet probes"),
     SgRule("Accept", "TCP", "8080/8080", VPC, 1, "applications: the controllers and kubelet probes"),
     SgRule("Accept", "UDP", "53/53", VPC, 1, "cluster DNS"),

@@ -161,8 +161,8 @@ DESIGN = Design(
     name="terway-nlb",
     summary="Terway ENIIP with pod vSwitches in two zones, kube-proxy IPVS, NLB → controller Pod IPs "
     "(server groups of type Ip), an intranet CLB → ECS NodePorts, NetworkPolicy enforced; Ingresses with "
-    "TLS, an allow-list, a redirect, a regex rewrite, gRPC, ExternalName and headless backends; an L4 "
-    "Service (redis, TCP 6379) on an NLB of its own",
+    "TLS, an allow-list, a redirect, a regex rewrite, gRPC (two ports, chosen by name), ExternalName and "
+    "headless backends; an L4 Service (redis, TCP 6379) on an NLB of its own",
     description="ACK cluster tnl in cn-hangzhou, zones h and i: node and pod vSwitches per zone (Terway "
     "ENIIP, Pod IPs are secondary IPs of ENIs on the pod vSwitches), kube-proxy IPVS, ingress-nginx off "
     "the host network behind tnl-public-nlb (server groups of type Ip holding the controller Pod IPs, one "

@@ -1,7 +1,8 @@
 """Applications of the design world "terway-nlb": what its teams run and how ingress-nginx serves it.
 
 Namespace shop holds shop (two Pods, one per zone), pay (``sessionAffinity: ClientIP``, which
-ingress-nginx bypasses: it balances to the Pod IPs itself), api, grpc (a gRPC server on 50051),
+ingress-nginx bypasses: it balances to the Pod IPs itself), api, grpc (a gRPC server on 50051 and
+metrics on 9090: the Ingress names the port ``grpc``, whose targetPort is the container port name),
 search (a headless Service: nginx balances to its Pod IPs, kube-proxy has no rule for it) and
 partner (an ExternalName Service for a partner's API on the internet). Namespace ops holds admin.
 NetworkPolicies in shop deny ingress by default and let the controllers in on the apps' ports.
@@ -32,7 +33,8 @@ from tools.demo_world.designs.terway_nlb_net import (
 from tools.demo_world.ids import later
 from tools.demo_world.model import DnsRecord, IngressRule, OutsideRecord, Service, ServicePort, Workload
 
-GRPC = ServicePort("grpc", "TCP", 50051, 50051)
+GRPC = ServicePort("grpc", "TCP", 50051, 50051, target_name="grpc")  # targetPort by name
+METRICS = ServicePort("metrics", "TCP", 9090, 9090)  # grpc's second port: multi-port, chosen by name
 SEARCH = ServicePort("http", "TCP", 9200, 9200)
 PARTNER = ServicePort("http", "TCP", 80, 80)
 PARTNER_HOST = "api.partner.example.net"
@@ -45,12 +47,13 @@ def _app(
     name: str,
     image: str,
     replicas: tuple[tuple[str, str], ...],
-    port: ServicePort = HTTP,
+    port: ServicePort | tuple[ServicePort, ...] = HTTP,
     created: str = APPS,
 ) -> Workload:
     labels = {"app": name}
+    ports = port if isinstance(port, tuple) else (port,)
     return Workload(
-        namespace, name, "Deployment", labels, f"{REGISTRY}/{image}", (port,), replicas, created=created
+        namespace, name, "Deployment", labels, f"{REGISTRY}/{image}", ports, replicas, created=created
     )
 
 
@@ -59,16 +62,19 @@ WORKLOADS = (
     _app("shop", "pay", "pay:2.3.1", (("10.30.64.22", N2),)),
     _app("ops", "admin", "admin:1.0.9", (("10.30.64.23", N2),)),
     _app("shop", "api", "api:3.8.2", (("10.30.80.22", N4),), created=LATER),
-    _app("shop", "grpc", "grpc:1.4.0", (("10.30.80.13", N3),), GRPC, LATER),
+    _app("shop", "grpc", "grpc:1.4.0", (("10.30.80.13", N3),), (GRPC, METRICS), LATER),
     _app("shop", "search", "search:2.11.1", (("10.30.64.13", N1), ("10.30.80.23", N4)), SEARCH, LATER),
 )
 
 
-def _service(name: str, cluster_ip: str, port: ServicePort = HTTP, **more: str) -> Service:
+def _service(
+    name: str, cluster_ip: str, port: ServicePort | tuple[ServicePort, ...] = HTTP, **more: str
+) -> Service:
     namespace = "ops" if name == "admin" else "shop"
     selector = {} if "external_name" in more else {"app": name}
     created = APPS if name in ("shop", "pay", "admin") else LATER
-    return Service(namespace, name, cluster_ip, (port,), selector, created=created, **more)
+    ports = port if isinstance(port, tuple) else (port,)
+    return Service(namespace, name, cluster_ip, ports, selector, created=created, **more)
 
 
 SERVICES = (
@@ -76,7 +82,7 @@ SERVICES = (
     _service("pay", "192.168.140.97", session_affinity="ClientIP"),
     _service("admin", "192.168.201.16"),
     _service("api", "192.168.152.40"),
-    _service("grpc", "192.168.163.7", GRPC),
+    _service("grpc", "192.168.163.7", (GRPC, METRICS)),
     _service("search", "None", SEARCH),
     _service("partner", "", PARTNER, external_name=PARTNER_HOST),
 )
@@ -127,7 +133,7 @@ INGRESSES = (
         "grpc.tnl.abc.com",
         "grpc",
         namespace=SHOP,
-        port=50051,
+        port="grpc",  # service.port.name
         annotations=(("backend-protocol", "GRPC"),),
         created=later(LATER, 540),
     ),
@@ -162,7 +168,7 @@ POLICIES = (
         "allow-ingress-nginx",
         {},
         (PolicyPeer({"kubernetes.io/metadata.name": INGRESS_NAMESPACE}, dict(INGRESS_LABELS)),),
-        (("TCP", 8080), ("TCP", 9200), ("TCP", 50051)),
+        (("TCP", 8080), ("TCP", 9090), ("TCP", 9200), ("TCP", 50051)),
         created=later(APPS, 31),
     ),
 )
