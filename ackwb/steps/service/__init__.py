@@ -275,7 +275,6 @@ def _add_hop(result: ServiceResult, ing: IngressResult, selects_nothing: bool = 
                 dns=result.cluster_dns_name,
                 headless=headless_dns(result) if result.headless else "",
                 port=port_chosen(result, ing),
-                target_port=port.target_port if port else "",
                 ready_endpoints=len(result.ready_endpoints),
                 session_affinity=result.affinity,
             ),

@@ -145,7 +145,8 @@ def headless_dns(result: ServiceResult) -> str:
 
 
 def port_chosen(result: ServiceResult, ing: IngressResult) -> str:
-    """The Service port the Ingress chose and where it leads: ``http 80/TCP → targetPort web (8080)``."""
+    """The Service port the Ingress chose and where it leads: ``http 80/TCP → 8080``, or by name
+    ``http 80/TCP (by name) → targetPort web = 8080 (EndpointSlice port http)``."""
     port = result.port
     if port is None:
         return ""
@@ -153,7 +154,9 @@ def port_chosen(result: ServiceResult, ing: IngressResult) -> str:
     by = " (by name)" if not ing.service_port.isdigit() else ""
     numbers = sorted({e.port for e in result.endpoints if e.port})
     target = port.target_port
-    if not target.isdigit() and numbers:
+    if target.isdigit():
+        return f"{named}{by} → {target}"  # short: the whole-path diagram shows it in a box
+    if numbers:
         target += f" = {', '.join(map(str, numbers))} (EndpointSlice port {port.name or '(unnamed)'})"
     return f"{named}{by} → targetPort {target}"
 
