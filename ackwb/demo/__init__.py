@@ -29,7 +29,7 @@ class BuiltinWorld:
     summary: str  # one line
 
 
-DESIGNS: tuple[str, ...] = ("healthy", "flannel-nodeport", "terway-nlb", "terway-eni-https")
+DESIGNS: tuple[str, ...] = ("healthy", "flannel-nodeport", "terway-nlb", "terway-eni-https", "alb-gateway")
 
 _ROWS = [  # fmt: skip
     (
@@ -65,6 +65,15 @@ _ROWS = [  # fmt: skip
         (
             "Terway exclusive ENI (a Pod security group), kube-proxy nftables, CLB HTTPS listener "
             "terminating TLS → ECS NodePorts with externalTrafficPolicy Cluster"
+        ),
+    ),
+    (
+        "alb-gateway",
+        "alb-gateway",
+        (
+            "terway-nlb's cluster behind an ALB Ingress: AlbConfig alb, ALB k8s-alb-tab with HTTP 80 and "
+            "HTTPS 443 (certificate), server groups of type Ip holding Pod IPs; www, api, and pay (tls, "
+            "ssl-redirect: 301 to HTTPS); the ingress-nginx NLB stays beside it"
         ),
     ),
     ("dns-record-deleted", "healthy", "app1's A record was deleted in Alidns: the name does not resolve"),

@@ -8,6 +8,7 @@ for guards and egress defined here. Each module in ``tools/demo_world/designs/``
 
 from __future__ import annotations
 
+from typing import Any
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -159,6 +160,7 @@ class Design:
     nodepool_seed: str = ""  # default: derived from the cluster name
     seed_prefix: str = ""  # put before the seeds of request IDs, so each world has its own
     outside_dns: tuple[OutsideRecord, ...] = ()  # names outside the zone the world's Pods reach
+    albs: tuple[Any, ...] = ()  # ALB Ingress front doors (``cloud_alb.AlbSpec``)
 
     # ----------------------------------------------------------------------------- identities
     @property

@@ -64,6 +64,7 @@ class IngressResult(StepResult):
     backend_endpoints: list[str] = field(default_factory=list)  # "ip:port" the balancer picks from
     traffic: tuple[TrafficTarget, ...] = ()  # the split with a canary backend (empty without one)
     nginx: NginxOutcome | None = None  # what nginx does with the request (None: not evaluated)
+    balancer: str = "Lua balancer"  # who picks the Pod IP from ``backend_endpoints`` (an ALB's rule)
 
     @property
     def answered(self) -> bool:
