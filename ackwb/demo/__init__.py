@@ -211,6 +211,27 @@ _ROWS = [  # fmt: skip
             "TLS port (400)"
         ),
     ),
+    (
+        "alb-no-rule-matches",
+        "alb-gateway",
+        (
+            "Ingress www-alb serves /shop only: a request for www.alb.abc.com/ matches no ALB rule and the "
+            "listener's default action answers 404"
+        ),
+    ),
+    (
+        "alb-group-unhealthy",
+        "alb-gateway",
+        "every Pod of shop fails the ALB health check: server group shop-shop-8080 carries nothing",
+    ),
+    (
+        "alb-rule-drift",
+        "alb-gateway",
+        (
+            "the ALB rule for api.alb.abc.com on listener 80 was deleted by hand: Ingress api-alb still "
+            "asks for it"
+        ),
+    ),
 ]
 WORLDS: dict[str, BuiltinWorld] = {
     name: BuiltinWorld(name, design, summary) for name, design, summary in _ROWS
