@@ -34,7 +34,7 @@ from ackwb.steps.alb_findings import group_findings, no_rule_findings
 from ackwb.steps.alb_result import AlbPathResult
 from ackwb.steps.alb_rules import AlbMatch, AlbRequest, match_rule
 from ackwb.steps.alb_sync import sync_findings
-from ackwb.steps.common import cloud_evidence, cloud_items, details, settle_verdicts, source_finding
+from ackwb.steps.common import cloud_evidence, cloud_items, details, settle_verdicts, sh, source_finding
 from ackwb.steps.slb.result import LoadBalancerResult
 
 TITLE = "4. Host → Service (ALB forwarding rules)"
@@ -73,8 +73,23 @@ def alb_path(sources: Sources, lb: LoadBalancerResult, path: str = "/") -> AlbPa
     else:
         _answer(result, match)
     sync_findings(sources, result, lb, rules)
+    _checks(result, region, listener.listener_id)
     settle_verdicts(result)
     return result
+
+
+def _checks(result: AlbPathResult, region: str, listener: str) -> None:
+    """How to check each ALB finding by hand: the rules, or the health the ALB reports."""
+    rules = f"aliyun alb ListRules --RegionId {sh(region)} --ListenerIds.1 {sh(listener)}"
+    health = (
+        f"aliyun alb GetListenerHealthStatus --RegionId {sh(region)} --ListenerId {sh(listener)} "
+        "--IncludeRule true"
+    )
+    result.findings = [
+        f if f.check or not f.code.startswith("ALB_") else replace(f, check=health if "GROUP" in f.code or
+                                                                    "SERVERS" in f.code else rules)
+        for f in result.findings
+    ]  # fmt: skip
 
 
 def _draw_rule(result: AlbPathResult, match: AlbMatch, listener_hop: str, client: str) -> None:

@@ -76,88 +76,164 @@ class AlbSpec:
 
 
 def _page(d: Design, seed: str, field: str, items: list[Obj]) -> Obj:
-    return {field: items, "MaxResults": 100, "NextToken": "", "RequestId": d.rid(seed), "TotalCount": len(items)}
+    return {
+        field: items,
+        "MaxResults": 100,
+        "NextToken": "",
+        "RequestId": d.rid(seed),
+        "TotalCount": len(items),
+    }
 
 
 def _lb(d: Design, a: AlbSpec) -> Obj:
     return {
-        "LoadBalancerId": a.id, "LoadBalancerName": a.name, "DNSName": a.dns_name, "AddressType": "Internet",
-        "AddressAllocatedMode": "Dynamic", "AddressIpVersion": "IPv4", "VpcId": d.vpc_id,
-        "LoadBalancerStatus": "Active", "LoadBalancerBussinessStatus": "Normal",
-        "LoadBalancerEdition": "Standard", "LoadBalancerBillingConfig": {"PayType": "PostPay"},
-        "ResourceGroupId": "rg-" + hexid(f"rg {d.cluster_name}", 15), "CreateTime": a.created,
+        "LoadBalancerId": a.id,
+        "LoadBalancerName": a.name,
+        "DNSName": a.dns_name,
+        "AddressType": "Internet",
+        "AddressAllocatedMode": "Dynamic",
+        "AddressIpVersion": "IPv4",
+        "VpcId": d.vpc_id,
+        "LoadBalancerStatus": "Active",
+        "LoadBalancerBussinessStatus": "Normal",
+        "LoadBalancerEdition": "Standard",
+        "LoadBalancerBillingConfig": {"PayType": "PostPay"},
+        "ResourceGroupId": "rg-" + hexid(f"rg {d.cluster_name}", 15),
+        "CreateTime": a.created,
         "SecurityGroupIds": [],
-        "Tags": [{"Key": "ack.aliyun.com", "Value": d.cluster_id}, {"Key": TAG + "albconfig", "Value": a.albconfig}],
+        "Tags": [
+            {"Key": "ack.aliyun.com", "Value": d.cluster_id},
+            {"Key": TAG + "albconfig", "Value": a.albconfig},
+        ],
         "LoadBalancerOperationLocks": [],
-    }  # fmt: skip
+    }
 
 
 def _listener(a: AlbSpec, port: int) -> Obj:
     protocol = "HTTPS" if port == 443 else "HTTP"
     return {
-        "ListenerId": a.listener_id(port), "LoadBalancerId": a.id, "ListenerPort": port,
-        "ListenerProtocol": protocol, "ListenerStatus": "Running", "ListenerDescription": f"{port}/{protocol}",
-        "IdleTimeout": 15, "RequestTimeout": 60, "GzipEnabled": True, "Http2Enabled": port == 443,
-        "DefaultActions": [{"Type": "FixedResponse", "FixedResponseConfig": {
-            "HttpCode": "404", "Content": "no rule for this host and path", "ContentType": "text/plain"}}],
+        "ListenerId": a.listener_id(port),
+        "LoadBalancerId": a.id,
+        "ListenerPort": port,
+        "ListenerProtocol": protocol,
+        "ListenerStatus": "Running",
+        "ListenerDescription": f"{port}/{protocol}",
+        "IdleTimeout": 15,
+        "RequestTimeout": 60,
+        "GzipEnabled": True,
+        "Http2Enabled": port == 443,
+        "DefaultActions": [
+            {
+                "Type": "FixedResponse",
+                "FixedResponseConfig": {
+                    "HttpCode": "404",
+                    "Content": "no rule for this host and path",
+                    "ContentType": "text/plain",
+                },
+            }
+        ],
         "Tags": [{"Key": TAG + "albconfig", "Value": a.albconfig}],
-    }  # fmt: skip
+    }
 
 
 def _rule(a: AlbSpec, r: AlbRuleSpec) -> Obj:
     conditions: list[Obj] = [{"Type": "Host", "HostConfig": {"Values": [r.host]}}]
     conditions.append({"Type": "Path", "PathConfig": {"Values": list(r.paths)}})
     if r.redirect_to_port:
-        action: Obj = {"Type": "Redirect", "Order": 1, "RedirectConfig": {
-            "HttpCode": "301", "Protocol": "HTTPS", "Port": str(r.redirect_to_port)}}  # fmt: skip
+        action: Obj = {
+            "Type": "Redirect",
+            "Order": 1,
+            "RedirectConfig": {"HttpCode": "301", "Protocol": "HTTPS", "Port": str(r.redirect_to_port)},
+        }
     else:
         tuples = [{"ServerGroupId": g.id, "Weight": w} for g, w in r.forward]
         action = {"Type": "ForwardGroup", "Order": 1, "ForwardGroupConfig": {"ServerGroupTuples": tuples}}
     return {
         "RuleId": "rule-" + hexid(f"alb rule {a.name} {r.port} {r.priority}", 20),
-        "RuleName": f"rule-{r.port}-{r.priority}", "Priority": r.priority, "RuleStatus": "Available",
-        "Direction": "Request", "ListenerId": a.listener_id(r.port), "LoadBalancerId": a.id,
-        "RuleConditions": conditions, "RuleActions": [action], "Tags": [],
-    }  # fmt: skip
+        "RuleName": f"rule-{r.port}-{r.priority}",
+        "Priority": r.priority,
+        "RuleStatus": "Available",
+        "Direction": "Request",
+        "ListenerId": a.listener_id(r.port),
+        "LoadBalancerId": a.id,
+        "RuleConditions": conditions,
+        "RuleActions": [action],
+        "Tags": [],
+    }
 
 
 def _group(d: Design, a: AlbSpec, g: AlbGroup) -> Obj:
     tags = {"service_ns": g.namespace, "service_name": g.service, "service_port": str(g.port)}
     return {
-        "ServerGroupId": g.id, "ServerGroupName": g.name, "ServerGroupType": "Ip", "ServerGroupStatus": "Available",
-        "Protocol": "HTTP", "Scheduler": "Wrr", "VpcId": d.vpc_id, "ServerCount": len(g.servers),
+        "ServerGroupId": g.id,
+        "ServerGroupName": g.name,
+        "ServerGroupType": "Ip",
+        "ServerGroupStatus": "Available",
+        "Protocol": "HTTP",
+        "Scheduler": "Wrr",
+        "VpcId": d.vpc_id,
+        "ServerCount": len(g.servers),
         "ConfigManagedEnabled": True,
-        "HealthCheckConfig": {"HealthCheckEnabled": True, "HealthCheckProtocol": "HTTP", "HealthCheckPath": "/",
-                              "HealthCheckCodes": ["http_2xx", "http_3xx"], "HealthCheckInterval": 2,
-                              "HealthCheckTimeout": 5, "HealthyThreshold": 3, "UnhealthyThreshold": 3},
-        "StickySessionConfig": {"StickySessionEnabled": False}, "RelatedLoadBalancerIds": [a.id],
+        "HealthCheckConfig": {
+            "HealthCheckEnabled": True,
+            "HealthCheckProtocol": "HTTP",
+            "HealthCheckPath": "/",
+            "HealthCheckCodes": ["http_2xx", "http_3xx"],
+            "HealthCheckInterval": 2,
+            "HealthCheckTimeout": 5,
+            "HealthyThreshold": 3,
+            "UnhealthyThreshold": 3,
+        },
+        "StickySessionConfig": {"StickySessionEnabled": False},
+        "RelatedLoadBalancerIds": [a.id],
         "Tags": [{"Key": TAG + k, "Value": v} for k, v in tags.items()],
-    }  # fmt: skip
+    }
 
 
 def _servers(d: Design, g: AlbGroup) -> Obj:
     servers = [
-        {"ServerGroupId": g.id, "ServerId": ip, "ServerIp": ip, "ServerType": "Ip", "Port": port,
-         "Weight": 100, "Status": "Available", "Description": ""}
+        {
+            "ServerGroupId": g.id,
+            "ServerId": ip,
+            "ServerIp": ip,
+            "ServerType": "Ip",
+            "Port": port,
+            "Weight": 100,
+            "Status": "Available",
+            "Description": "",
+        }
         for ip, port in g.servers
-    ]  # fmt: skip
+    ]
     return _page(d, f"alb servers {g.name}", "Servers", servers)
 
 
 def _health(d: Design, a: AlbSpec, port: int) -> Obj:
     def info(g: AlbGroup) -> Obj:
-        return {"ServerGroupId": g.id, "ActionType": "ForwardGroup", "HealthCheckEnabled": "on",
-                "ServerCount": len(g.servers), "NonNormalServers": []}  # fmt: skip
+        return {
+            "ServerGroupId": g.id,
+            "ActionType": "ForwardGroup",
+            "HealthCheckEnabled": "on",
+            "ServerCount": len(g.servers),
+            "NonNormalServers": [],
+        }
 
     rules = [r for r in a.rules if r.port == port and r.forward]
     return {
-        "ListenerHealthStatus": [{"ListenerId": a.listener_id(port), "ListenerPort": port,
-                                  "ListenerProtocol": "HTTPS" if port == 443 else "HTTP",
-                                  "ServerGroupInfos": []}],
-        "RuleHealthStatus": [{"RuleId": _rule(a, r)["RuleId"], "ServerGroupInfos": [info(g) for g, _ in r.forward]}
-                             for r in rules],
-        "NextToken": "", "RequestId": d.rid(f"alb health {port}"),
-    }  # fmt: skip
+        "ListenerHealthStatus": [
+            {
+                "ListenerId": a.listener_id(port),
+                "ListenerPort": port,
+                "ListenerProtocol": "HTTPS" if port == 443 else "HTTP",
+                "ServerGroupInfos": [],
+            }
+        ],
+        "RuleHealthStatus": [
+            {"RuleId": _rule(a, r)["RuleId"], "ServerGroupInfos": [info(g) for g, _ in r.forward]}
+            for r in rules
+        ],
+        "NextToken": "",
+        "RequestId": d.rid(f"alb health {port}"),
+    }
 
 
 def responses(d: Design) -> dict[str, Obj]:
@@ -168,17 +244,36 @@ def responses(d: Design) -> dict[str, Obj]:
         return out
     ports = sorted({r.port for a in albs for r in a.rules})
     out["alb/ListLoadBalancers.json"] = _page(d, "alb lbs", "LoadBalancers", [_lb(d, a) for a in albs])
-    out["alb/ListListeners.json"] = _page(d, "alb listeners", "Listeners",
-                                          [_listener(a, p) for a in albs for p in ports])  # fmt: skip
+    out["alb/ListListeners.json"] = _page(
+        d, "alb listeners", "Listeners", [_listener(a, p) for a in albs for p in ports]
+    )
     out["alb/ListRules.json"] = _page(d, "alb rules", "Rules", [_rule(a, r) for a in albs for r in a.rules])
     groups = [(a, g) for a in albs for g in a.groups]
-    out["alb/ListServerGroups.json"] = _page(d, "alb groups", "ServerGroups", [_group(d, a, g) for a, g in groups])
+    out["alb/ListServerGroups.json"] = _page(
+        d, "alb groups", "ServerGroups", [_group(d, a, g) for a, g in groups]
+    )
     for a in albs:
-        zones = [{"ZoneId": v.zone, "VSwitchId": v.id, "Status": "Active", "LoadBalancerAddresses": [
-            {"Address": public, "IntranetAddress": private, "AllocationId": ali_id("eip", f"alb {public}"),
-             "EipType": "Common"}]} for v, public, private in a.zones]  # fmt: skip
+        zones = [
+            {
+                "ZoneId": v.zone,
+                "VSwitchId": v.id,
+                "Status": "Active",
+                "LoadBalancerAddresses": [
+                    {
+                        "Address": public,
+                        "IntranetAddress": private,
+                        "AllocationId": ali_id("eip", f"alb {public}"),
+                        "EipType": "Common",
+                    }
+                ],
+            }
+            for v, public, private in a.zones
+        ]
         out[f"alb/GetLoadBalancerAttribute/{a.id}.json"] = {
-            **_lb(d, a), "RegionId": "cn-hangzhou", "ZoneMappings": zones, "RequestId": d.rid(f"alb {a.id}"),
+            **_lb(d, a),
+            "RegionId": "cn-hangzhou",
+            "ZoneMappings": zones,
+            "RequestId": d.rid(f"alb {a.id}"),
         }
         for port in ports:
             attribute = {**_listener(a, port), "CaEnabled": False, "RequestId": d.rid(f"alb lsn {port}")}

@@ -67,7 +67,9 @@ def public_dns(d: Design) -> list[Obj]:
             ]
     for alb in d.albs:
         if alb.dns_name in targets:  # an ALB's name: one A record per zone's public address
-            answers += [{"name": alb.dns_name + ".", "type": "A", "ttl": 60, "value": z[1]} for z in alb.zones]
+            answers += [
+                {"name": alb.dns_name + ".", "type": "A", "ttl": 60, "value": z[1]} for z in alb.zones
+            ]
     for name in dict.fromkeys(r.name for r in d.outside_dns):
         answers += _outside(d, name)
     return answers

@@ -8,9 +8,9 @@ for guards and egress defined here. Each module in ``tools/demo_world/designs/``
 
 from __future__ import annotations
 
-from typing import Any
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from tools.demo_world.ids import ali_id, hexid, later, request_id
 from tools.demo_world.model import (

@@ -26,8 +26,11 @@ PREFIX = "nginx.ingress.kubernetes.io/"
 
 def ingress(d: Design, rule: IngressRule) -> Obj:
     annotations = {PREFIX + key: value for key, value in rule.nginx_annotations.items()}
-    path = {"backend": {"service": {"name": rule.service, "port": {"number": rule.port}}}, "path": rule.path,
-            "pathType": rule.path_type}  # fmt: skip
+    path = {
+        "backend": {"service": {"name": rule.service, "port": {"number": rule.port}}},
+        "path": rule.path,
+        "pathType": rule.path_type,
+    }
     spec: Obj = {"rules": [{"host": rule.host, "http": {"paths": [path]}}]}
     if rule.ingress_class is not None:
         spec["ingressClassName"] = rule.ingress_class
@@ -74,7 +77,7 @@ def ingress_class(d: Design) -> Obj:
 
 
 def alb_classes(d: Design) -> list[Obj]:
-    """The IngressClass of each ALB's AlbConfig: controller ingress.k8s.alibaba/alb, parameters the AlbConfig."""
+    """The IngressClass of each ALB's AlbConfig (controller ingress.k8s.alibaba/alb, its parameters)."""
     return [
         {
             "apiVersion": "networking.k8s.io/v1",
@@ -97,13 +100,18 @@ def albconfigs(d: Design) -> list[Obj]:
             "kind": "AlbConfig",
             "metadata": metadata("AlbConfig", a.albconfig, None, a.created, generation=1),
             "spec": {
-                "config": {"name": a.name, "addressType": "Internet",
-                           "zoneMappings": [{"vSwitchId": z[0].id} for z in a.zones]},
-                "listeners": [{"port": 80, "protocol": "HTTP"},
-                              {"port": 443, "protocol": "HTTPS", "certificates": [{"CertificateId": a.certificate}]}],
+                "config": {
+                    "name": a.name,
+                    "addressType": "Internet",
+                    "zoneMappings": [{"vSwitchId": z[0].id} for z in a.zones],
+                },
+                "listeners": [
+                    {"port": 80, "protocol": "HTTP"},
+                    {"port": 443, "protocol": "HTTPS", "certificates": [{"CertificateId": a.certificate}]},
+                ],
             },
             "status": {"loadBalancer": {"id": a.id, "dnsname": a.dns_name}},
-        }  # fmt: skip
+        }
         for a in d.albs
     ]
 

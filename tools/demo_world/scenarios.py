@@ -9,11 +9,11 @@ expectations.
 
 from __future__ import annotations
 
+from tools.demo_world import scenarios_alb as alb
 from tools.demo_world import scenarios_cluster as cluster
 from tools.demo_world import scenarios_edge as edge
 from tools.demo_world import scenarios_flannel as flannel
 from tools.demo_world import scenarios_nginx as nginx
-from tools.demo_world import scenarios_alb as alb
 from tools.demo_world import scenarios_terway as terway
 from tools.demo_world.designs import DESIGNS
 from tools.demo_world.scenario import Scenario, overlay

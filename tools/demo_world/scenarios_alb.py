@@ -19,9 +19,10 @@ def _rule(d: Draft, host: str, port: int) -> dict:
     listener = ag.ALB.listener_id(port)
     rules = d.cloud("alb/ListRules.json")["Rules"]
     return next(
-        r for r in rules
+        r
+        for r in rules
         if r["ListenerId"] == listener and r["RuleConditions"][0]["HostConfig"]["Values"] == [host]
-    )  # fmt: skip
+    )
 
 
 def no_rule_matches(d: Draft) -> None:
@@ -43,11 +44,19 @@ def group_unhealthy(d: Draft) -> None:
             for info in rule["ServerGroupInfos"]:
                 if info["ServerGroupId"] == ag.SHOP_GROUP.id:
                     info["NonNormalServers"] = [
-                        {"ServerId": ip, "ServerIp": ip, "Port": p, "Status": "Unhealthy",
-                         "Reason": {"ReasonCode": "RESPONSE_MISMATCH", "ExpectedResponse": "HTTP_2xx,HTTP_3xx",
-                                    "ActualResponse": "500"}}
+                        {
+                            "ServerId": ip,
+                            "ServerIp": ip,
+                            "Port": p,
+                            "Status": "Unhealthy",
+                            "Reason": {
+                                "ReasonCode": "RESPONSE_MISMATCH",
+                                "ExpectedResponse": "HTTP_2xx,HTTP_3xx",
+                                "ActualResponse": "500",
+                            },
+                        }
                         for ip, p in ag.SHOP_GROUP.servers
-                    ]  # fmt: skip
+                    ]
 
 
 def rule_drift(d: Draft) -> None:
@@ -85,7 +94,8 @@ SCENARIOS = [
         family="load balancer",
         summary="the ALB rule for api.alb.abc.com on listener 80 was deleted by hand: Ingress api-alb still "
         "asks for it",
-        expect="ALB_INGRESS_RULE_MISSING for shop/api-alb (api.alb.abc.com /*); the default action answers 404",
+        expect="ALB_INGRESS_RULE_MISSING for shop/api-alb (api.alb.abc.com /*); the default action "
+        "answers 404",
         domain="api.alb.abc.com",
         edit=rule_drift,
         base=AG,

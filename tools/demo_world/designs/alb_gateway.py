@@ -44,13 +44,33 @@ ALB = AlbSpec(
     ALB_CREATED,
 )
 ALB_INGRESSES = (
-    IngressRule("www-alb", "www.alb.abc.com", "shop", namespace="shop", ingress_class="alb",
-                created=later(ALB_CREATED, 120)),
-    IngressRule("api-alb", "api.alb.abc.com", "api", namespace="shop", ingress_class="alb",
-                created=later(ALB_CREATED, 130)),
-    IngressRule("pay-alb", "pay.alb.abc.com", "pay", namespace="shop", ingress_class="alb", tls_secret="pay-tls",
-                annotations=(("ssl-redirect", "true"),), created=later(ALB_CREATED, 140)),
-)  # fmt: skip
+    IngressRule(
+        "www-alb",
+        "www.alb.abc.com",
+        "shop",
+        namespace="shop",
+        ingress_class="alb",
+        created=later(ALB_CREATED, 120),
+    ),
+    IngressRule(
+        "api-alb",
+        "api.alb.abc.com",
+        "api",
+        namespace="shop",
+        ingress_class="alb",
+        created=later(ALB_CREATED, 130),
+    ),
+    IngressRule(
+        "pay-alb",
+        "pay.alb.abc.com",
+        "pay",
+        namespace="shop",
+        ingress_class="alb",
+        tls_secret="pay-tls",
+        annotations=(("ssl-redirect", "true"),),
+        created=later(ALB_CREATED, 140),
+    ),
+)
 VIA_ALB = "tab shop, through the ALB Ingress (k8s-alb-tab)"
 ALB_RECORDS = tuple(DnsRecord(f"{h}.alb", "CNAME", ALB.dns_name, VIA_ALB) for h in ("www", "api", "pay"))
 
