@@ -106,6 +106,9 @@ def _verdict_from(
         if any(t.id in seen and t.verdict in allowed for t in terminals):
             return verdict
     maybe = reached(hops, edges, path, MAYBE, starts)
+    graph = _graph(edges, path)
+    if any(hops[h].verdict is Verdict.UNKNOWN and not graph.get(h) for h in maybe if h in hops):
+        return Verdict.UNKNOWN  # a branch ends where nothing is known: it may get through
     if any(hops[h].verdict is Verdict.BLOCKED for h in maybe if h in hops and h not in starts):
         return Verdict.BLOCKED
     return Verdict.UNKNOWN

@@ -269,7 +269,13 @@ def test_a_secret_is_named_but_never_read() -> None:
 
 # Strings shaped like annotation keys that are not annotations: label keys (labels are kept whole)
 # and the ingress-nginx controller class value.
-NOT_ANNOTATIONS = {"kubernetes.io/service-name", "kubernetes.io/metadata.name", "k8s.io/ingress-nginx"}
+NOT_ANNOTATIONS = {
+    "kubernetes.io/service-name",
+    "kubernetes.io/metadata.name",
+    "k8s.io/ingress-nginx",
+    "gateway.envoyproxy.io/owning-gateway-name",  # Envoy Gateway's labels on its proxy Service
+    "gateway.envoyproxy.io/owning-gateway-namespace",
+}
 
 
 def test_every_annotation_a_step_reads_is_kept() -> None:

@@ -114,3 +114,12 @@ def test_a_path_without_a_terminal_hop_is_never_ok() -> None:
     graph["c1"] = Hop("c1", "controller", "c1", verdict=BLOCKED)
     graph["c2"] = Hop("c2", "controller", "c2", verdict=BLOCKED)
     assert path_verdict(graph, edges) is BLOCKED
+
+
+def test_a_branch_that_ends_where_nothing_is_known_is_unknown_not_blocked() -> None:
+    """One backend blocked, the other leads to a hop nobody could follow (no edge beyond it)."""
+    graph = hops(b1=BLOCKED, c2=UNKNOWN)
+    ends_unknown = [e for e in EDGES if e.src != "c2"]
+    assert path_verdict(graph, ends_unknown) is UNKNOWN
+    # the same unknown hop with a blocked hop behind it: that branch is blocked whatever it is
+    assert path_verdict(hops(b1=BLOCKED, c2=UNKNOWN, pod=BLOCKED), EDGES) is BLOCKED

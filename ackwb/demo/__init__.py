@@ -46,7 +46,8 @@ _ROWS = [  # fmt: skip
         "flannel-nodeport",
         (
             "Flannel + kube-proxy iptables, CLB → ECS NodePorts with externalTrafficPolicy Local: two "
-            "of four backends fail the health check by design; web, api (service-upstream), shop"
+            "of four backends fail the health check by design; web, api (service-upstream), shop; an "
+            "L4 Service (mqtt, TCP 1883) on a CLB of its own"
         ),
     ),
     (
@@ -56,7 +57,7 @@ _ROWS = [  # fmt: skip
             "Terway ENIIP with pod vSwitches in two zones, kube-proxy IPVS, NLB → controller Pod IPs "
             "(server groups of type Ip), an intranet CLB → ECS NodePorts, NetworkPolicy enforced; "
             "Ingresses with TLS, an allow-list, a redirect, a regex rewrite, gRPC, ExternalName and "
-            "headless backends"
+            "headless backends; an L4 Service (redis, TCP 6379) on an NLB of its own"
         ),
     ),
     (
@@ -159,6 +160,14 @@ _ROWS = [  # fmt: skip
         ("kube-proxy on node 10.20.1.14 still has the old http NodePort 31080, not 30581"),
     ),
     (
+        "l4-mqtt-not-ready",
+        "flannel-nodeport",
+        (
+            "both mqtt Pods fail their readiness probe: every backend of fln-mqtt-lb fails the Local "
+            "health check"
+        ),
+    ),
+    (
         "terway-podvsw-no-snat",
         "terway-nlb",
         ("pod vSwitch tnl-pod-i has no SNAT entry: Pods in zone cn-hangzhou-i cannot reach the internet"),
@@ -194,6 +203,11 @@ _ROWS = [  # fmt: skip
             "beta-ingress names no IngressClass and the controller runs without "
             "--watch-ingress-without-class: beta.tnl.abc.com is not served"
         ),
+    ),
+    (
+        "l4-redis-server-group-stale",
+        "terway-nlb",
+        ("the redis Pods were rescheduled, tnl-redis-nlb's server group still holds their old IPs"),
     ),
     (
         "tee-pod-sg-denies",

@@ -53,7 +53,7 @@ def alb_path(sources: Sources, lb: LoadBalancerResult, path: str = "/") -> AlbPa
     parts = urlsplit(result.path)
     request = AlbRequest(result.domain, parts.path or "/", parts.query, "GET", lb.client.headers,
                          lb.client.ip, listener.scheme, listener.port)  # fmt: skip
-    query = {"RegionId": region, "ListenerIds": [listener.listener_id], "MaxResults": PAGE}
+    query = {"ListenerIds": [listener.listener_id], "MaxResults": PAGE}
     try:
         rules = read_rules({"Rules": cloud_items(sources, "alb", "ListRules", query, "Rules")})
     except SourceError as error:
@@ -80,9 +80,9 @@ def alb_path(sources: Sources, lb: LoadBalancerResult, path: str = "/") -> AlbPa
 
 def _checks(result: AlbPathResult, region: str, listener: str) -> None:
     """How to check each ALB finding by hand: the rules, or the health the ALB reports."""
-    rules = f"aliyun alb ListRules --RegionId {sh(region)} --ListenerIds.1 {sh(listener)}"
+    rules = f"aliyun alb ListRules --region {sh(region)} --ListenerIds.1 {sh(listener)}"
     health = (
-        f"aliyun alb GetListenerHealthStatus --RegionId {sh(region)} --ListenerId {sh(listener)} "
+        f"aliyun alb GetListenerHealthStatus --region {sh(region)} --ListenerId {sh(listener)} "
         "--IncludeRule true"
     )
     result.findings = [
@@ -126,11 +126,10 @@ def _answer(result: AlbPathResult, match: AlbMatch) -> None:
 
 
 def _forward(sources: Sources, result: AlbPathResult, match: AlbMatch, rules: list[AlbRule]) -> None:
-    region = sources.settings.region
     wanted = [f.server_group_id for f in match.outcome.forward]
     listener = match.listener
     try:
-        query = {"RegionId": region, "ServerGroupIds": wanted, "MaxResults": PAGE}
+        query = {"ServerGroupIds": wanted, "MaxResults": PAGE}
         raw = cloud_items(sources, "alb", "ListServerGroups", query, "ServerGroups")
         result.groups = read_server_groups({"ServerGroups": raw})
         for group in wanted:
@@ -138,11 +137,11 @@ def _forward(sources: Sources, result: AlbPathResult, match: AlbMatch, rules: li
                 sources,
                 "alb",
                 "ListServerGroupServers",
-                {"RegionId": region, "ServerGroupId": group, "MaxResults": PAGE},
+                {"ServerGroupId": group, "MaxResults": PAGE},
                 "Servers",
             )
             result.servers[group] = read_servers({"Servers": body}, group)  # fmt: skip
-        health_query = {"RegionId": region, "ListenerId": listener.listener_id, "IncludeRule": True}
+        health_query = {"ListenerId": listener.listener_id, "IncludeRule": True}
         health = read_health(sources.cloud.call("alb", "GetListenerHealthStatus", health_query))
     except SourceError as error:
         result.findings.append(source_finding(error, result.rule_hop, "the server groups of the rule"))

@@ -335,11 +335,13 @@ def write_client_config(workdir: Path, node: NodePeer, jump: SshPeer, user: str,
         encoding="utf-8",
     )
     config = workdir / "ssh_config"
+    # the healthy world's node range, and that of the world served (its nodes' first two octets)
+    ranges = " ".join(sorted({"10.17.*", *(".".join(ip.split(".")[:2]) + ".*" for ip in node.ports)}))
     config.write_text(
         f"Include {nodes}\n"
         f"Host jump\n    HostName 127.0.0.1\n    Port {jump.ports['jump']}\n    User {user}\n"
         f"    IdentityFile {key}\n"
-        f"Host 10.17.*\n    User {user}\n    IdentityFile {key}\n    ProxyJump jump\n",
+        f"Host {ranges}\n    User {user}\n    IdentityFile {key}\n    ProxyJump jump\n",
         encoding="utf-8",
     )
     return config

@@ -4,9 +4,9 @@
 One group per listener, named like its backends' ``Description``:
 ``k8s/<vgroupPort>/<svc>/<ns>/<clusterId>``, where vgroupPort is the targetPort for ENI
 backends and the NodePort for ECS backends. ENI backends are the nodes running a
-host-network controller Pod; ECS backends are node instances on the NodePort, in the
-group order the design gives. Health follows the Service: with ``externalTrafficPolicy:
-Local`` a node passes only when it runs a ready controller Pod.
+host-network Pod the Service selects (the controller's); ECS backends are node instances on
+the NodePort, in the group order the design gives. Health follows the Service: with ``externalTrafficPolicy:
+Local`` a node passes only when it runs a ready Pod the Service selects.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def group_name(d: Design, lb: LoadBalancer, port: int) -> str:
 def backend_nodes(d: Design, lb: LoadBalancer) -> list[Node]:
     if d.lb_service(lb).backend_type == "ecs":
         return [d.node(ip) for ip in lb.backend_order] if lb.backend_order else list(d.nodes)
-    return [d.node(node_ip) for _pod_ip, node_ip in d.controller.replicas]
+    return [d.node(node_ip) for _pod_ip, node_ip in d.lb_workload(lb).replicas]
 
 
 def _groups_created(d: Design, lb: LoadBalancer) -> str:
@@ -80,7 +80,8 @@ def vserver_group_attribute(d: Design, lb: LoadBalancer, port: int) -> Obj:
 
 def healthy(d: Design, lb: LoadBalancer, n: Node) -> bool:
     svc = d.lb_service(lb)
-    return svc.traffic_policy != "Local" or svc.backend_type != "ecs" or n.ip in d.ready_controller_nodes()
+    local_ecs = svc.traffic_policy == "Local" and svc.backend_type == "ecs"
+    return not local_ecs or n.ip in d.ready_nodes(d.lb_workload(lb))
 
 
 def health_status(d: Design, lb: LoadBalancer) -> Obj:

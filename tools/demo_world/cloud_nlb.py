@@ -136,7 +136,7 @@ def _servers(d: Design, nlb: NetworkLoadBalancer, port: int) -> list[Obj]:
     svc = d.lb_service(nlb)
     target = next(p.target_port for p in svc.ports if p.port == port)
     rows = []
-    for pod_ip, node_ip in d.controller.replicas:
+    for pod_ip, node_ip in nlb.servers or d.lb_workload(nlb).replicas:
         n = d.node(node_ip)
         if nlb.server_group_type == "Ip":  # the controller Pod itself, by its IP
             server = {"ServerId": pod_ip, "ServerIp": pod_ip, "ServerType": "Ip"}
@@ -214,13 +214,20 @@ def server_groups(d: Design) -> Obj:
 
 
 def listener_health(d: Design, nlb: NetworkLoadBalancer, port: int) -> Obj:
-    """Every server passes its check, so no server is listed as not normal."""
+    """Every server that is a Pod of the Service passes its check; a server whose address no Pod
+    holds any more (its Pod was rescheduled) fails the TCP check and is listed as not normal."""
+    pods = {pod_ip for pod_ip, _node in d.lb_workload(nlb).replicas}
+    gone = [
+        {"Port": s["Port"], "ServerId": s["ServerId"], "ServerIp": s["ServerIp"], "Status": "Unhealthy"}
+        for s in _servers(d, nlb, port)
+        if nlb.server_group_type == "Ip" and s["ServerIp"] not in pods
+    ]
     status = {
         "ListenerId": nlb.listener_id(port),
         "ListenerPort": port,
         "ListenerProtocol": "TCP",
         "ServerGroupInfos": [
-            {"HeathCheckEnabled": True, "NonNormalServers": [], "ServerGroupId": nlb.server_group_id(port)}
+            {"HeathCheckEnabled": True, "NonNormalServers": gone, "ServerGroupId": nlb.server_group_id(port)}
         ],
     }
     return {

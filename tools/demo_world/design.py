@@ -240,6 +240,20 @@ class Design:
     def lb_service(self, lb: LoadBalancer | NetworkLoadBalancer) -> Service:
         return next(s for s in self.services if s.load_balancer == lb)
 
+    def lb_workload(self, lb: LoadBalancer | NetworkLoadBalancer) -> Workload:
+        """The workload whose Pods the load balancer's Service selects: the ingress controller for a
+        controller Service, the application itself for an L4 Service."""
+        svc = self.lb_service(lb)
+        return next(
+            w
+            for w in self.workloads
+            if w.namespace == svc.namespace and svc.selector.items() <= w.labels.items()
+        )
+
+    def ready_nodes(self, workload: Workload) -> set[str]:
+        """IPs of the nodes that run a ready Pod of ``workload``."""
+        return {node for i, (_pod, node) in enumerate(workload.replicas) if i not in workload.not_ready}
+
     def pods_on(self, node_ip: str) -> list[tuple[Workload, str]]:
         """(workload, pod IP) of the non-host-network pods scheduled on a node."""
         return [
@@ -252,8 +266,7 @@ class Design:
 
     def ready_controller_nodes(self) -> set[str]:
         """IPs of the nodes that run a ready ingress controller Pod."""
-        c = self.controller
-        return {node for i, (_pod, node) in enumerate(c.replicas) if i not in c.not_ready}
+        return self.ready_nodes(self.controller)
 
     @property
     def kube_proxy_cluster_cidr(self) -> str:

@@ -130,6 +130,8 @@ class NetworkLoadBalancer:
     zones: tuple[NlbZone, ...]
     security_group_id: str
     server_group_type: str = "Instance"  # Instance (ECS/ENI servers) or Ip (Pod IPs)
+    # (Pod IP, node IP) the server groups hold when CCM has not caught up (default: the Service's Pods)
+    servers: tuple[tuple[str, str], ...] = ()
 
     @property
     def id(self) -> str:

@@ -9,6 +9,9 @@ on the NodePort, which kube-proxy on that node forwards to a controller Pod (``n
 Only backends the load balancer reports healthy carry requests: the others are drawn with the
 reason the world shows, and nothing behind them reads ok. The security groups of each
 backend's ENI are weighed for the source address the load balancer presents (``guard``).
+What answers behind the backends is decided from the Service that owns the load balancer
+(``front_door``): behind an L4 Service the same branches lead to that Service's own Pods
+(``l4``), and no controller is on the path.
 """
 
 from __future__ import annotations
@@ -20,11 +23,12 @@ from ackwb.model import Edge, Finding, Hop, Severity, Verdict
 from ackwb.sources import Sources
 from ackwb.steps.cluster import Cluster, read_cluster
 from ackwb.steps.common import dig, kube_evidence, settle_verdicts, sh, source_finding
-from ackwb.steps.ecs import node_eni, node_port, pod_ip
+from ackwb.steps.ecs import l4, node_eni, node_port, pod_ip
 from ackwb.steps.ecs.context import Context
 from ackwb.steps.ecs.guard import guard_backend, guard_controllers
 from ackwb.steps.ecs.reads import ENI_TYPES, Seen, read_all
 from ackwb.steps.ecs.result import KINDS, Branch, ControllerPod, Node, NodeResult
+from ackwb.steps.front_door import Door, decide
 from ackwb.steps.slb.records import Backend
 from ackwb.steps.slb.result import LoadBalancerResult
 
@@ -34,6 +38,8 @@ BRANCHES: dict[str, Callable[[Context, Backend], Branch]] = {
     "pod": pod_ip.follow,
     "nodeport": node_port.follow,
 }
+
+L4_KINDS = {"pod": "Pod IP (the Service's Pod itself)", "node-eni": "ENI = node IP (host-network Pod)"}
 
 __all__ = ["KINDS", "Branch", "ControllerPod", "Node", "NodeResult", "ecs"]
 
@@ -49,18 +55,25 @@ def ecs(sources: Sources, lb: LoadBalancerResult, cluster: Cluster | None = None
         _unseen_nodes(result, lb, error)
         return result
     _owner(result, seen)
+    result.decision = decide(seen.service, seen.controllers, sources.settings.ingress_selector)
+    result.evidence.extend(result.decision.evidence)
+    if result.door is Door.L4_SERVICE:
+        l4.read_service_pods(sources, seen)
     context = Context(sources, cluster or read_cluster(sources), lb, seen, result)
     for backend in lb.backends:
         branch = guard_backend(context, BRANCHES[kind_of(backend, seen)](context, backend))
         result.branches.append(branch)
-        result.rows.append(_row(branch, seen))
+        result.rows.append(_row(branch, seen, context.l4))
     guard_controllers(context)
     for branch in result.branches:
         if not context.carries(branch.backend):
             _why_unhealthy(context, branch)
-    if not any(b.carries and any(c.ready for c in b.controllers) for b in result.branches):
-        result.dead_end = lb.dead_end or result.dead_end or _nothing_serves(result, seen)
-        _behind(context)
+    if context.l4:
+        l4.pods_not_backends(context)
+    if not l4.carrying(result.branches):
+        result.dead_end = lb.dead_end or result.dead_end or _nothing_serves(context)
+        if not context.l4:
+            _behind(context)
     settle_verdicts(result)
     return result
 
@@ -88,12 +101,15 @@ def _owner(result: NodeResult, seen: Seen) -> None:
     )
 
 
-def _row(branch: Branch, seen: Seen) -> dict[str, object]:
+def _row(branch: Branch, seen: Seen, l4: bool) -> dict[str, object]:
     backend = branch.backend
+    leads_to = KINDS[branch.kind]
+    if l4:  # the Service's own Pods answer: no controller
+        leads_to = L4_KINDS.get(branch.kind, leads_to)
     return {
         "backend": f"{backend.server_ip}:{backend.port}",
         "type": backend.type,
-        "leads to": KINDS[branch.kind],
+        "leads to": leads_to,
         "server id": backend.server_id,
         "node": branch.node.name if branch.node else "",
         "controllers": ", ".join(c.name for c in branch.controllers),
@@ -119,7 +135,8 @@ def _why_unhealthy(context: Context, branch: Branch) -> None:
     if unready:
         names = ", ".join(c.name for c in unready)
         message = (
-            f"Backend {backend.server_ip}:{backend.port} fails its health check: the controller Pod on "
+            f"Backend {backend.server_ip}:{backend.port} fails its health check: the "
+            f"{context.answerer} on "
             f"node {node.name if node else '?'} ({names}) is not ready, so the load balancer sends it "
             "nothing."
         )
@@ -136,7 +153,8 @@ def _why_unhealthy(context: Context, branch: Branch) -> None:
         namespace, _, name = service.partition("/")
         message = (
             f"Backend {backend.server_ip}:{backend.port} (node {node.name}) fails its health check by "
-            f"design: Service {service} has externalTrafficPolicy Local and no controller Pod runs on this "
+            f"design: Service {service} has externalTrafficPolicy Local and no "
+            f"{'Pod of it' if context.l4 else 'controller Pod'} runs on this "
             "node, so its health-check NodePort answers 503 and the load balancer sends it no requests."
         )
         evidence = (
@@ -167,9 +185,10 @@ def _behind(context: Context) -> None:
             context.draw_controller(controller, "", "", None)
 
 
-def _nothing_serves(result: NodeResult, seen: Seen) -> str:
+def _nothing_serves(context: Context) -> str:
+    result, seen = context.result, context.seen
     if seen.controllers_error is not None:
-        return "could not read the ingress controller Pods"
+        return f"could not read the {context.answerers if context.l4 else 'ingress controller Pods'}"
     if not result.branches:
         return "the load balancer has no backend to follow"
     if not any(b.carries for b in result.branches):
@@ -178,6 +197,8 @@ def _nothing_serves(result: NodeResult, seen: Seen) -> str:
                 {f"{b.backend.server_ip}:{b.backend.port} {b.why or 'is unhealthy'}" for b in result.branches}
             )
         )
+    if context.l4:
+        return f"no ready Pod of Service {result.service} answers behind the load balancer's healthy backends"
     return "no ready ingress controller Pod answers behind the load balancer's healthy backends"
 
 

@@ -2,7 +2,9 @@
 drawing helpers they share (a node hop, a controller hop).
 
 A branch module (``node_eni``, ``pod_ip``, ``node_port``) gets a ``Context`` and one backend,
-draws its hops and edges into ``context.result`` and returns its ``Branch``.
+draws its hops and edges into ``context.result`` and returns its ``Branch``. Behind an L4
+Service (``front_door``) what answers is the Service's own Pods: ``seen.controllers`` holds
+them, and the edge to each is a ``Link`` the Pod step draws with the Pod.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from ackwb.steps.common import (
     source_finding,
 )
 from ackwb.steps.ecs.reads import Seen, node_of
-from ackwb.steps.ecs.result import ControllerPod, Node, NodeResult
+from ackwb.steps.ecs.result import ControllerPod, Link, Node, NodeResult
+from ackwb.steps.front_door import Door
 from ackwb.steps.slb.checks import backend_verdict
 from ackwb.steps.slb.records import Backend
 from ackwb.steps.slb.result import LoadBalancerResult
@@ -39,6 +42,21 @@ class Context:
     lb: LoadBalancerResult
     seen: Seen
     result: NodeResult
+
+    @property
+    def l4(self) -> bool:
+        """The load balancer's Service is an L4 front door: its own Pods answer, not a controller."""
+        return self.result.door is Door.L4_SERVICE
+
+    @property
+    def answerers(self) -> str:
+        """What answers behind the load balancer, for sentences: "controller Pods" or the Service's."""
+        return f"Pods of Service {self.result.service}" if self.l4 else "controller Pods"
+
+    @property
+    def answerer(self) -> str:
+        """One of them: "controller Pod", or "Pod of Service <ns>/<name>"."""
+        return f"Pod of Service {self.result.service}" if self.l4 else "controller Pod"
 
     @property
     def local(self) -> bool:
@@ -114,8 +132,15 @@ class Context:
         return [p for p in self.seen.controllers if dig(p, "status", "podIP") == ip]
 
     def draw_controller(self, pod: ControllerPod, src: str, label: str, arrives: Packet | None) -> None:
-        """The controller hop (once per Pod) and the edge ``src`` → it (none when ``src`` is "")."""
+        """The controller hop (once per Pod) and the edge ``src`` → it (none when ``src`` is "").
+        Behind an L4 Service the Pod is the Service's: the Pod step draws it and this edge."""
         result = self.result
+        if self.l4:
+            if pod not in result.controller_pods:
+                result.controller_pods.append(pod)
+            if src:
+                result.links.append(Link(src, f"pod:{pod.namespace}/{pod.name}", label, arrives))
+            return
         if pod not in result.controller_pods:
             result.controller_pods.append(pod)
             network = "hostNetwork" if pod.host_network else "Pod IP"
@@ -139,14 +164,18 @@ class Context:
         if error is None:
             return False
         namespace = self.sources.settings.ingress_namespace
+        if self.l4:
+            namespace = self.result.service.partition("/")[0]
         unseen = f"controller:{namespace}/?@{where}"
         result = self.result
         if all(h.id != unseen for h in result.hops):
-            result.hops.append(Hop(unseen, "controller", "ingress-nginx\n?", verdict=Verdict.UNKNOWN))
+            label = "Pod\n?" if self.l4 else "ingress-nginx\n?"
+            result.hops.append(Hop(unseen, "controller", label, verdict=Verdict.UNKNOWN))
             if not any(
                 f.code.startswith("SOURCE_") and f.hop.startswith("controller:") for f in result.findings
             ):
-                result.findings.append(source_finding(error, unseen, "the ingress controller Pods"))
+                what = f"the {self.answerers}" if self.l4 else "the ingress controller Pods"
+                result.findings.append(source_finding(error, unseen, what))
         result.edges.append(Edge(src, unseen, label))
         return True
 

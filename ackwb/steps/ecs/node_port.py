@@ -59,10 +59,10 @@ def follow(context: Context, backend: Backend) -> Branch:
     src = f"{node.internal_ip}:*" if masquerade else arriving.src
     leaves = Packet(src, ", ".join(t.hostport for t in forwarding) or "nothing")
     rewrite = (
-        f"DNAT to a controller Pod; masquerade to the node's address {node.internal_ip} "
+        f"DNAT to a {context.answerer}; masquerade to the node's address {node.internal_ip} "
         "(externalTrafficPolicy Cluster: the client's address is lost here)"
         if masquerade
-        else "DNAT to a controller Pod on this node; the client's address is kept "
+        else f"DNAT to a {context.answerer} on this node; the client's address is kept "
         "(externalTrafficPolicy Local)"
     )
     context.result.evidence.extend((*head, *(e for t in targets for e in t.evidence)))
@@ -146,7 +146,8 @@ def _controllers(
                     Severity.WARNING,
                     hop_id,
                     f"kube-proxy's NodePort rule sends a share of requests to {target.hostport}, which is no "
-                    "ingress controller Pod: its rules are stale (kube-proxy's logs say why).",
+                    f"{context.answerer if context.l4 else 'ingress controller Pod'}: "
+                    "its rules are stale (kube-proxy's logs say why).",
                     target.evidence,
                 )
             )
@@ -165,7 +166,7 @@ def _nothing_to_forward(
     """The load balancer sends requests to a NodePort that forwards them nowhere."""
     if head and local:
         message = (
-            f"kube-proxy on {node.name} keeps NodePort {backend.port} to this node's controller Pods "
+            f"kube-proxy on {node.name} keeps NodePort {backend.port} to this node's {context.answerers} "
             "(externalTrafficPolicy Local) and there are none ready here: it drops the requests the load "
             "balancer still sends to it."
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 from ackwb.model import Evidence, Finding, Severity
 from ackwb.steps.common import sh
 from ackwb.steps.ecs.context import Context
+from ackwb.steps.ecs.l4 import not_a_pod as l4_not_a_pod
 from ackwb.steps.ecs.result import Branch
 from ackwb.steps.slb.records import Backend
 
@@ -22,7 +23,9 @@ def follow(context: Context, backend: Backend) -> Branch:
         context.result.evidence.append(evidence)
     for pod in pods:
         context.draw_controller(pod, backend.hop_id, f"Pod IP {backend.server_ip}:{backend.port}", arriving)
-    if not pods:
+    if not pods and context.l4:
+        context.result.findings.append(l4_not_a_pod(context, backend))
+    elif not pods:
         settings = context.sources.settings
         context.result.findings.append(
             Finding(

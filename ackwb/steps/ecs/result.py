@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ackwb.model import StepResult
+from ackwb.model import Packet, StepResult
+from ackwb.steps.front_door import Decision, Door
 from ackwb.steps.slb.records import Backend
 
 KINDS = {
@@ -17,6 +18,17 @@ KINDS = {
     "pod": "Pod IP (the controller Pod itself)",
     "nodeport": "ECS:NodePort",
 }
+
+
+@dataclass(frozen=True)
+class Link:
+    """L4 front door: an edge from a backend or NodePort hop to a Pod hop, drawn by the Pod step
+    (which draws the Pods): ``dst`` is the Pod's hop id."""
+
+    src: str
+    dst: str
+    label: str
+    arrives: Packet | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +84,12 @@ class NodeResult(StepResult):
     modes: dict[str, str] = field(default_factory=dict)  # node name → kube-proxy mode, NodePort nodes
     traffic_policy: str = ""  # externalTrafficPolicy of the Service that owns the load balancer
     service: str = ""  # that Service, namespace/name ("" when none was found)
+    decision: Decision = field(default_factory=lambda: Decision(Door.NGINX))  # who answers (front_door)
+    links: list[Link] = field(default_factory=list)  # L4 door: backend or NodePort → the Service's Pods
+
+    @property
+    def door(self) -> Door:
+        return self.decision.door
 
     @property
     def serving(self) -> list[ControllerPod]:

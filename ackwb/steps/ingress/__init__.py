@@ -21,9 +21,11 @@ from ackwb.model import Edge, Evidence, Finding, Hop, Packet, Path, Severity, Ve
 from ackwb.sources import Sources, commands
 from ackwb.steps.common import attempt, details, dig, settle_verdicts, sh, source_finding
 from ackwb.steps.ecs.result import ControllerPod, NodeResult
+from ackwb.steps.front_door import Door
 from ackwb.steps.ingress.canary import check_canary
 from ackwb.steps.ingress.checks import check_in_sync, class_not_served, class_verdicts, close_hosts
 from ackwb.steps.ingress.controller import DEFAULT_BACKEND, read_view
+from ackwb.steps.ingress.l4 import ingress_for, not_followed
 from ackwb.steps.ingress.request import evaluate
 from ackwb.steps.ingress.result import ControllerView, IngressResult
 
@@ -36,6 +38,10 @@ __all__ = ["ControllerView", "IngressResult", "ingress"]
 
 def ingress(sources: Sources, nodes: NodeResult, path: str = "/") -> IngressResult:
     result = IngressResult(step="ingress", title=TITLE, domain=nodes.domain, prev=nodes, path=path or "/")
+    if nodes.door is Door.L4_SERVICE:  # nothing reads HTTP: the Service itself answers
+        return ingress_for(nodes, result)
+    if nodes.door is Door.ENVOY_GATEWAY:
+        return not_followed(nodes, result)
     serving = nodes.serving or [c for c in nodes.controller_pods if c.ready] or nodes.controller_pods
     if not serving:
         result.dead_end = nodes.dead_end or "no ingress controller Pod to ask"

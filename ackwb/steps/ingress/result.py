@@ -14,6 +14,7 @@ from ackwb.parse.backends import Backend
 from ackwb.parse.canary import TrafficTarget
 from ackwb.parse.nginx_conf import Location, ServerBlock
 from ackwb.steps.ecs.result import ControllerPod
+from ackwb.steps.front_door import Door
 from ackwb.steps.nginx_request import NginxOutcome
 
 
@@ -65,6 +66,7 @@ class IngressResult(StepResult):
     traffic: tuple[TrafficTarget, ...] = ()  # the split with a canary backend (empty without one)
     nginx: NginxOutcome | None = None  # what nginx does with the request (None: not evaluated)
     balancer: str = "Lua balancer"  # who picks the Pod IP from ``backend_endpoints`` (an ALB's rule)
+    door: Door = Door.NGINX  # who answers behind the listener (L4: no HTTP evaluation, no hop)
 
     @property
     def answered(self) -> bool:

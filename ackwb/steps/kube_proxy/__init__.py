@@ -25,6 +25,7 @@ from ackwb.sources import Sources, commands
 from ackwb.steps.cluster import Cluster, node_ip_of, read_cluster
 from ackwb.steps.common import attempt, details, settle_verdicts, sh, source_finding, unwrap
 from ackwb.steps.ecs.result import NodeResult
+from ackwb.steps.front_door import Door
 from ackwb.steps.ingress.result import IngressResult
 from ackwb.steps.kube_proxy.checks import no_endpoints, stale_rules
 from ackwb.steps.rules import RULE_MODES, RuleLookup, Target, check, read_rules, rows
@@ -89,6 +90,8 @@ def kube_proxy(sources: Sources, svc: ServiceResult, cluster: Cluster | None = N
     result = KubeProxyResult(step="kube_proxy", title=TITLE, domain=svc.domain, prev=svc)
     nodes, ing = svc.earlier("ecs"), svc.earlier("ingress")
     controllers = ing.views if isinstance(ing, IngressResult) else []
+    if isinstance(ing, IngressResult) and ing.door is Door.L4_SERVICE:
+        return result  # no controller sends to the ClusterIP: kube-proxy's part was the NodePort rule
     if (
         svc.port is None
         or not isinstance(nodes, NodeResult)

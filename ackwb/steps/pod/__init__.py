@@ -18,8 +18,11 @@ from ackwb.model import Edge, Hop, Packet, Path, Verdict, worst_verdict
 from ackwb.sources import Sources
 from ackwb.steps.cluster import Cluster, node_object, read_cluster
 from ackwb.steps.common import condition, details, is_ready, kube_evidence, settle_verdicts, source_finding
+from ackwb.steps.ecs.result import NodeResult
+from ackwb.steps.front_door import Door
 from ackwb.steps.ingress.result import IngressResult
 from ackwb.steps.kube_proxy import KubeProxyResult
+from ackwb.steps.l4_door import draw_links, links_to
 from ackwb.steps.pod.backends import compare_dynamic_backends
 from ackwb.steps.pod.guard import policy_verdict
 from ackwb.steps.pod.network import crossing
@@ -43,7 +46,7 @@ def pod(sources: Sources, kp: KubeProxyResult, cluster: Cluster | None = None) -
         result.dead_end = kp.dead_end or "the Service has no endpoint to follow"
         return result
     cluster = cluster or read_cluster(sources)
-    senders = _sender_nodes(sources, cluster, ing)
+    senders = _sender_nodes(sources, cluster, ing, kp.earlier("ecs"))
     for name, address, port in targets:
         try:
             obj = pod_object(sources, svc.namespace, name, address)
@@ -80,9 +83,14 @@ def _targets(
     return [(None, address, int(port)) for address, _, port in (e.rpartition(":") for e in found)]
 
 
-def _sender_nodes(sources: Sources, cluster: Cluster, ing: IngressResult) -> list[dict[str, Any]]:
-    """The Node objects of the serving controllers: where the request leaves for the Pods."""
+def _sender_nodes(
+    sources: Sources, cluster: Cluster, ing: IngressResult, nodes: object
+) -> list[dict[str, Any]]:
+    """The Node objects of the serving controllers (behind an L4 Service: of the NodePorts that
+    send to the Pods): where the request leaves for the Pods."""
     names = dict.fromkeys(v.controller.node for v in ing.views if v.controller.node)
+    if isinstance(nodes, NodeResult) and ing.door is Door.L4_SERVICE:
+        names = dict.fromkeys(b.node.name for b in nodes.branches if b.carries and b.node and b.controllers)
     found = []
     for name in names:
         try:
@@ -111,7 +119,8 @@ def _add_pod(
         "pods", info.namespace, info.name, "status.conditions[type=Ready]", condition(obj)
     )
     result.evidence += [ready_line, kube_evidence("pods", info.namespace, info.name, "status.podIP", info.ip)]
-    across = crossing(sources, cluster, info.hop_id, node, senders)
+    sender = "the NodePort" if ing.door is Door.L4_SERVICE else "a controller"
+    across = crossing(sources, cluster, info.hop_id, node, senders, sender)
     policy, policy_text = policy_verdict(sources, cluster, result, info, obj, ing)
     if across.finding is not None:
         result.findings.append(across.finding)
@@ -119,6 +128,7 @@ def _add_pod(
     verdicts += [across.verdict, policy]
     controller = ing.controller
     address = f"{info.ip}:{info.port}"
+    arrives = draw_links(result.edges, links_to(kp.earlier("ecs"), info.hop_id))
     result.hops.append(
         Hop(
             info.hop_id,
@@ -134,7 +144,7 @@ def _add_pod(
                 reached=across.detail,
                 network_policy=policy_text,
             ),
-            arrives=Packet(f"{controller.pod_ip}:*", address) if controller else None,
+            arrives=Packet(f"{controller.pod_ip}:*", address) if controller else arrives,
         )
     )
     result.rows.append(

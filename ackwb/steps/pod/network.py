@@ -30,14 +30,19 @@ class Crossing:
 
 
 def crossing(
-    sources: Sources, cluster: Cluster, hop_id: str, pod_node: Obj | None, sender_nodes: list[Obj]
+    sources: Sources,
+    cluster: Cluster,
+    hop_id: str,
+    pod_node: Obj | None,
+    sender_nodes: list[Obj],
+    sender: str = "a controller",
 ) -> Crossing:
-    """From the nodes the request leaves (the serving controllers') to ``pod_node``."""
+    """From the nodes the request leaves (the serving controllers', or ``sender``'s) to ``pod_node``."""
     name = dig(pod_node or {}, "metadata", "name") or ""
     if not name:
         return Crossing(Verdict.UNKNOWN, "the Pod's node is not known")
     if any(dig(n, "metadata", "name") == name for n in sender_nodes):
-        return Crossing(Verdict.OK, "same node as a controller: it never leaves the host")
+        return Crossing(Verdict.OK, f"same node as {sender}: it never leaves the host")
     plugin = cluster.plugin
     if plugin.name == "terway":
         return Crossing(Verdict.OK, "across the VPC: Pod IPs are VPC addresses (Terway), routed natively")

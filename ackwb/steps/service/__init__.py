@@ -3,12 +3,14 @@ name and ClusterIP, the port, and the endpoints its EndpointSlices list.
 
 The ClusterIP is on the request path only with ``service-upstream``; otherwise it is
 the path a client inside the cluster takes (``curl app1-service.app:8080`` from the
-controller Pod), drawn as the in-cluster path. The checks against the Pods (selector,
-targetPort, readiness) live in ``service_checks``.
+controller Pod), drawn as the in-cluster path. Behind an L4 Service (``l4_door``) the Service
+is the front door itself: its hop adds externalTrafficPolicy and session affinity. The checks
+against the Pods (selector, targetPort, readiness) live in ``service_checks``.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from ackwb.errors import AckwbError, InputError, SourceError
@@ -25,7 +27,10 @@ from ackwb.steps.common import (
     source_finding,
     unwrap,
 )
+from ackwb.steps.ecs.result import NodeResult
+from ackwb.steps.front_door import Door
 from ackwb.steps.ingress import IngressResult
+from ackwb.steps.l4_door import door_finding, service_details
 from ackwb.steps.service.checks import check_readiness, check_target_port, read_selected_pods, selected_pods
 from ackwb.steps.service.result import ServicePort, ServiceResult
 
@@ -104,8 +109,18 @@ def service(sources: Sources, ing: IngressResult) -> ServiceResult:
     check_target_port(result, obj, pods)
     check_readiness(result)
     _add_hop(result, ing, selects_nothing=pods == [])
+    if ing.door is Door.L4_SERVICE:  # the Service answers behind the listener itself
+        _l4(result, ing, obj)
     settle_verdicts(result)
     return result
+
+
+def _l4(result: ServiceResult, ing: IngressResult, obj: dict[str, Any]) -> None:
+    nodes = ing.earlier("ecs")
+    hop = result.hops[-1]
+    result.hops[-1] = replace(hop, details=hop.details + details(**service_details(obj)))
+    if isinstance(nodes, NodeResult):
+        result.findings.append(door_finding(result.hop_id, nodes, obj))
 
 
 def _port(obj: dict[str, Any], wanted: str) -> ServicePort | None:

@@ -33,9 +33,9 @@ ALB = LbApi(
     group_locator="ServerGroupId={group} Servers",
     health="GetListenerHealthStatus",
     health_locator="ListenerId={listener} ListenerHealthStatus[].ServerGroupInfos",
-    listeners_command="aliyun alb ListListeners --RegionId {region} --LoadBalancerIds.1 {lb}",
-    group_command="aliyun alb ListServerGroupServers --RegionId {region} --ServerGroupId {group}",
-    health_command="aliyun alb GetListenerHealthStatus --RegionId {region} --ListenerId {listener}",
+    listeners_command="aliyun alb ListListeners --region {region} --LoadBalancerIds.1 {lb}",
+    group_command="aliyun alb ListServerGroupServers --region {region} --ServerGroupId {group}",
+    health_command="aliyun alb GetListenerHealthStatus --region {region} --ListenerId {listener}",
 )
 
 
@@ -67,7 +67,7 @@ def _name(text: str) -> str:
 
 
 def _attribute(sources: Sources, lb_id: str) -> dict[str, Any]:
-    query = {"RegionId": sources.settings.region, "LoadBalancerId": lb_id}
+    query = {"LoadBalancerId": lb_id}
     return sources.cloud.call("alb", "GetLoadBalancerAttribute", query)
 
 
@@ -85,15 +85,14 @@ def zone_addresses(body: dict[str, Any]) -> list[tuple[str, str]]:
 def find_alb(sources: Sources, address: str, cname_targets: list[str]) -> tuple[AlbFront, Evidence] | None:
     """The ALB whose DNSName a CNAME names, or that holds ``address`` in a zone; None when none does.
     Raises ``SourceError`` when the ALBs cannot be listed."""
-    region = sources.settings.region
     for target in cname_targets:
-        query = {"RegionId": region, "DNSName": _name(target), "MaxResults": PAGE}
+        query = {"DNSName": _name(target), "MaxResults": PAGE}
         for item in cloud_items(sources, "alb", "ListLoadBalancers", query, "LoadBalancers"):
             if _name(str(item.get("DNSName", ""))) == _name(target):
                 body = {**item, **_attribute(sources, str(item["LoadBalancerId"]))}
                 evidence = cloud_evidence("alb", "ListLoadBalancers", f"DNSName={_name(target)}", target)
                 return AlbFront(body, tuple(zone_addresses(body))), evidence
-    listed = cloud_items(sources, "alb", "ListLoadBalancers", {"RegionId": region, "MaxResults": PAGE},
+    listed = cloud_items(sources, "alb", "ListLoadBalancers", {"MaxResults": PAGE},
                          "LoadBalancers")  # fmt: skip
     for item in listed:
         body = {**item, **_attribute(sources, str(item["LoadBalancerId"]))}
@@ -124,7 +123,7 @@ def follow(sources: Sources, result: LoadBalancerResult, front: AlbFront, eviden
         arrives=Packet(f"{result.client_text}:*", f"{result.address}:{result.client.port}"),
     ))  # fmt: skip
     result.edges.append(Edge(f"dns:{result.domain}", result.hop_id, f"CNAME {front.dns_name}"))
-    query = {"RegionId": region, "LoadBalancerIds": [result.load_balancer_id], "MaxResults": PAGE}
+    query = {"LoadBalancerIds": [result.load_balancer_id], "MaxResults": PAGE}
     raw = cloud_items(sources, "alb", "ListListeners", query, "Listeners")
     front.listeners = [read_listener(li, f"Listeners[{i}]") for i, li in enumerate(raw)]
     front.listener = next((li for li in front.listeners if li.port == result.client.port), None)
@@ -151,7 +150,7 @@ def _read_attribute(sources: Sources, front: AlbFront) -> None:
     """The chosen listener's certificates and ACL (``GetListenerAttribute``, ``ListAclEntries``)."""
     listener = front.listener
     assert listener is not None
-    query = {"RegionId": sources.settings.region, "ListenerId": listener.listener_id}
+    query = {"ListenerId": listener.listener_id}
     body = sources.cloud.call("alb", "GetListenerAttribute", query)
     front.certificates = tuple(str(c.get("CertificateId")) for c in body.get("Certificates") or [])
     acl = body.get("AclConfig") or {}
@@ -159,7 +158,7 @@ def _read_attribute(sources: Sources, front: AlbFront) -> None:
     if relation:
         acl_id = str(relation["AclId"])
         entries = cloud_items(sources, "alb", "ListAclEntries",
-                              {"RegionId": sources.settings.region, "AclId": acl_id, "MaxResults": PAGE},
+                              {"AclId": acl_id, "MaxResults": PAGE},
                               "AclEntries")  # fmt: skip
         read = tuple(AclEntry(str(e.get("Entry")), str(e.get("Description") or "")) for e in entries)
         front.acl = (str(acl.get("AclType", "White")), acl_id, read)
@@ -211,7 +210,7 @@ def _acl_verdict(result: LoadBalancerResult, front: AlbFront, hop_id: str) -> Ve
     if allowed:
         return Verdict.OK
     message = f"The {kind.lower()}list {acl_id} of ALB listener {hop_id.rsplit(':', 1)[-1]} refuses {client}."
-    check = f"aliyun alb ListAclEntries --RegionId {sh(front.region)} --AclId {sh(acl_id)}"
+    check = f"aliyun alb ListAclEntries --region {sh(front.region)} --AclId {sh(acl_id)}"
     entries_text = [f"{e.cidr} {e.comment}".strip() for e in entries]
     evidence = (cloud_evidence("alb", "ListAclEntries", f"AclId={acl_id}", entries_text),)
     result.findings.append(Finding("LB_ACL_DENIES_CLIENT", Severity.ERROR, hop_id, message, evidence, check))

@@ -7,7 +7,10 @@ runs in iptables mode; ingress-nginx runs off the host network behind Service
 are the four ECS instances on the Service's NodePorts and only nodes with a ready
 controller Pod pass the health check (HTTP on the health check NodePort). Node 2's
 controller fails its readiness probe, node 3 runs none; web has one Pod not ready;
-api goes through its ClusterIP (service-upstream); shop's only Pod is on node 3.
+api goes through its ClusterIP (service-upstream); shop's only Pod is on node 3. An L4
+Service, ``app/mqtt`` (TCP 1883), owns a CLB of its own, fln-mqtt-lb: no ingress controller
+answers behind it; its TCP listener sends to the NodePort on the two nodes that run an mqtt
+Pod (externalTrafficPolicy Local), and kube-proxy DNATs to the Pod on the same node.
 """
 
 from __future__ import annotations
@@ -46,6 +49,10 @@ VSW = VSwitch("cn-hangzhou-j", "10.20.1.0/24", "fln j", "fln-j", later(CREATED, 
 N1, N2, N3, N4 = (f"10.20.1.{i}" for i in (11, 12, 13, 14))
 NODES = tuple(Node(ip, VSW, pod_cidr=f"172.20.{i}.0/24") for i, ip in enumerate((N1, N2, N3, N4)))
 LB = LoadBalancer("fln-public-lb", "203.0.113.60", backend_order=(N1, N3, N4, N2))
+MQTT_LB = LoadBalancer("fln-mqtt-lb", "203.0.113.61", protocols=((1883, "tcp"),), backend_order=(N1, N4))
+MQTT = ServicePort("mqtt", "TCP", 1883, 1883)
+MQTT_REPLICAS = (("172.20.0.6", N1), ("172.20.3.5", N4))
+MQTT_HEALTH_CHECK_NODE_PORT = 32211
 HTTP = ServicePort("http", "TCP", 8080, 8080)
 DNS_PORTS = (
     ServicePort("dns", "UDP", 53, 53),
@@ -55,6 +62,18 @@ DNS_PORTS = (
 CONTROLLER_PORTS = (ServicePort("http", "TCP", 80, 80), ServicePort("https", "TCP", 443, 443))
 LB_PORTS = (ServicePort("http", "TCP", 80, 80, 30581), ServicePort("https", "TCP", 443, 443, 31862))
 HEALTH_CHECK_NODE_PORT = 32147
+
+
+def health_check(node_port: int) -> dict[str, str]:
+    """A TCP listener checks the health check NodePort over HTTP, as GCP's and AWS's do."""
+    return {
+        f"{LB_PREFIX}health-check-connect-port": str(node_port),
+        f"{LB_PREFIX}health-check-flag": "on",
+        f"{LB_PREFIX}health-check-httpcode": "http_2xx",
+        f"{LB_PREFIX}health-check-type": "http",
+        f"{LB_PREFIX}health-check-uri": "/healthz",
+    }
+
 CONTROLLERS = (("172.20.0.3", N1), ("172.20.1.3", N2), ("172.20.3.3", N4))
 EVERY_NODE = tuple((ip, ip) for ip in (N1, N2, N3, N4))
 REGISTRY = "registry.cn-hangzhou.aliyuncs.com/fln"
@@ -103,7 +122,22 @@ def controller(
     )
 
 
-def workloads(ingress: Workload) -> tuple[Workload, ...]:
+def mqtt(replicas: tuple[tuple[str, str], ...] = MQTT_REPLICAS, not_ready: tuple[int, ...] = ()) -> Workload:
+    """The MQTT broker behind the L4 Service (scenarios take its readiness away)."""
+    return Workload(
+        "app",
+        "mqtt",
+        "Deployment",
+        {"app": "mqtt"},
+        f"{REGISTRY}/mqtt:2.0.18",
+        (MQTT,),
+        replicas,
+        created=APPS,
+        not_ready=not_ready,
+    )
+
+
+def workloads(ingress: Workload, broker: Workload | None = None) -> tuple[Workload, ...]:
     return (
         Workload(
             "kube-system",
@@ -140,6 +174,7 @@ def workloads(ingress: Workload) -> tuple[Workload, ...]:
         _app("app", "web", "web:3.2.0", (("172.20.0.5", N1), ("172.20.2.4", N3)), not_ready=(1,)),
         _app("app", "api", "api:1.8.4", (("172.20.1.4", N2), ("172.20.3.4", N4))),
         _app("shop", "shop", "shop:0.7.2", (("172.20.2.5", N3),)),
+        broker or mqtt(),
     )
 
 
@@ -153,13 +188,19 @@ INGRESS_SERVICE = Service(
     load_balancer=LB,
     health_check_node_port=HEALTH_CHECK_NODE_PORT,
     backend_type="ecs",
-    annotations={  # a TCP listener checks the health check NodePort over HTTP, as GCP's and AWS's do
-        f"{LB_PREFIX}health-check-connect-port": str(HEALTH_CHECK_NODE_PORT),
-        f"{LB_PREFIX}health-check-flag": "on",
-        f"{LB_PREFIX}health-check-httpcode": "http_2xx",
-        f"{LB_PREFIX}health-check-type": "http",
-        f"{LB_PREFIX}health-check-uri": "/healthz",
-    },
+    annotations=health_check(HEALTH_CHECK_NODE_PORT),
+)
+MQTT_SERVICE = Service(
+    "app",
+    "mqtt",
+    "172.21.7.83",
+    (replace(MQTT, node_port=31883),),
+    {"app": "mqtt"},
+    load_balancer=MQTT_LB,
+    health_check_node_port=MQTT_HEALTH_CHECK_NODE_PORT,
+    created=APPS,
+    backend_type="ecs",
+    annotations=health_check(MQTT_HEALTH_CHECK_NODE_PORT),
 )
 SERVICES = (
     Service(
@@ -182,6 +223,7 @@ SERVICES = (
     Service("app", "web", "172.21.9.18", (HTTP,), {"app": "web"}, created=APPS),
     Service("app", "api", "172.21.4.77", (HTTP,), {"app": "api"}, created=APPS),
     Service("shop", "shop", "172.21.12.130", (HTTP,), {"app": "shop"}, created=APPS),
+    MQTT_SERVICE,
 )
 INGRESSES = (
     IngressRule("web-ingress", "web.fln.abc.com", "web"),
@@ -211,18 +253,26 @@ NAMESPACES = (
 )
 
 
-def design(ingress: Workload | None = None, nodes: tuple[Node, ...] = NODES, lb: LoadBalancer = LB) -> Design:
+def design(
+    ingress: Workload | None = None,
+    nodes: tuple[Node, ...] = NODES,
+    lb: LoadBalancer = LB,
+    broker: Workload | None = None,
+) -> Design:
     """The world; scenarios that move the controller or change the load balancer build a variant."""
-    services = tuple(replace(s, load_balancer=lb) if s.load_balancer else s for s in SERVICES)
+    services = tuple(replace(s, load_balancer=lb) if s.load_balancer == LB else s for s in SERVICES)
     return Design(
         name="flannel-nodeport",
         summary="Flannel + kube-proxy iptables, CLB → ECS NodePorts with externalTrafficPolicy Local: "
-        "two of four backends fail the health check by design; web, api (service-upstream), shop",
+        "two of four backends fail the health check by design; web, api (service-upstream), shop; "
+        "an L4 Service (mqtt, TCP 1883) on a CLB of its own",
         description="ACK cluster fln in cn-hangzhou: Flannel (Pod CIDR 172.20.0.0/16, a /24 per node, one "
         "VPC route entry per node), kube-proxy in iptables mode, ingress-nginx off the host network behind "
         "fln-public-lb (TCP 80/443 to the four nodes' NodePorts, externalTrafficPolicy Local: nodes 2 and 3 "
         "have no ready controller and fail the health check), web with one Pod not ready, api through its "
-        "ClusterIP, shop's only Pod on node 3, egress masqueraded to the node and out through a NAT gateway.",
+        "ClusterIP, shop's only Pod on node 3, the L4 Service app/mqtt (TCP 1883) on a CLB of its own "
+        "(fln-mqtt-lb → the NodePort of the two nodes with an mqtt Pod, externalTrafficPolicy Local), "
+        "egress masqueraded to the node and out through a NAT gateway.",
         cluster_name="fln",
         network="flannel",
         proxy_mode="iptables",
@@ -233,12 +283,15 @@ def design(ingress: Workload | None = None, nodes: tuple[Node, ...] = NODES, lb:
         cluster_dns="172.21.0.10",
         api_server=("10.20.1.7", 6443),
         nodes=nodes,
-        workloads=workloads(ingress or controller()),
+        workloads=workloads(ingress or controller(), broker),
         services=services,
         ingresses=INGRESSES,
-        dns_records=tuple(
-            DnsRecord(r.host.removesuffix(".abc.com"), "A", lb.address, "fln ingress via fln-public-lb")
-            for r in INGRESSES
+        dns_records=(
+            *(
+                DnsRecord(r.host.removesuffix(".abc.com"), "A", lb.address, "fln ingress via fln-public-lb")
+                for r in INGRESSES
+            ),
+            DnsRecord("mqtt.fln", "A", MQTT_LB.address, "fln MQTT broker (L4 Service app/mqtt)"),
         ),
         node_sg=NODE_SG,
         nat_private_ip="10.20.1.250",
@@ -246,7 +299,7 @@ def design(ingress: Workload | None = None, nodes: tuple[Node, ...] = NODES, lb:
         snat=(SnatEntry(VSW, EGRESS, "fln vsw j", "fln-j-egress"),),
         namespaces=NAMESPACES,
         publish_status={"ip": lb.address},
-        clbs=(lb,),
+        clbs=(lb, MQTT_LB),
         pod_cidr="172.20.0.0/16",
         dns_stamp=1714961960000,
         init_version="1.30.1-aliyun.1",

@@ -29,6 +29,7 @@ from tools.demo_world.design import (
     SnatEntry,
 )
 from tools.demo_world.designs import terway_nlb_apps as apps
+from tools.demo_world.designs import terway_nlb_l4 as l4
 from tools.demo_world.designs.terway_nlb_net import (
     APPS,
     CREATED,
@@ -144,6 +145,7 @@ NODE_SG = SecurityGroup(
         SgRule("Accept", "ICMP", "-1/-1", "0.0.0.0/0", 1, "ACK: ping"),
         SgRule("Accept", "TCP", "80/80", "0.0.0.0/0", 1, NLB_TO_PODS),
         SgRule("Accept", "TCP", "443/443", "0.0.0.0/0", 1, NLB_TO_PODS),
+        l4.SG_RULE,
     ),
     later(CREATED, -300),
 )
@@ -159,7 +161,8 @@ DESIGN = Design(
     name="terway-nlb",
     summary="Terway ENIIP with pod vSwitches in two zones, kube-proxy IPVS, NLB → controller Pod IPs "
     "(server groups of type Ip), an intranet CLB → ECS NodePorts, NetworkPolicy enforced; Ingresses with "
-    "TLS, an allow-list, a redirect, a regex rewrite, gRPC, ExternalName and headless backends",
+    "TLS, an allow-list, a redirect, a regex rewrite, gRPC, ExternalName and headless backends; an L4 "
+    "Service (redis, TCP 6379) on an NLB of its own",
     description="ACK cluster tnl in cn-hangzhou, zones h and i: node and pod vSwitches per zone (Terway "
     "ENIIP, Pod IPs are secondary IPs of ENIs on the pod vSwitches), kube-proxy IPVS, ingress-nginx off "
     "the host network behind tnl-public-nlb (server groups of type Ip holding the controller Pod IPs, one "
@@ -169,7 +172,9 @@ DESIGN = Design(
     "node vSwitches by another. Hosts: shop (with /admin allowed to 192.0.2.0/24 only), pay (tls, "
     "sessionAffinity ClientIP), old (permanent redirect to shop), api (use-regex and rewrite-target, plus "
     "an Exact /healthz), grpc (backend-protocol GRPC), ext (ExternalName Service partner, "
-    "api.partner.example.net), search (headless Service), admin (intranet).",
+    "api.partner.example.net), search (headless Service), admin (intranet); the L4 Service ops/redis "
+    "(TCP 6379, sessionAffinity ClientIP) on an NLB of its own, tnl-redis-nlb, whose server group of type "
+    "Ip holds the redis Pod IPs.",
     cluster_name="tnl",
     network="terway-eniip",
     proxy_mode="ipvs",
@@ -180,10 +185,10 @@ DESIGN = Design(
     cluster_dns="192.168.0.10",
     api_server=("10.30.1.7", 6443),
     nodes=NODES,
-    workloads=SYSTEM_WORKLOADS + apps.WORKLOADS,
-    services=SYSTEM_SERVICES + apps.SERVICES,
+    workloads=(*SYSTEM_WORKLOADS, *apps.WORKLOADS, l4.redis()),
+    services=(*SYSTEM_SERVICES, *apps.SERVICES, l4.SERVICE),
     ingresses=apps.INGRESSES,
-    dns_records=apps.DNS_RECORDS,
+    dns_records=(*apps.DNS_RECORDS, l4.DNS_RECORD),
     node_sg=NODE_SG,
     nat_private_ip="10.30.1.249",
     eips=(POD_EIP, NODE_EIP),
@@ -191,7 +196,7 @@ DESIGN = Design(
     namespaces=apps.NAMESPACES,
     publish_status={"hostname": NLB.dns_name},
     clbs=(INTRANET,),
-    nlbs=(NLB,),
+    nlbs=(NLB, l4.REDIS_NLB),
     policies=apps.POLICIES,
     enforce_policies=True,
     dns_stamp=1715586242000,

@@ -18,8 +18,9 @@ ZONE_H, ZONE_I = "cn-hangzhou-h", "cn-hangzhou-i"
 NODE_H = VSwitch(ZONE_H, "10.30.1.0/24", "tnl node h", "tnl-node-h", later(CREATED, -385), 246)
 NODE_I = VSwitch(ZONE_I, "10.30.2.0/24", "tnl node i", "tnl-node-i", later(CREATED, -381), 248)
 # pod vSwitches: AvailableIpAddressCount less the Pods of the later apps (h: search; i: grpc, api, search)
-POD_H = VSwitch(ZONE_H, "10.30.64.0/20", "tnl pod h", "tnl-pod-h", later(CREATED, -377), 4085)
-POD_I = VSwitch(ZONE_I, "10.30.80.0/20", "tnl pod i", "tnl-pod-i", later(CREATED, -373), 4085)
+# and of redis (one Pod per zone)
+POD_H = VSwitch(ZONE_H, "10.30.64.0/20", "tnl pod h", "tnl-pod-h", later(CREATED, -377), 4084)
+POD_I = VSwitch(ZONE_I, "10.30.80.0/20", "tnl pod i", "tnl-pod-i", later(CREATED, -373), 4084)
 N1, N2, N3, N4 = "10.30.1.11", "10.30.1.12", "10.30.2.11", "10.30.2.12"
 NODES = (
     Node(N1, NODE_H, "10.30.64.10", POD_H),

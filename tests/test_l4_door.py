@@ -1,0 +1,236 @@
+"""The L4 Service front door, traced in the two design worlds that hold one, and the front-door
+decision read from the world: which Service owns the load balancer, never a flag.
+
+flannel-nodeport: Service app/mqtt (TCP 1883, externalTrafficPolicy Local) owns fln-mqtt-lb, a
+CLB whose vServer group holds nodes 10.20.1.11 and 10.20.1.14 on NodePort 31883; its Pods are
+172.20.0.6 (node 1) and 172.20.3.5 (node 4). terway-nlb: Service ops/redis (TCP 6379,
+sessionAffinity ClientIP) owns tnl-redis-nlb, whose server group of type Ip holds the Pod IPs
+10.30.64.24 and 10.30.80.24. Expectations are written from those facts.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ackwb import Workbook
+from ackwb.demo import demo_world_root
+from ackwb.model import Path as Journey
+from ackwb.model import Severity, Trace, Verdict
+from ackwb.steps.front_door import Door, decide
+from ackwb.trace import dead_end
+
+OK, BLOCKED = Verdict.OK, Verdict.BLOCKED
+LB_ID_LABEL = "service.k8s.alibaba/loadbalancer-id"
+
+
+def trace_of(world: str | Path, domain: str, port: int, client_ip: str | None = None) -> Trace:
+    book = Workbook.from_world(world) if isinstance(world, Path) else Workbook.demo(world)
+    return book.trace(domain, client_ip=client_ip, port=port)
+
+
+def kinds(trace: Trace) -> set[str]:
+    return {h.kind for h in trace.hops}
+
+
+def edges_into(trace: Trace, prefix: str) -> set[tuple[str, str]]:
+    return {(e.src, e.dst) for e in trace.edges if e.dst.startswith(prefix)}
+
+
+def raised(trace: Trace) -> set[tuple[str, str]]:
+    return {(f.code, f.hop) for f in trace.findings if f.severity is not Severity.INFO}
+
+
+def test_mqtt_on_a_clb_goes_nodeport_to_the_local_pod_with_no_controller() -> None:
+    trace = trace_of("flannel-nodeport", "mqtt.fln.abc.com", 1883, "192.0.2.7")
+    assert trace.verdict is OK and dead_end(trace) == ""
+    assert trace.design.summary() == "this cluster: Flannel, iptables, CLB → ECS:NodePort, Local"
+    assert not {"controller", "ingress", "answer"} & kinds(trace)
+    request = [h.id for h in trace.hops if h.path is Journey.REQUEST and h.kind in ("backend", "nodeport")]
+    assert request == [
+        "backend:10.20.1.11:31883",
+        "backend:10.20.1.14:31883",
+        "nodeport:cn-hangzhou.10.20.1.11:31883",
+        "nodeport:cn-hangzhou.10.20.1.14:31883",
+    ]
+    pods = {h.id: h for h in trace.hops if h.kind == "pod"}
+    by_ip = {h.label.split("\n")[1]: h for h in pods.values()}
+    assert set(by_ip) == {"172.20.0.6:1883", "172.20.3.5:1883"}
+    assert all(h.verdict is OK and h.path is Journey.REQUEST for h in pods.values())
+    # Local: each NodePort leads to its own node's Pod only, keeping the client's address
+    one, four = by_ip["172.20.0.6:1883"], by_ip["172.20.3.5:1883"]
+    assert edges_into(trace, "pod:") == {
+        ("nodeport:cn-hangzhou.10.20.1.11:31883", one.id),
+        ("nodeport:cn-hangzhou.10.20.1.14:31883", four.id),
+    }
+    assert str(one.arrives) == "192.0.2.7:* → 172.20.0.6:1883"
+    nodeport = next(h for h in trace.hops if h.id == "nodeport:cn-hangzhou.10.20.1.11:31883")
+    assert "KUBE-SVL-" in nodeport.label and "client's address is kept" in nodeport.rewrite
+    assert "Pod of Service app/mqtt" in nodeport.rewrite
+    service = next(h for h in trace.hops if h.id == "service:app/mqtt")
+    assert dict(service.details)["external traffic policy"] == "Local"
+    assert dict(service.details)["session affinity"] == "None"
+    assert raised(trace) == set()
+    door = next(f for f in trace.findings if f.code == "FRONT_DOOR_L4")
+    assert door.hop == "service:app/mqtt" and "externalTrafficPolicy Local" in door.message
+    assert door.evidence[0].excerpt == '{"app": "mqtt"}'
+    row = trace.step("ingress").rows[0]
+    assert row["front door"] == "L4 Service" and row["service"] == "app/mqtt" and row["listener port"] == 1883
+    assert trace.verdict_of(Journey.EGRESS) is OK
+
+
+def test_redis_on_an_nlb_goes_straight_to_the_pod_ips() -> None:
+    trace = trace_of("terway-nlb", "redis.tnl.abc.com", 6379)
+    assert trace.verdict is OK and dead_end(trace) == ""
+    # no kube-proxy on this path, so its mode is not read (and not guessed)
+    assert trace.design.summary() == "this cluster: Terway, kube-proxy mode not read, NLB → Pod IP, Cluster"
+    assert not {"controller", "ingress", "nodeport", "kube-proxy"} & kinds(trace)
+    pods = {h.label.split("\n")[1]: h.id for h in trace.hops if h.kind == "pod"}
+    assert set(pods) == {"10.30.64.24:6379", "10.30.80.24:6379"}
+    assert edges_into(trace, "pod:") == {
+        ("backend:10.30.64.24:6379", pods["10.30.64.24:6379"]),
+        ("backend:10.30.80.24:6379", pods["10.30.80.24:6379"]),
+    }
+    service = dict(next(h for h in trace.hops if h.id == "service:ops/redis").details)
+    assert service["session affinity"] == "ClientIP (10800 s)" and service["type"] == "LoadBalancer"
+    door = next(f for f in trace.findings if f.code == "FRONT_DOOR_L4")
+    assert (
+        "no NodePort, no kube-proxy" in door.message
+        and "kube-proxy's, which is not on this path" in door.message
+    )
+    assert raised(trace) == set()
+
+
+def test_l4_mqtt_not_ready_every_backend_fails_the_local_check() -> None:
+    trace = trace_of("l4-mqtt-not-ready", "mqtt.fln.abc.com", 1883)
+    assert trace.verdict is BLOCKED
+    assert dead_end(trace) == "every backend of rsp-bp1xfjxguh1gklemt4g5 is unhealthy"
+    unhealthy = {f.hop: f for f in trace.findings if f.code == "LB_BACKEND_UNHEALTHY"}
+    assert set(unhealthy) == {"backend:10.20.1.11:31883", "backend:10.20.1.14:31883"}
+    message = unhealthy["backend:10.20.1.11:31883"].message
+    assert "the Pod of Service app/mqtt on node cn-hangzhou.10.20.1.11" in message and "not ready" in message
+    assert ("LB_BACKENDS_UNHEALTHY", "listener:lb-bp1psqr551jr1jt46hv2z:1883") in raised(trace)
+    assert not {"controller", "ingress"} & kinds(trace)
+    assert all(h.verdict is BLOCKED for h in trace.hops if h.kind == "backend")
+
+
+def test_l4_redis_server_group_stale_the_ready_pods_are_no_backend() -> None:
+    trace = trace_of("l4-redis-server-group-stale", "redis.tnl.abc.com", 6379)
+    assert trace.verdict is BLOCKED
+    gone = {f.hop for f in trace.findings if f.code == "L4_BACKEND_NOT_A_POD"}
+    assert gone == {"backend:10.30.64.24:6379", "backend:10.30.80.24:6379"}
+    lost = [f for f in trace.findings if f.code == "L4_POD_NOT_A_BACKEND"]
+    assert sorted(f.evidence[0].excerpt for f in lost) == ["10.30.64.25", "10.30.80.25"]
+    assert all(
+        f.severity is Severity.ERROR and "10.30.64.24:6379, 10.30.80.24:6379" in f.message for f in lost
+    )
+    pods = [h for h in trace.hops if h.kind == "pod"]
+    # the Pods themselves are fine (ready, and their way out works); nothing on the request path leads there
+    assert len(pods) == 2 and all(h.verdict is OK for h in pods)
+    assert edges_into(trace, "pod:") == set() and {f.hop for f in lost} == {h.id for h in pods}
+
+
+def test_one_world_decides_nginx_and_l4_doors_from_its_data() -> None:
+    web = trace_of("flannel-nodeport", "web.fln.abc.com", 80)
+    mqtt = trace_of("flannel-nodeport", "mqtt.fln.abc.com", 1883)
+    assert web.step("ecs").door is Door.NGINX and "controller" in kinds(web)
+    assert "selects the ingress-nginx controller Pods" in web.step("ecs").decision.why
+    assert mqtt.step("ecs").door is Door.L4_SERVICE and "controller" not in kinds(mqtt)
+    shop = trace_of("terway-nlb", "shop.tnl.abc.com", 80)
+    redis = trace_of("terway-nlb", "redis.tnl.abc.com", 6379)
+    assert shop.step("ecs").door is Door.NGINX and redis.step("ecs").door is Door.L4_SERVICE
+
+
+def _move_owner(root: Path, lb_id: str, to: tuple[str, str]) -> None:
+    """The load balancer's ID label leaves the Service that carries it and goes to ``to``."""
+    path = root / "kube" / "services.json"
+    body = json.loads(path.read_text())
+    for service in body["items"]:
+        labels = service["metadata"].setdefault("labels", {})
+        if labels.get(LB_ID_LABEL) == lb_id:
+            del labels[LB_ID_LABEL]
+        if (service["metadata"]["namespace"], service["metadata"]["name"]) == to:
+            labels[LB_ID_LABEL] = lb_id
+    path.write_text(json.dumps(body))
+
+
+@pytest.fixture
+def fln(tmp_path: Path) -> Path:
+    root = tmp_path / "world"
+    shutil.copytree(str(demo_world_root("flannel-nodeport")), root)
+    return root
+
+
+def test_the_same_load_balancer_owned_by_the_controller_service_is_an_nginx_door(fln: Path) -> None:
+    mqtt_lb = trace_of("flannel-nodeport", "mqtt.fln.abc.com", 1883).step("slb").load_balancer_id
+    _move_owner(fln, mqtt_lb, ("kube-system", "nginx-ingress-lb"))
+    trace = trace_of(fln, "mqtt.fln.abc.com", 1883)
+    assert (
+        trace.step("ecs").door is Door.NGINX and trace.step("ecs").service == "kube-system/nginx-ingress-lb"
+    )
+    assert "FRONT_DOOR_L4" not in {f.code for f in trace.findings}
+    # nginx is asked now, and it has no server block for an MQTT host
+    assert any(h.kind == "ingress" for h in trace.hops) and trace.verdict is not OK
+
+
+def test_the_controllers_load_balancer_owned_by_an_app_service_is_an_l4_door(fln: Path) -> None:
+    public_lb = trace_of("flannel-nodeport", "web.fln.abc.com", 80).step("slb").load_balancer_id
+    _move_owner(fln, public_lb, ("app", "web"))
+    trace = trace_of(fln, "web.fln.abc.com", 80)
+    assert trace.step("ecs").door is Door.L4_SERVICE and trace.step("ecs").service == "app/web"
+    assert not {"controller", "ingress"} & kinds(trace)
+    # the NodePort still leads to the controller Pods, which are no Pod of app/web
+    stale = {f.code for f in trace.findings if f.hop.startswith("nodeport:")}
+    assert "KUBE_PROXY_NODEPORT_STALE" in stale
+
+
+def _service(labels: dict[str, str], selector: dict[str, str], namespace: str = "kube-system") -> dict:
+    return {
+        "metadata": {"namespace": namespace, "name": "s", "labels": labels},
+        "spec": {"selector": selector},
+    }
+
+
+def test_decide_reads_envoy_labels_the_selector_and_no_owner() -> None:
+    envoy = _service(
+        {
+            "gateway.envoyproxy.io/owning-gateway-name": "eg",
+            "gateway.envoyproxy.io/owning-gateway-namespace": "default",
+        },
+        {"app.kubernetes.io/name": "envoy"},
+        "envoy-gateway-system",
+    )
+    decision = decide(envoy, [], "app=ingress-nginx")
+    assert decision.door is Door.ENVOY_GATEWAY and "Gateway default/eg" in decision.why
+    controller = {"metadata": {"namespace": "kube-system", "labels": {"app": "ingress-nginx", "x": "1"}}}
+    assert (
+        decide(_service({}, {"app": "ingress-nginx"}), [controller], "app=ingress-nginx").door is Door.NGINX
+    )
+    # the same selector in another namespace selects none of the controller Pods
+    other = _service({}, {"app": "ingress-nginx"}, "app")
+    assert decide(other, [controller], "app=ingress-nginx").door is Door.L4_SERVICE
+    # controller Pods unseen: the selector they are listed by stands for them
+    assert decide(_service({}, {"app": "ingress-nginx"}), [], "app=ingress-nginx").door is Door.NGINX
+    assert decide(_service({}, {"app": "mqtt"}), [], "app=ingress-nginx").door is Door.L4_SERVICE
+    assert decide(None, [controller], "app=ingress-nginx").door is Door.NGINX
+
+
+def test_a_load_balancer_owned_by_an_envoy_gateway_proxy_is_named_and_not_followed(fln: Path) -> None:
+    """No Envoy Gateway front door is traced yet: the door is named, the rest is unknown (never nginx's)."""
+    public_lb = trace_of("flannel-nodeport", "web.fln.abc.com", 80).step("slb").load_balancer_id
+    path = fln / "kube" / "services.json"
+    body = json.loads(path.read_text())
+    for service in body["items"]:
+        if service["metadata"].get("labels", {}).get(LB_ID_LABEL) == public_lb:
+            service["metadata"]["labels"]["gateway.envoyproxy.io/owning-gateway-name"] = "eg"
+            service["metadata"]["labels"]["gateway.envoyproxy.io/owning-gateway-namespace"] = "envoy"
+    path.write_text(json.dumps(body))
+    trace = trace_of(fln, "web.fln.abc.com", 80)
+    assert trace.step("ecs").door is Door.ENVOY_GATEWAY
+    assert "FRONT_DOOR_NOT_FOLLOWED" in {f.code for f in trace.findings}
+    assert trace.verdict is Verdict.UNKNOWN
+    assert not any(h.verdict is OK for h in trace.hops if h.kind in {"service", "pod"})
+    assert not any(h.id.startswith("ingress:") for h in trace.hops)  # nginx was not asked
