@@ -30,6 +30,7 @@ FLANNEL = "this cluster: Flannel, iptables, CLB → ECS:NodePort, Local"
 NLB = "this cluster: Terway, ipvs, NLB → Pod IP, Cluster"
 INTRANET = "this cluster: Terway, ipvs, CLB → ECS:NodePort, Cluster"
 TEE = "this cluster: Terway, nftables, CLB → ECS:NodePort, Cluster"
+ALB = "this cluster: Terway, kube-proxy mode not read, ALB"
 # Flannel's by-design and real unhealthy backends: node 3 runs no controller, node 2's is not ready
 FLN_IDLE = {
     "backend:10.20.1.13:30581": BLOCKED, "backend:10.20.1.12:30581": BLOCKED,
@@ -69,6 +70,10 @@ HEALTHY = [
     Healthy("terway-eni-https", "www.tee.abc.com", TEE, {}, (), frozenset()),
     Healthy("terway-eni-https", "www.tee.abc.com", TEE, {}, (), frozenset(), port=443),
     Healthy("terway-eni-https", "docs.tee.abc.com", TEE, {}, (), frozenset()),
+    Healthy("alb-gateway", "www.alb.abc.com", ALB, {}, (), frozenset()),
+    Healthy("alb-gateway", "api.alb.abc.com", ALB, {}, (), frozenset()),
+    Healthy("alb-gateway", "pay.alb.abc.com", ALB, {}, (), frozenset(), port=443),
+    Healthy("alb-gateway", "shop.tnl.abc.com", NLB, {}, (), frozenset()),  # the NLB beside the ALB
 ]  # fmt: skip
 
 
@@ -216,6 +221,18 @@ SCENARIOS = {
         "www.tee.abc.com", "NGINX_PLAIN_HTTP_TO_TLS_PORT", "answer:www.tee.abc.com/", BLOCKED, BLOCKED,
         "The plain HTTP request was sent to HTTPS port", port=443,
     ),
+    "alb-no-rule-matches": Broken(
+        "www.alb.abc.com", "ALB_NO_RULE_MATCHES", "alb-rule:lsn-*:default", OK, BLOCKED,
+        "answered by the ALB: 404",
+    ),
+    "alb-group-unhealthy": Broken(
+        "www.alb.abc.com", "ALB_GROUP_UNHEALTHY", "alb-group:sgp-*", BLOCKED, BLOCKED,
+        "10.30.64.21:8080 Unhealthy, 10.30.80.21:8080 Unhealthy",
+    ),
+    "alb-rule-drift": Broken(
+        "api.alb.abc.com", "ALB_INGRESS_RULE_MISSING", "alb-rule:lsn-*:default", BLOCKED, BLOCKED,
+        "Ingress shop/api-alb asks for a rule on host api.alb.abc.com path /*",
+    ),
 }  # fmt: skip
 
 
@@ -270,3 +287,34 @@ def test_an_unhealthy_backend_never_carries_the_request(tmp_path: Path, order: t
     assert (
         first == f"backend:10.20.1.1{[1, 3, 4, 2][order[0]]}:30581"
     )  # the group's order is kept in the table
+
+
+def test_alb_answers_an_ssl_redirect_itself_and_forwards_to_pod_ips() -> None:
+    """Port 80 of pay.alb (tls, ssl-redirect) ends at the ALB's own 301; www reaches shop's Pod IPs
+    straight from the Ip server group, with no controller Pod, NodePort or kube-proxy hop."""
+    trace = trace_of("alb-gateway", "pay.alb.abc.com")
+    assert trace.verdict is OK and dead_end(trace) == ""
+    answer = next(h for h in trace.hops if h.kind == "answer")
+    assert " ".join(answer.label.split()) == "ALB answers 301 → https://pay.alb.abc.com/"
+    assert [f.code for f in trace.findings if f.code.startswith("ALB_")] == ["ALB_ANSWERS"]
+    assert not any(h.kind == "pod" for h in trace.hops)
+    www = trace_of("alb-gateway", "www.alb.abc.com")
+    kinds = [h.kind for h in www.hops if h.path is Journey.REQUEST]
+    assert kinds[:6] == ["client", "dns", "lb", "listener", "listener", "ingress"]
+    assert not {"controller", "node", "ipvs", "nodeport"} & set(kinds)
+    group = next(h for h in www.hops if h.id.startswith("alb-group:"))
+    assert dict(group.details)["service"] == "shop/shop/8080"
+    pods = {e.dst for e in www.edges if e.src == group.id}
+    assert sorted(pods) == sorted(h.id for h in www.hops if h.kind == "pod") and len(pods) == 2
+
+
+def test_front_door_is_decided_by_what_owns_the_name() -> None:
+    """One world, two front doors: shop.tnl's CNAME names the NLB (ingress-nginx behind it), www.alb's
+    names the ALB (its rules behind it) — decided by the cloud's answers, not by a flag."""
+    nlb, alb = trace_of("alb-gateway", "shop.tnl.abc.com"), trace_of("alb-gateway", "www.alb.abc.com")
+    assert nlb.design.load_balancer.startswith("NLB") and alb.design.load_balancer == "ALB k8s-alb-tab"
+    assert any(h.kind == "controller" for h in nlb.hops) and not any(h.kind == "controller" for h in alb.hops)
+    rule = next(h for h in alb.hops if h.id.startswith("alb-rule:"))
+    assert " ".join(rule.label.split()) == "ALB rule rule-80-3 (priority 3) www.alb.abc.com/"
+    lb = next(h for h in alb.hops if h.kind == "lb")
+    assert dict(lb.details)["product"] == "ALB" and dict(lb.details)["albconfig"] == "alb"

@@ -29,7 +29,7 @@ class BuiltinWorld:
     summary: str  # one line
 
 
-DESIGNS: tuple[str, ...] = ("healthy", "flannel-nodeport", "terway-nlb", "terway-eni-https")
+DESIGNS: tuple[str, ...] = ("healthy", "flannel-nodeport", "terway-nlb", "terway-eni-https", "alb-gateway")
 
 _ROWS = [  # fmt: skip
     (
@@ -66,6 +66,15 @@ _ROWS = [  # fmt: skip
         (
             "Terway exclusive ENI (a Pod security group), kube-proxy nftables, CLB HTTPS listener "
             "terminating TLS → ECS NodePorts with externalTrafficPolicy Cluster"
+        ),
+    ),
+    (
+        "alb-gateway",
+        "alb-gateway",
+        (
+            "terway-nlb's cluster behind an ALB Ingress: AlbConfig alb, ALB k8s-alb-tab with HTTP 80 and "
+            "HTTPS 443 (certificate), server groups of type Ip holding Pod IPs; www, api, and pay (tls, "
+            "ssl-redirect: 301 to HTTPS); the ingress-nginx NLB stays beside it"
         ),
     ),
     ("dns-record-deleted", "healthy", "app1's A record was deleted in Alidns: the name does not resolve"),
@@ -214,6 +223,27 @@ _ROWS = [  # fmt: skip
         (
             "nginx-ingress-lb's https port targets 443: the HTTPS listener's plain HTTP reaches nginx's "
             "TLS port (400)"
+        ),
+    ),
+    (
+        "alb-no-rule-matches",
+        "alb-gateway",
+        (
+            "Ingress www-alb serves /shop only: a request for www.alb.abc.com/ matches no ALB rule and the "
+            "listener's default action answers 404"
+        ),
+    ),
+    (
+        "alb-group-unhealthy",
+        "alb-gateway",
+        "every Pod of shop fails the ALB health check: server group shop-shop-8080 carries nothing",
+    ),
+    (
+        "alb-rule-drift",
+        "alb-gateway",
+        (
+            "the ALB rule for api.alb.abc.com on listener 80 was deleted by hand: Ingress api-alb still "
+            "asks for it"
         ),
     ),
 ]

@@ -50,7 +50,7 @@ def cloud_items(
         page = dig(body, *path) or []
         items.extend(page)
         token = body.get("NextToken")
-        total = body.get("TotalCount")
+        total = body.get("TotalCount", body.get("TotalItems"))  # PrivateZone answers TotalItems
         if token:
             query["NextToken"] = token
         elif total is not None and "PageNumber" in body and len(items) < int(total) and page:

@@ -65,6 +65,7 @@ class IngressResult(StepResult):
     backend_endpoints: list[str] = field(default_factory=list)  # "ip:port" the balancer picks from
     traffic: tuple[TrafficTarget, ...] = ()  # the split with a canary backend (empty without one)
     nginx: NginxOutcome | None = None  # what nginx does with the request (None: not evaluated)
+    balancer: str = "Lua balancer"  # who picks the Pod IP from ``backend_endpoints`` (an ALB's rule)
     door: Door = Door.NGINX  # who answers behind the listener (L4: no HTTP evaluation, no hop)
 
     @property
