@@ -150,6 +150,14 @@ _ROWS = [  # fmt: skip
         ("kube-proxy on node 10.20.1.14 still has the old http NodePort 31080, not 30581"),
     ),
     (
+        "pvtz-record-stale",
+        "flannel-nodeport",
+        (
+            "the PrivateZone record of web.fln.abc.com still points at the old CLB address "
+            "203.0.113.59: VPC clients go nowhere, internet clients are fine"
+        ),
+    ),
+    (
         "terway-podvsw-no-snat",
         "terway-nlb",
         ("pod vSwitch tnl-pod-i has no SNAT entry: Pods in zone cn-hangzhou-i cannot reach the internet"),

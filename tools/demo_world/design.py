@@ -19,6 +19,7 @@ from tools.demo_world.model import (
     NetworkLoadBalancer,
     Node,
     OutsideRecord,
+    PrivateZone,
     Service,
     VSwitch,
     Workload,
@@ -159,6 +160,7 @@ class Design:
     nodepool_seed: str = ""  # default: derived from the cluster name
     seed_prefix: str = ""  # put before the seeds of request IDs, so each world has its own
     outside_dns: tuple[OutsideRecord, ...] = ()  # names outside the zone the world's Pods reach
+    private_zones: tuple[PrivateZone, ...] = ()  # PrivateZone zones bound to the VPC
 
     # ----------------------------------------------------------------------------- identities
     @property

@@ -34,6 +34,7 @@ from tools.demo_world.model import (
     IngressRule,
     LoadBalancer,
     Node,
+    PrivateZone,
     Service,
     ServicePort,
     VSwitch,
@@ -252,6 +253,17 @@ def design(ingress: Workload | None = None, nodes: tuple[Node, ...] = NODES, lb:
         init_version="1.30.1-aliyun.1",
         apps_created=APPS,
         seed_prefix="fln ",
+        private_zones=(
+            PrivateZone(  # VPC clients resolve the hosts here; ZONE: no other name under fln.abc.com
+                "fln.abc.com",
+                tuple(
+                    DnsRecord(r.host.removesuffix(".fln.abc.com"), "A", lb.address, "fln, VPC clients")
+                    for r in INGRESSES
+                ),
+                later(CREATED, 7200),
+                remark="fln hosts for clients inside the VPC",
+            ),
+        ),
     )
 
 
