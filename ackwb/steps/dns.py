@@ -21,7 +21,7 @@ from ackwb.model import Client, Edge, Evidence, Finding, Hop, Severity, StepResu
 from ackwb.sources import DnsRecord, Sources
 from ackwb.steps.common import cloud_evidence, cloud_items, details, settle_verdicts, sh, source_finding
 from ackwb.steps.dns_private import PUBLIC, PrivateAnswer, Vpc, cluster_vpc, private_answer
-from ackwb.steps.dns_status import check_status_addresses
+from ackwb.steps.dns_status import Answer, status_findings
 
 TITLE = "1. Domain → IP (查看域名的 IP)"
 LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
@@ -176,7 +176,8 @@ def _answered(sources: Sources, result: DnsResult, hop_id: str) -> DnsResult:
                 f"{domain} resolves to {len(result.addresses)} addresses; following {result.addresses[0]}.",
             )
         )
-    check_status_addresses(sources, result, hop_id)
+    answer = Answer(domain, result.records, result.addresses, result.view, result.vpc, result.evidence)
+    result.findings += status_findings(sources, answer, hop_id)
     settle_verdicts(result)
     return result
 

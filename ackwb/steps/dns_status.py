@@ -11,19 +11,29 @@ the path stops at the load balancer because of it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 from ackwb.errors import SourceError
 from ackwb.model import Evidence, Finding, Severity
-from ackwb.sources import Sources
+from ackwb.sources import DnsRecord, Sources
 from ackwb.steps.common import dig, kube_evidence, sh
-from ackwb.steps.dns_private import resolve_for
-
-if TYPE_CHECKING:
-    from ackwb.steps.dns import DnsResult
+from ackwb.steps.dns_private import Vpc, resolve_for
 
 Obj = dict[str, Any]
 CODE = "INGRESS_STATUS_ADDRESS_DIFFERS"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the DNS step found for the host, in the view it used (``vpc`` None: public DNS)."""
+
+    domain: str
+    records: list[DnsRecord]
+    addresses: list[str]
+    view: str
+    vpc: Vpc | None
+    evidence: list[Evidence]
 
 
 def _bare(value: Any) -> str:
@@ -34,14 +44,15 @@ def _serves(ingress: Obj, host: str) -> bool:
     return any(_bare(r.get("host")) == host for r in dig(ingress, "spec", "rules") or [])
 
 
-def check_status_addresses(sources: Sources, result: DnsResult, hop_id: str) -> None:
+def status_findings(sources: Sources, result: Answer, hop_id: str) -> list[Finding]:
     """A warning per Ingress of the host whose status names an address the host does not resolve to."""
     if not result.addresses:
-        return
+        return []
     try:
         ingresses = [i for i in sources.kube.list("ingresses") if _serves(i, result.domain)]
     except SourceError:  # the Ingress step reads them again and says what it could not see
-        return
+        return []
+    findings = []
     names = {result.domain, *(_bare(r.value) for r in result.records if r.type == "CNAME")}
     resolved: dict[str, list[str]] = {}
     for ingress in ingresses:
@@ -53,11 +64,12 @@ def check_status_addresses(sources: Sources, result: DnsResult, hop_id: str) -> 
                 continue
             differing.append((index, field, str(value)))
         if differing:
-            result.findings.append(_finding(result, hop_id, ingress, differing, resolved))
+            findings.append(_finding(result, hop_id, ingress, differing, resolved))
+    return findings
 
 
 def _reached(
-    sources: Sources, result: DnsResult, value: str, names: set[str], resolved: dict[str, list[str]]
+    sources: Sources, result: Answer, value: str, names: set[str], resolved: dict[str, list[str]]
 ) -> bool:
     """Whether the status address is where the host leads: one of its addresses, a name of its CNAME
     chain, or a name whose own addresses (in the same view) are among the host's."""
@@ -72,7 +84,7 @@ def _reached(
 
 
 def _finding(
-    result: DnsResult,
+    result: Answer,
     hop_id: str,
     ingress: Obj,
     differing: list[tuple[int, str, str]],
