@@ -117,8 +117,7 @@ def _in_private_view(sources: Sources, result: DnsResult, hop_id: str, client: C
         result.view = f"{PUBLIC}: no PrivateZone zone bound to {vpc.id} answers {result.domain}"
         return False
     private = result.private
-    result.view = private.view(vpc)
-    result.records = private.records
+    result.view, result.records = private.view(vpc), private.records
     result.evidence += [*vpc.evidence, *private.evidence]
     source = f"PrivateZone {private.zone_name} ({vpc.id})"
     for r in private.records:
@@ -196,9 +195,8 @@ def _shadowed(result: DnsResult, hop_id: str, private: PrivateAnswer) -> DnsResu
         f"aliyun pvtz DescribeZoneRecords --ZoneId {sh(private.zone_id)} --Keyword {sh(private.rr)}; "
         f"aliyun pvtz DescribeZoneInfo --ZoneId {sh(private.zone_id)}"
     )
-    result.hops += [client_hop(result.vpc)]
-    result.hops.append(Hop(hop_id, "dns", result.domain, verdict=Verdict.BLOCKED,
-                           details=details(view=result.view)))  # fmt: skip
+    blocked = Hop(hop_id, "dns", result.domain, verdict=Verdict.BLOCKED, details=details(view=result.view))
+    result.hops += [client_hop(result.vpc), blocked]
     result.edges.append(Edge("client", hop_id, "resolve"))
     result.findings.append(
         Finding("DNS_PRIVATE_ZONE_SHADOWS", Severity.ERROR, hop_id, message, tuple(result.evidence), check)
