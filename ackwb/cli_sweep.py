@@ -46,7 +46,11 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         "--host", action="append", default=[], metavar="HOST", help="only this host (repeatable)"
     )
     _scope_options(sweep)
-    sweep.add_argument("--client-ip", help="the client's public IP (decides ACL verdicts)")
+    sweep.add_argument(
+        "--client-ip",
+        help="the client's IP: decides ACL verdicts and who resolves the name "
+        "(inside the cluster's VPC: its PrivateZone zones)",
+    )
     sweep.add_argument("-o", "--output", type=Path, help="also write the HTML overview to this file")
     sweep.set_defaults(run=_sweep)
 

@@ -82,7 +82,7 @@ def _steps(
 ) -> Trace:
     if ahead is not None:
         future = ahead.start()
-    r1 = _guarded(DnsResult, "dns", domain, None, lambda: dns(sources, domain))
+    r1 = _guarded(DnsResult, "dns", domain, None, lambda: dns(sources, domain, client))
     r2 = _guarded(LoadBalancerResult, "slb", domain, r1, lambda: slb(sources, r1, client))
     if cluster is None:
         cluster = future.result() if ahead is not None else read_cluster(sources)

@@ -37,6 +37,9 @@ FLN_IDLE = {
     "node:cn-hangzhou.10.20.1.13": NOT_REACHED, "node:cn-hangzhou.10.20.1.12": NOT_REACHED,
 }  # fmt: skip
 FLN_WARNINGS = {("LB_BACKEND_UNHEALTHY", "backend:10.20.1.12:30581")}
+# admin-ingress's status names the NLB (the controller publishes nginx-ingress-lb);
+# admin resolves to the intranet CLB
+ADMIN_STATUS = frozenset({("INGRESS_STATUS_ADDRESS_DIFFERS", "dns:admin.tnl.abc.com")})
 
 
 @dataclass(frozen=True)
@@ -65,8 +68,8 @@ HEALTHY = [
     Healthy("terway-nlb", "shop.tnl.abc.com", NLB, {}, (), frozenset()),
     Healthy("terway-nlb", "pay.tnl.abc.com", NLB, {}, (), frozenset()),
     Healthy("terway-nlb", "admin.tnl.abc.com", INTRANET,
-            {"backend:10.30.*:32614": DEPENDS}, (), frozenset(), verdict=DEPENDS),
-    Healthy("terway-nlb", "admin.tnl.abc.com", INTRANET, {}, (), frozenset(), client_ip="10.30.1.20"),
+            {"backend:10.30.*:32614": DEPENDS}, (), ADMIN_STATUS, verdict=DEPENDS),
+    Healthy("terway-nlb", "admin.tnl.abc.com", INTRANET, {}, (), ADMIN_STATUS, client_ip="10.30.1.20"),
     Healthy("terway-eni-https", "www.tee.abc.com", TEE, {}, (), frozenset()),
     Healthy("terway-eni-https", "www.tee.abc.com", TEE, {}, (), frozenset(), port=443),
     Healthy("terway-eni-https", "docs.tee.abc.com", TEE, {}, (), frozenset()),
@@ -191,6 +194,7 @@ class Broken:
     culprit: str  # in dead_end (a blocked request) or in the finding (a branch or the way out)
     port: int = 80
     journey: Journey = Journey.REQUEST
+    client_ip: str | None = None  # the client the scenario is seen by (a VPC client: PrivateZone answers)
 
 
 SCENARIOS = {
@@ -212,6 +216,10 @@ SCENARIOS = {
     "terway-netpol-denies": Broken(
         "shop.tnl.abc.com", "NETWORK_POLICY_DENIES", "pod:shop/shop-*", BLOCKED, BLOCKED,
         "shop/allow-ingress-nginx, shop/default-deny-ingress select the Pod",
+    ),
+    "pvtz-record-stale": Broken(  # a VPC client: its resolver answers from PrivateZone's stale record
+        "web.fln.abc.com", "INGRESS_STATUS_ADDRESS_DIFFERS", "dns:web.fln.abc.com", OK, BLOCKED,
+        "203.0.113.59", client_ip="10.20.1.50",
     ),
     "tee-pod-sg-denies": Broken(
         "www.tee.abc.com", "POD_SECURITY_GROUP_DENIES", "controller:kube-system/nginx-ingress-controller-*",
@@ -239,7 +247,7 @@ SCENARIOS = {
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_each_design_scenario_yields_its_finding(name: str) -> None:
     expect = SCENARIOS[name]
-    trace = trace_of(name, expect.domain, port=expect.port)
+    trace = trace_of(name, expect.domain, expect.client_ip, port=expect.port)
     found = [f for f in trace.findings if f.code == expect.code and matches(expect.hop, f.hop)]
     assert found, sorted((f.code, f.hop) for f in trace.findings)
     finding = found[0]

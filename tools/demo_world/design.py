@@ -20,6 +20,7 @@ from tools.demo_world.model import (
     NetworkLoadBalancer,
     Node,
     OutsideRecord,
+    PrivateZone,
     Service,
     VSwitch,
     Workload,
@@ -161,6 +162,7 @@ class Design:
     seed_prefix: str = ""  # put before the seeds of request IDs, so each world has its own
     outside_dns: tuple[OutsideRecord, ...] = ()  # names outside the zone the world's Pods reach
     albs: tuple[Any, ...] = ()  # ALB Ingress front doors (``cloud_alb.AlbSpec``)
+    private_zones: tuple[PrivateZone, ...] = ()  # PrivateZone zones bound to the VPC
 
     # ----------------------------------------------------------------------------- identities
     @property
