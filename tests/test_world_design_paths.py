@@ -40,6 +40,12 @@ def test_every_domain_resolves_to_a_load_balancer_as_alidns_says(world: str) -> 
     (zone,) = v.bodies("alidns/DescribeDomainRecords").values()
     records = {f"{r['RR']}.{r['DomainName']}": r for r in zone["DomainRecords"]["Record"]}
     hosts = {i["spec"]["rules"][0]["host"] for i in v.items("ingresses")}
+    l4 = {
+        s["metadata"]["name"]
+        for s in v.services_with_lb().values()
+        if s["metadata"]["namespace"] != "kube-system"
+    }
+    hosts |= {host for host in records if host.split(".")[0] in l4}  # an L4 Service's own name
     assert set(records) == hosts
     for host, record in records.items():
         answer = dns.resolve(host)
@@ -82,7 +88,7 @@ def test_clb_backends_are_nodes_on_the_services_ports(world: str) -> None:
             assert (
                 backend["Description"]
                 == group["VServerGroupName"]
-                == f"k8s/{backend['Port']}/{name}/kube-system/{cluster}"
+                == f"k8s/{backend['Port']}/{name}/{svc['metadata']['namespace']}/{cluster}"
             )
         if listener["ListenerProtocol"] == "https":
             config = listener["HTTPSListenerConfig"]
@@ -118,14 +124,23 @@ def test_health_follows_the_external_traffic_policy(world: str) -> None:
 
 def test_nlb_ip_server_groups_hold_the_controller_pod_ips() -> None:
     v = View("terway-nlb")
-    (nlb,) = v.cloud("nlb/ListLoadBalancers.json", "LoadBalancers")
+    owners = v.services_with_lb()
+    (nlb,) = [
+        n
+        for n in v.cloud("nlb/ListLoadBalancers.json", "LoadBalancers")
+        if owners[n["LoadBalancerId"]]["metadata"]["name"] == "nginx-ingress-lb"
+    ]  # the controllers' NLB (an L4 Service has its own)
     groups = {g["ServerGroupId"]: g for g in v.cloud("nlb/ListServerGroups.json", "ServerGroups")}
     pods = {p["status"]["podIP"]: p for p in v.controllers()}
     zone_of = {
         n["metadata"]["name"]: n["metadata"]["labels"]["topology.kubernetes.io/zone"]
         for n in v.items("nodes")
     }
-    listeners = v.cloud("nlb/ListListeners.json", "Listeners")
+    listeners = [
+        li
+        for li in v.cloud("nlb/ListListeners.json", "Listeners")
+        if li["LoadBalancerId"] == nlb["LoadBalancerId"]
+    ]
     assert sorted(li["ListenerPort"] for li in listeners) == [80, 443]
     for listener in listeners:
         group = groups[listener["ServerGroupId"]]

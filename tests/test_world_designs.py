@@ -54,7 +54,7 @@ def test_every_scenario_is_an_overlay_of_its_design_world(name: str) -> None:
     for relative in own:
         if (base / relative).is_file():
             assert (root / relative).read_bytes() != (base / relative).read_bytes(), relative
-    hosts = {*Workbook.demo(meta["base"]).domains(), *Workbook.demo(name).domains()}
+    hosts = {*Workbook.demo(meta["base"]).domains(), *Workbook.demo(name).domains(), *_dns_names(base)}
     assert meta["try"]["domain"] in hosts  # a host the design serves, or one the scenario's Ingress adds
 
 
@@ -125,3 +125,12 @@ def test_kubernetes_objects_deserialise_into_client_models(world: str, resource:
         assert comparable(api.sanitize_for_serialization(model)) == comparable(item), item["metadata"]["name"]
     if resource != "networkpolicies" or world == "terway-nlb":
         assert listing["items"], f"{world} stores no {resource}"
+
+
+def _dns_names(root: Path) -> set[str]:
+    """Every name the world's Alidns zones hold (an L4 Service's host has no Ingress)."""
+    names = set()
+    for zone in (root / "cloud" / "alidns" / "DescribeDomainRecords").glob("*.json"):
+        for record in json.loads(zone.read_text())["DomainRecords"]["Record"]:
+            names.add(f"{record['RR']}.{record['DomainName']}")
+    return names

@@ -132,7 +132,11 @@ def test_client_ip_affinity_is_ipvs_persistence_on_every_node(node: str) -> None
     assert pay["spec"]["sessionAffinityConfig"] == {"clientIP": {"timeoutSeconds": 10800}}
     table = parse_ipvsadm(v.files.text(f"nodes/{node}/ipvsadm.txt") or "")
     persistent = {(s.address, s.port): s.persistent for s in table.services if s.persistent is not None}
-    assert persistent == {(pay["spec"]["clusterIP"], 8080): 10800}
+    affine = [s for s in v.items("services") if s["spec"].get("sessionAffinity") == "ClientIP"]
+    assert {(a, p) for a, p in persistent if a != node} == {
+        (s["spec"]["clusterIP"], port["port"]) for s in affine for port in s["spec"]["ports"]
+    }  # every ClientIP Service, and no other, is persistent on its virtual IP (its NodePorts too)
+    assert persistent[(pay["spec"]["clusterIP"], 8080)] == 10800
     (service,) = [s for s in table.services if s.address == pay["spec"]["clusterIP"]]
     assert service.raw == f"TCP  {pay['spec']['clusterIP']}:8080 rr persistent 10800"
     assert {(r.address, r.port) for r in service.real_servers} == {
