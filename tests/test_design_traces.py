@@ -231,7 +231,7 @@ SCENARIOS = {
     ),
     "alb-no-rule-matches": Broken(
         "www.alb.abc.com", "ALB_NO_RULE_MATCHES", "alb-rule:lsn-*:default", OK, BLOCKED,
-        "answered by the ALB: 404",
+        "rule-80-3 (priority 3): Path /shop or /shop/* does not match /",
     ),
     "alb-group-unhealthy": Broken(
         "www.alb.abc.com", "ALB_GROUP_UNHEALTHY", "alb-group:sgp-*", BLOCKED, BLOCKED,

@@ -266,7 +266,7 @@ _ROWS = [  # fmt: skip
         "alb-gateway",
         (
             "Ingress www-alb serves /shop only: a request for www.alb.abc.com/ matches no ALB rule and "
-            "the listener's default action answers 404"
+            "the listener's default action forwards to the empty default server group (503)"
         ),
     ),
     (

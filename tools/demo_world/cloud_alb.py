@@ -1,8 +1,11 @@
 """ALB OpenAPI answers of a design world with an ALB Ingress front door (alibabacloud_alb20200616).
 
 The ALB Ingress controller made the instance for an AlbConfig (tag ``ingress.k8s.alibaba/albconfig``),
-one listener per port of the AlbConfig (HTTP 80, HTTPS 443 with a certificate; the default action
-answers 404 itself), one forwarding
+one listener per port of the AlbConfig (HTTP 80, HTTPS 443 with a certificate). A listener's
+default action can only forward (the SDK model's ``DefaultActions[]`` has ``Type`` ForwardGroup and
+``ForwardGroupConfig`` alone): here it forwards to the AlbConfig's default server group, which holds
+no server, so a request no rule takes is answered 503 by the ALB (ACK's ALB Ingress FAQ: "503 … No
+matching routing rule"). One forwarding
 rule per Ingress path in the controller's order (priorities 1, 2, … per listener, named
 ``rule-<port>-<priority>``), and one server group per Service port, tagged with the Service and
 named ``<namespace>-<service>-<port>``. With Terway the groups are of type Ip and hold the Pod IPs.
@@ -74,6 +77,11 @@ class AlbSpec:
     def groups(self) -> list[AlbGroup]:
         return list({g.name: g for r in self.rules for g, _ in r.forward}.values())
 
+    @property
+    def default_group(self) -> AlbGroup:
+        """The listeners' default server group: no Service behind it, no server in it."""
+        return AlbGroup("", f"{self.albconfig}-default", 0, ())
+
 
 def _page(d: Design, seed: str, field: str, items: list[Obj]) -> Obj:
     return {
@@ -124,12 +132,8 @@ def _listener(a: AlbSpec, port: int) -> Obj:
         "Http2Enabled": port == 443,
         "DefaultActions": [
             {
-                "Type": "FixedResponse",
-                "FixedResponseConfig": {
-                    "HttpCode": "404",
-                    "Content": "no rule for this host and path",
-                    "ContentType": "text/plain",
-                },
+                "Type": "ForwardGroup",
+                "ForwardGroupConfig": {"ServerGroupTuples": [{"ServerGroupId": a.default_group.id}]},
             }
         ],
         "Tags": [{"Key": TAG + "albconfig", "Value": a.albconfig}],
@@ -164,9 +168,11 @@ def _rule(a: AlbSpec, r: AlbRuleSpec) -> Obj:
 
 def _group(d: Design, a: AlbSpec, g: AlbGroup) -> Obj:
     tags = {"service_ns": g.namespace, "service_name": g.service, "service_port": str(g.port)}
+    if g == a.default_group:
+        tags = {"albconfig": a.albconfig}
     return {
         "ServerGroupId": g.id,
-        "ServerGroupName": g.name,
+        "ServerGroupName": g.service if g == a.default_group else g.name,
         "ServerGroupType": "Ip",
         "ServerGroupStatus": "Available",
         "Protocol": "HTTP",
@@ -224,7 +230,7 @@ def _health(d: Design, a: AlbSpec, port: int) -> Obj:
                 "ListenerId": a.listener_id(port),
                 "ListenerPort": port,
                 "ListenerProtocol": "HTTPS" if port == 443 else "HTTP",
-                "ServerGroupInfos": [],
+                "ServerGroupInfos": [info(a.default_group)],
             }
         ],
         "RuleHealthStatus": [
@@ -248,7 +254,7 @@ def responses(d: Design) -> dict[str, Obj]:
         d, "alb listeners", "Listeners", [_listener(a, p) for a in albs for p in ports]
     )
     out["alb/ListRules.json"] = _page(d, "alb rules", "Rules", [_rule(a, r) for a in albs for r in a.rules])
-    groups = [(a, g) for a in albs for g in a.groups]
+    groups = [(a, g) for a in albs for g in [*a.groups, a.default_group]]
     out["alb/ListServerGroups.json"] = _page(
         d, "alb groups", "ServerGroups", [_group(d, a, g) for a, g in groups]
     )
@@ -276,12 +282,18 @@ def responses(d: Design) -> dict[str, Obj]:
             "RequestId": d.rid(f"alb {a.id}"),
         }
         for port in ports:
-            attribute = {**_listener(a, port), "CaEnabled": False, "RequestId": d.rid(f"alb lsn {port}")}
+            attribute = {
+                **_listener(a, port),
+                "CaEnabled": False,
+                "CaCertificates": [],
+                "Certificates": [],
+                "RequestId": d.rid(f"alb lsn {port}"),
+            }
             if port == 443:
                 attribute["Certificates"] = [{"CertificateId": a.certificate}]
                 attribute["SecurityPolicyId"] = "tls_cipher_policy_1_2"
             out[f"alb/GetListenerAttribute/{a.listener_id(port)}.json"] = attribute
             out[f"alb/GetListenerHealthStatus/{a.listener_id(port)}.json"] = _health(d, a, port)
-        for g in a.groups:
+        for g in [*a.groups, a.default_group]:
             out[f"alb/ListServerGroupServers/{g.id}.json"] = _servers(d, g)
     return out

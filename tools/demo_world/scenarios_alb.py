@@ -1,8 +1,8 @@
 """Broken scenarios of the design world "alb-gateway": what an ALB Ingress front door can break.
 
 The www Ingress moved to path /shop (the controller followed: the request for / matches no rule
-and the listener's default action answers 404); every Pod of shop fails the ALB's health check
-(the server group carries nothing); the api rule was deleted from the listener by hand while its
+and the listener's default action forwards to the empty default server group, 503); every Pod of
+shop fails the ALB's health check (the server group carries nothing); the api rule was deleted from the listener by hand while its
 Ingress still asks for it (drift: the request falls to the default action).
 """
 
@@ -73,8 +73,9 @@ SCENARIOS = [
         name="alb-no-rule-matches",
         family="load balancer",
         summary="Ingress www-alb serves /shop only: a request for www.alb.abc.com/ matches no ALB rule "
-        "and the listener's default action answers 404",
-        expect="ALB_NO_RULE_MATCHES on listener 80 of k8s-alb-tab: the default action answers 404",
+        "and the listener's default action forwards to the empty default server group (503)",
+        expect="ALB_NO_RULE_MATCHES on listener 80 of k8s-alb-tab: the default action forwards to server group "
+        "alb-default, which holds no server (ALB_GROUP_EMPTY)",
         domain="www.alb.abc.com",
         edit=no_rule_matches,
         base=AG,
@@ -95,7 +96,7 @@ SCENARIOS = [
         summary="the ALB rule for api.alb.abc.com on listener 80 was deleted by hand: Ingress api-alb still "
         "asks for it",
         expect="ALB_INGRESS_RULE_MISSING for shop/api-alb (api.alb.abc.com /*); the default action "
-        "answers 404",
+        "forwards to the empty default server group",
         domain="api.alb.abc.com",
         edit=rule_drift,
         base=AG,
