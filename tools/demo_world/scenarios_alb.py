@@ -2,8 +2,9 @@
 
 The www Ingress moved to path /shop (the controller followed: the request for / matches no rule
 and the listener's default action forwards to the empty default server group, 503); every Pod of
-shop fails the ALB's health check (the server group carries nothing); the api rule was deleted from the listener by hand while its
-Ingress still asks for it (drift: the request falls to the default action).
+shop fails the ALB's health check (the server group carries nothing); the api rule was deleted
+from the listener by hand while its Ingress still asks for it (drift: the request falls to the
+default action).
 """
 
 from __future__ import annotations
@@ -74,8 +75,8 @@ SCENARIOS = [
         family="load balancer",
         summary="Ingress www-alb serves /shop only: a request for www.alb.abc.com/ matches no ALB rule "
         "and the listener's default action forwards to the empty default server group (503)",
-        expect="ALB_NO_RULE_MATCHES on listener 80 of k8s-alb-tab: the default action forwards to server group "
-        "alb-default, which holds no server (ALB_GROUP_EMPTY)",
+        expect="ALB_NO_RULE_MATCHES on listener 80 of k8s-alb-tab: the default action forwards to server "
+        "group alb-default, which holds no server (ALB_GROUP_EMPTY)",
         domain="www.alb.abc.com",
         edit=no_rule_matches,
         base=AG,

@@ -6,9 +6,9 @@ Certificate Management Service). Three Ingresses of class ``alb`` in namespace s
 api → api, pay → pay with a ``tls`` section and ``ssl-redirect`` (HTTP answers 301 to HTTPS).
 With Terway the server groups are of type Ip and hold the Pod IPs: the ALB sends to the Pods
 directly, no NodePort, no kube-proxy, no controller Pod on the data path. The listeners' default
-action answers 404 itself. The hosts are CNAMEs to the ALB's DNS name. The ingress-nginx NLB of
-terway-nlb stays, so one world holds both front doors (shop.tnl and www.alb are decided apart
-by what the cloud says owns their names).
+action forwards to the AlbConfig's default server group, which holds no server (503). The hosts
+are CNAMEs to the ALB's DNS name. The ingress-nginx NLB of terway-nlb stays, so one world holds
+both front doors (shop.tnl and www.alb are decided apart by what the cloud says owns their names).
 """
 
 from __future__ import annotations
@@ -82,9 +82,9 @@ DESIGN = replace(
     "ssl-redirect: 301 to HTTPS); the ingress-nginx NLB stays beside it",
     description=tnl.DESIGN.description
     + " Beside it an ALB Ingress front door: AlbConfig alb made ALB k8s-alb-tab (listeners HTTP 80 and "
-    "HTTPS 443 with certificate 12345678-cn-hangzhou, default action 404), one forwarding rule per "
-    "Ingress path and server groups of type Ip holding the Pod IPs of shop, api and pay. Hosts "
-    "www.alb, api.alb and pay.alb (tls, ssl-redirect) are CNAMEs to the ALB's DNS name.",
+    "HTTPS 443 with certificate 12345678-cn-hangzhou, default action to an empty default server group), "
+    "one forwarding rule per Ingress path and server groups of type Ip holding the Pod IPs of shop, api "
+    "and pay. Hosts www.alb, api.alb and pay.alb (tls, ssl-redirect) are CNAMEs to the ALB's DNS name.",
     ingresses=tnl.DESIGN.ingresses + ALB_INGRESSES,
     dns_records=tnl.DESIGN.dns_records + ALB_RECORDS,
     albs=(ALB,),
