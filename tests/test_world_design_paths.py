@@ -179,11 +179,9 @@ def test_kube_proxy_rules_lead_from_every_way_in_to_the_ready_endpoints(world: s
     v = View(world)
     node_name = next(name for name, ip in v.node_ips.items() if ip == node)
     mode = v.files.text(f"nodes/{node}/proxy-mode.txt")
-    assert (
-        mode
-        == {"flannel-nodeport": "iptables", "terway-nlb": "ipvs", "terway-eni-https": "nftables",
-            "alb-gateway": "ipvs"}[world]  # fmt: skip
-    )
+    modes = {"flannel-nodeport": "iptables", "terway-nlb": "ipvs", "terway-eni-https": "nftables",
+             "alb-gateway": "ipvs"}  # fmt: skip
+    assert mode == modes[world]
     rules = _rules(v, node)
     table = v.world.sources().node  # IPVS: compared through ipvsadm -Ln -t VIP:PORT as steps read it
     for svc in v.items("services"):
