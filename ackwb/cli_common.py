@@ -77,7 +77,11 @@ def world_options(parser: argparse.ArgumentParser) -> None:
 
 
 def client_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--client-ip", help="the client's public IP (decides ACL verdicts)")
+    parser.add_argument(
+        "--client-ip",
+        help="the client's IP: decides ACL verdicts and who resolves the name "
+        "(inside the cluster's VPC: its PrivateZone zones)",
+    )
     parser.add_argument(
         "--port", type=int, default=80, help="the listener port the client uses (default: 80)"
     )

@@ -46,7 +46,11 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         "--host", action="append", default=[], metavar="HOST", help="only this host (repeatable)"
     )
     _scope_options(sweep)
-    sweep.add_argument("--client-ip", help="the client's public IP (decides ACL verdicts)")
+    sweep.add_argument(
+        "--client-ip",
+        help="the client's IP: decides ACL verdicts and who resolves the name "
+        "(inside the cluster's VPC: its PrivateZone zones)",
+    )
     sweep.add_argument("-o", "--output", type=Path, help="also write the HTML overview to this file")
     sweep.set_defaults(run=_sweep)
 
@@ -134,6 +138,7 @@ def capture_to(
         for request in requests:
             run_trace(shared, request.host, Client(port=request.port, path=request.path), readahead=False)
             progress.step(f"traced {request}")
+        _client_views(shared, sorted({r.host for r in requests}))
     finally:
         progress.close()
     traced = ", ".join(sorted({r.host for r in requests}))
@@ -145,6 +150,21 @@ def capture_to(
         f"{len(rec.files)} files"
     )
     return written
+
+
+def _client_views(sources: Any, hosts: Sequence[str]) -> None:
+    """Read what a replayed trace with a client address reads besides: the cluster's VPC (is the
+    client inside it?) and, for a client inside it, each host's answer from PrivateZone. A read
+    that fails is recorded as failed, as a trace's would be."""
+    from ackwb.errors import AckwbError
+    from ackwb.steps.dns_private import cluster_vpc, private_answer
+
+    try:
+        vpc = cluster_vpc(sources)
+        for host in hosts:
+            private_answer(sources, vpc, host)
+    except AckwbError:
+        return
 
 
 def _capture(args: argparse.Namespace) -> int:

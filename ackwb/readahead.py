@@ -13,6 +13,10 @@ the same inputs, so each read lands in the session cache under the key the step 
 read-ahead read is a guess about what the steps will ask; a wrong guess costs a read, never
 an answer, and every error here is left for the step to meet and report. The reads on nodes
 and in the VPC (kube-proxy's rules, security groups, the way out) are in ``readahead_nodes``.
+
+An ALB front door (the host's CNAME chain ends at an ALB's DNS name) has no ingress controller
+Pod on its path: the ingress side waits for the host's DNS answer and guesses nothing more when
+it names an ALB; the front door chain reads the ALB as the step finds it, then stops.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import ipaddress
+import re
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -36,11 +41,13 @@ from ackwb.steps.guards import read_group
 from ackwb.steps.ingress.controller import read_view
 from ackwb.steps.service.checks import read_selected_pods
 from ackwb.steps.slb import READERS
+from ackwb.steps.slb.alb import find_alb
 from ackwb.steps.slb.checks import LB_ID_LABEL
 from ackwb.steps.slb.nlb import find_nlb
 
 Obj = dict[str, Any]
 WORKERS = 8  # threads of one trace's read-ahead; the session bounds the reads in flight
+ALB_NAME = re.compile(r"\.alb\.aliyuncs(slb)?\.com\.?$")  # alb-….<region>.alb.aliyuncsslb.com
 
 
 class Readahead(NodeReads):
@@ -52,6 +59,7 @@ class Readahead(NodeReads):
         self.settings = sources.settings
         self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="ackwb-readahead")
         self._cluster: Future[Cluster] | None = None
+        self._alb: Future[bool] = Future()  # does the host's CNAME chain end at an ALB's DNS name?
 
     def start(self) -> Future[Cluster]:
         self._cluster = self._pool.submit(contextvars.copy_context().run, read_cluster, self.sources)
@@ -85,7 +93,17 @@ class Readahead(NodeReads):
         self.sources.kube.list("ingresses")
 
     def _front(self) -> None:
-        records = self.sources.dns.resolve(self.domain, "A")
+        try:
+            records = self.sources.dns.resolve(self.domain, "A")
+            names = [str(r.value) for r in records if r.type == "CNAME"]
+            self._alb.set_result(bool(names) and bool(ALB_NAME.search(names[-1].lower())))
+        finally:
+            if not self._alb.done():  # the DNS read failed: the ingress side guesses as before
+                self._alb.set_result(False)
+        self._follow_front(records)
+
+    def _follow_front(self, records: list[Any]) -> None:
+        targets = [r.value for r in reversed(records) if r.type == "CNAME"]
         address = next((r.value for r in records if r.type == "A"), "")
         if not address:
             return
@@ -96,9 +114,9 @@ class Readahead(NodeReads):
         if found:
             kind, lb_id = "CLB", str(found[0]["LoadBalancerId"])
         else:
-            targets = [r.value for r in reversed(records) if r.type == "CNAME"]
             nlb = find_nlb(self.sources, address, targets)
-            if nlb is None:
+            if nlb is None:  # the step looks for an ALB next; past it the ALB's rules decide: stop
+                find_alb(self.sources, address, targets)
                 return
             kind, lb_id = "NLB", str(nlb[0]["LoadBalancerId"])
         self.spawn(self._owner, lb_id)
@@ -136,6 +154,8 @@ class Readahead(NodeReads):
             self.spawn(read_group, self.sources, group)
 
     def _ingress_side(self) -> None:
+        if self._alb.result():  # an ALB front door: no ingress controller Pod on the path
+            return
         settings = self.settings
         pods = self.sources.kube.list("pods", settings.ingress_namespace, settings.ingress_selector)
         controllers = [p for p in pods if is_ready(p)]

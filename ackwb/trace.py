@@ -34,6 +34,7 @@ from ackwb.steps import (
     service,
     slb,
 )
+from ackwb.steps.alb_path import alb_path
 from ackwb.steps.cluster import Cluster, read_cluster
 from ackwb.steps.design import describe
 
@@ -81,12 +82,16 @@ def _steps(
 ) -> Trace:
     if ahead is not None:
         future = ahead.start()
-    r1 = _guarded(DnsResult, "dns", domain, None, lambda: dns(sources, domain))
+    r1 = _guarded(DnsResult, "dns", domain, None, lambda: dns(sources, domain, client))
     r2 = _guarded(LoadBalancerResult, "slb", domain, r1, lambda: slb(sources, r1, client))
     if cluster is None:
         cluster = future.result() if ahead is not None else read_cluster(sources)
-    r3 = _guarded(NodeResult, "ecs", domain, r2, lambda: ecs(sources, r2, cluster))
-    r4 = _guarded(IngressResult, "ingress", domain, r3, lambda: ingress(sources, r3, client.path))
+    if r2.front_door == "alb":  # the ALB's rules answer behind its listener: no controller Pod
+        r3 = NodeResult(step="ecs", title="", domain=r2.domain, prev=r2)
+        r4 = _guarded(IngressResult, "ingress", domain, r2, lambda: alb_path(sources, r2, client.path))
+    else:
+        r3 = _guarded(NodeResult, "ecs", domain, r2, lambda: ecs(sources, r2, cluster))
+        r4 = _guarded(IngressResult, "ingress", domain, r3, lambda: ingress(sources, r3, client.path))
     r5 = _guarded(ServiceResult, "service", domain, r4, lambda: service(sources, r4))
     r6 = _guarded(KubeProxyResult, "kube_proxy", domain, r5, lambda: kube_proxy(sources, r5, cluster))
     r7 = _guarded(PodResult, "pod", domain, r6, lambda: pod(sources, r6, cluster))

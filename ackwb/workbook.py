@@ -85,9 +85,10 @@ class Workbook:
         }
         return sorted(hosts)
 
-    def dns(self, domain: str) -> steps.DnsResult:
+    def dns(self, domain: str, client_ip: str | None = None) -> steps.DnsResult:
+        """Step 1 as ``client_ip`` sees it: inside the cluster's VPC, PrivateZone answers."""
         self._cluster = None
-        return steps.dns(self.sources, domain)
+        return steps.dns(self.sources, domain, make_client(client_ip))
 
     def slb(
         self,

@@ -18,6 +18,8 @@ from ackwb.sources.world import World, load_world
 Obj = dict[str, Any]
 NEW_DESIGNS = [d for d in DESIGNS if d != "healthy"]
 SERVICE_NAME = "kubernetes.io/service-name"
+NGINX = "k8s.io/ingress-nginx"  # IngressClass spec.controller of ingress-nginx
+ALB = "ingress.k8s.alibaba/alb"  # and of the ALB Ingress controller
 LB_ID = "service.k8s.alibaba/loadbalancer-id"
 
 
@@ -95,6 +97,18 @@ class View:
             for s in self.items("services")
             if LB_ID in s["metadata"].get("labels", {})
         }
+
+    def ingresses_of(self, controller: str) -> list[Obj]:
+        """The Ingresses whose IngressClass names ``controller`` (``NGINX`` or ``ALB``): only
+        those does that controller serve."""
+        listed = self.items("ingressclasses")
+        classes = {c["metadata"]["name"] for c in listed if c["spec"]["controller"] == controller}
+        return [i for i in self.items("ingresses") if i["spec"].get("ingressClassName") in classes]
+
+    def albs(self) -> dict[str, Obj]:
+        """ALB DNS name → its ``GetLoadBalancerAttribute`` answer (zone mappings with addresses)."""
+        found = self.bodies("alb/GetLoadBalancerAttribute") if self.files.names("cloud/alb") else {}
+        return {body["DNSName"]: body for body in found.values()}
 
     def controllers(self) -> list[Obj]:
         return [p for p in self.items("pods") if p["metadata"]["labels"].get("app") == "ingress-nginx"]

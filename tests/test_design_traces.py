@@ -30,12 +30,16 @@ FLANNEL = "this cluster: Flannel, iptables, CLB → ECS:NodePort, Local"
 NLB = "this cluster: Terway, ipvs, NLB → Pod IP, Cluster"
 INTRANET = "this cluster: Terway, ipvs, CLB → ECS:NodePort, Cluster"
 TEE = "this cluster: Terway, nftables, CLB → ECS:NodePort, Cluster"
+ALB = "this cluster: Terway, kube-proxy mode not read, ALB"
 # Flannel's by-design and real unhealthy backends: node 3 runs no controller, node 2's is not ready
 FLN_IDLE = {
     "backend:10.20.1.13:30581": BLOCKED, "backend:10.20.1.12:30581": BLOCKED,
     "node:cn-hangzhou.10.20.1.13": NOT_REACHED, "node:cn-hangzhou.10.20.1.12": NOT_REACHED,
 }  # fmt: skip
 FLN_WARNINGS = {("LB_BACKEND_UNHEALTHY", "backend:10.20.1.12:30581")}
+# admin-ingress's status names the NLB (the controller publishes nginx-ingress-lb);
+# admin resolves to the intranet CLB
+ADMIN_STATUS = frozenset({("INGRESS_STATUS_ADDRESS_DIFFERS", "dns:admin.tnl.abc.com")})
 
 
 @dataclass(frozen=True)
@@ -68,11 +72,15 @@ HEALTHY = [
     Healthy("terway-nlb", "search.tnl.abc.com", NLB, {}, (), frozenset()),  # headless
     Healthy("terway-nlb", "grpc.tnl.abc.com", NLB, {}, (), frozenset()),  # port by name
     Healthy("terway-nlb", "admin.tnl.abc.com", INTRANET,
-            {"backend:10.30.*:32614": DEPENDS}, (), frozenset(), verdict=DEPENDS),
-    Healthy("terway-nlb", "admin.tnl.abc.com", INTRANET, {}, (), frozenset(), client_ip="10.30.1.20"),
+            {"backend:10.30.*:32614": DEPENDS}, (), ADMIN_STATUS, verdict=DEPENDS),
+    Healthy("terway-nlb", "admin.tnl.abc.com", INTRANET, {}, (), ADMIN_STATUS, client_ip="10.30.1.20"),
     Healthy("terway-eni-https", "www.tee.abc.com", TEE, {}, (), frozenset()),
     Healthy("terway-eni-https", "www.tee.abc.com", TEE, {}, (), frozenset(), port=443),
     Healthy("terway-eni-https", "docs.tee.abc.com", TEE, {}, (), frozenset()),
+    Healthy("alb-gateway", "www.alb.abc.com", ALB, {}, (), frozenset()),
+    Healthy("alb-gateway", "api.alb.abc.com", ALB, {}, (), frozenset()),
+    Healthy("alb-gateway", "pay.alb.abc.com", ALB, {}, (), frozenset(), port=443),
+    Healthy("alb-gateway", "shop.tnl.abc.com", NLB, {}, (), frozenset()),  # the NLB beside the ALB
 ]  # fmt: skip
 
 
@@ -190,6 +198,7 @@ class Broken:
     culprit: str  # in dead_end (a blocked request) or in the finding (a branch or the way out)
     port: int = 80
     journey: Journey = Journey.REQUEST
+    client_ip: str | None = None  # the client the scenario is seen by (a VPC client: PrivateZone answers)
 
 
 SCENARIOS = {
@@ -212,6 +221,10 @@ SCENARIOS = {
         "shop.tnl.abc.com", "NETWORK_POLICY_DENIES", "pod:shop/shop-*", BLOCKED, BLOCKED,
         "shop/allow-ingress-nginx, shop/default-deny-ingress select the Pod",
     ),
+    "pvtz-record-stale": Broken(  # a VPC client: its resolver answers from PrivateZone's stale record
+        "web.fln.abc.com", "INGRESS_STATUS_ADDRESS_DIFFERS", "dns:web.fln.abc.com", OK, BLOCKED,
+        "203.0.113.59", client_ip="10.20.1.50",
+    ),
     "tee-pod-sg-denies": Broken(
         "www.tee.abc.com", "POD_SECURITY_GROUP_DENIES", "controller:kube-system/nginx-ingress-controller-*",
         BLOCKED, BLOCKED, "is unhealthy",
@@ -220,13 +233,25 @@ SCENARIOS = {
         "www.tee.abc.com", "NGINX_PLAIN_HTTP_TO_TLS_PORT", "answer:www.tee.abc.com/", BLOCKED, BLOCKED,
         "The plain HTTP request was sent to HTTPS port", port=443,
     ),
+    "alb-no-rule-matches": Broken(
+        "www.alb.abc.com", "ALB_NO_RULE_MATCHES", "alb-rule:lsn-*:default", OK, BLOCKED,
+        "rule-80-3 (priority 3): Path /shop or /shop/* does not match /",
+    ),
+    "alb-group-unhealthy": Broken(
+        "www.alb.abc.com", "ALB_GROUP_UNHEALTHY", "alb-group:sgp-*", BLOCKED, BLOCKED,
+        "10.30.64.21:8080 Unhealthy, 10.30.80.21:8080 Unhealthy",
+    ),
+    "alb-rule-drift": Broken(
+        "api.alb.abc.com", "ALB_INGRESS_RULE_MISSING", "alb-rule:lsn-*:default", BLOCKED, BLOCKED,
+        "Ingress shop/api-alb asks for a rule on host api.alb.abc.com path /*",
+    ),
 }  # fmt: skip
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_each_design_scenario_yields_its_finding(name: str) -> None:
     expect = SCENARIOS[name]
-    trace = trace_of(name, expect.domain, port=expect.port)
+    trace = trace_of(name, expect.domain, expect.client_ip, port=expect.port)
     found = [f for f in trace.findings if f.code == expect.code and matches(expect.hop, f.hop)]
     assert found, sorted((f.code, f.hop) for f in trace.findings)
     finding = found[0]
@@ -280,3 +305,34 @@ def test_an_unhealthy_backend_never_carries_the_request(tmp_path: Path, order: t
     assert (
         first == f"backend:10.20.1.1{[1, 3, 4, 2][order[0]]}:30581"
     )  # the group's order is kept in the table
+
+
+def test_alb_answers_an_ssl_redirect_itself_and_forwards_to_pod_ips() -> None:
+    """Port 80 of pay.alb (tls, ssl-redirect) ends at the ALB's own 301; www reaches shop's Pod IPs
+    straight from the Ip server group, with no controller Pod, NodePort or kube-proxy hop."""
+    trace = trace_of("alb-gateway", "pay.alb.abc.com")
+    assert trace.verdict is OK and dead_end(trace) == ""
+    answer = next(h for h in trace.hops if h.kind == "answer")
+    assert " ".join(answer.label.split()) == "ALB answers 301 → https://pay.alb.abc.com/"
+    assert [f.code for f in trace.findings if f.code.startswith("ALB_")] == ["ALB_ANSWERS"]
+    assert not any(h.kind == "pod" for h in trace.hops)
+    www = trace_of("alb-gateway", "www.alb.abc.com")
+    kinds = [h.kind for h in www.hops if h.path is Journey.REQUEST]
+    assert kinds[:6] == ["client", "dns", "lb", "listener", "listener", "ingress"]
+    assert not {"controller", "node", "ipvs", "nodeport"} & set(kinds)
+    group = next(h for h in www.hops if h.id.startswith("alb-group:"))
+    assert dict(group.details)["service"] == "shop/shop/8080"
+    pods = {e.dst for e in www.edges if e.src == group.id}
+    assert sorted(pods) == sorted(h.id for h in www.hops if h.kind == "pod") and len(pods) == 2
+
+
+def test_front_door_is_decided_by_what_owns_the_name() -> None:
+    """One world, two front doors: shop.tnl's CNAME names the NLB (ingress-nginx behind it), www.alb's
+    names the ALB (its rules behind it) — decided by the cloud's answers, not by a flag."""
+    nlb, alb = trace_of("alb-gateway", "shop.tnl.abc.com"), trace_of("alb-gateway", "www.alb.abc.com")
+    assert nlb.design.load_balancer.startswith("NLB") and alb.design.load_balancer == "ALB k8s-alb-tab"
+    assert any(h.kind == "controller" for h in nlb.hops) and not any(h.kind == "controller" for h in alb.hops)
+    rule = next(h for h in alb.hops if h.id.startswith("alb-rule:"))
+    assert " ".join(rule.label.split()) == "ALB rule rule-80-3 (priority 3) www.alb.abc.com/"
+    lb = next(h for h in alb.hops if h.kind == "lb")
+    assert dict(lb.details)["product"] == "ALB" and dict(lb.details)["albconfig"] == "alb"

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from dataclasses import asdict, replace
@@ -31,12 +33,13 @@ from alibabacloud_credentials.utils import auth_constant, auth_util
 from peers.openapi import OpenApiPeer
 
 from ackwb import Workbook
+from ackwb.demo import demo_world_root
 from ackwb.errors import Forbidden, SourceError, Unreachable
 from ackwb.sources import Sources
 from ackwb.sources.live_cloud import LiveCloud
 from ackwb.sources.live_cloud_api import PRODUCTS, is_read_action
 from ackwb.sources.live_cloud_auth import credential_client
-from ackwb.sources.world import load_demo_world
+from ackwb.sources.world import load_demo_world, load_world
 from ackwb.steps.common import cloud_items
 from ackwb.trace import run_trace
 
@@ -71,6 +74,17 @@ def world() -> Any:
 @pytest.fixture(scope="module")
 def shared_peer(world: Any) -> Any:
     with OpenApiPeer(world.sources().cloud) as peer:
+        yield peer
+
+
+@pytest.fixture(scope="module")
+def alb_gateway(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return alb_world(tmp_path_factory.mktemp("alb") / "world")
+
+
+@pytest.fixture(scope="module")
+def alb_peer(alb_gateway: Any) -> Any:
+    with OpenApiPeer(alb_gateway.sources().cloud) as peer:
         yield peer
 
 
@@ -110,6 +124,7 @@ def demo_traces(sources: Sources) -> list[Any]:
     assert domains, "the demo world serves no host"
     traces = [run_trace(sources, d) for d in domains]
     traces += [Workbook(sources).trace(d, client_ip="192.0.2.77") for d in domains]
+    traces += [Workbook(sources).trace(d, client_ip="10.17.10.77") for d in domains]  # inside the VPC
     return traces
 
 
@@ -121,7 +136,41 @@ def step_calls() -> list[tuple[str, str, dict[str, Any]]]:
     return list(unique.values())
 
 
+ALB_HOSTS = ("www.alb.abc.com", "api.alb.abc.com", "pay.alb.abc.com")
+ALB_ACL = "acl-albgwoffice"
+
+
+def alb_world(root: Path) -> Any:
+    """alb-gateway with a whitelist on its listeners (as an AlbConfig ``aclConfig`` makes), so that
+    the steps read the ACL's entries too."""
+    shutil.copytree(str(demo_world_root("alb-gateway")), root)
+    for path in (root / "cloud" / "alb" / "GetListenerAttribute").glob("*.json"):
+        body = json.loads(path.read_text())
+        body["AclConfig"] = {"AclType": "White", "AclRelations": [{"AclId": ALB_ACL, "Status": "Associated"}]}
+        path.write_text(json.dumps(body, indent=1))
+    entries = [{"Entry": "192.0.2.0/24", "Status": "Available", "Description": "office"}]
+    body = {"AclEntries": entries, "MaxResults": 100, "NextToken": "", "TotalCount": 1,
+            "RequestId": "00000000-0000-4000-8000-0000000a1b01"}  # fmt: skip
+    (root / "cloud" / "alb" / "ListAclEntries").mkdir()
+    (root / "cloud" / "alb" / "ListAclEntries" / f"{ALB_ACL}.json").write_text(json.dumps(body, indent=1))
+    return load_world(root)
+
+
+def alb_step_calls() -> list[tuple[str, str, dict[str, Any]]]:
+    """The calls of the ALB hosts' traces, from anywhere, from the office and from outside the ACL."""
+    with tempfile.TemporaryDirectory() as folder:
+        world = alb_world(Path(folder) / "world")
+        recording = RecordingCloud(world.sources().cloud)
+        sources = replace(world.sources(), cloud=recording)
+        for host in ALB_HOSTS:
+            for client in (None, "192.0.2.77", "198.51.100.77"):
+                Workbook(sources).trace(host, client_ip=client)
+    unique = {json.dumps(c, sort_keys=True): c for c in recording.calls}
+    return list(unique.values())
+
+
 STEP_CALLS = step_calls()
+ALB_STEP_CALLS = alb_step_calls()
 
 
 def without_request_id(body: dict[str, Any]) -> dict[str, Any]:
@@ -135,7 +184,7 @@ def test_the_recorded_calls_cover_every_cloud_action_the_steps_name() -> None:
         products = "|".join(PRODUCTS)
         named |= set(re.findall(rf'"({products})",\s*"([A-Z]\w+)"', path.read_text(encoding="utf-8")))
     assert named, "no cloud call found in ackwb/steps; the pattern above needs updating"
-    assert named <= {(p, a) for p, a, _ in STEP_CALLS}
+    assert named <= {(p, a) for p, a, _ in STEP_CALLS + ALB_STEP_CALLS}
 
 
 @pytest.mark.parametrize(
@@ -147,7 +196,21 @@ def test_step_call_returns_what_the_world_returns(
     expected = world.sources().cloud.call(product, action, params)
     got = live(shared_peer).call(product, action, params)
     assert without_request_id(got) == without_request_id(expected)
-    assert got.get("RequestId"), "RPC answers carry a RequestId"
+    assert got.get("RequestId") or PRODUCTS[product].style == "ROA", "RPC answers carry a RequestId"
+
+
+@pytest.mark.parametrize(
+    "product, action, params",
+    ALB_STEP_CALLS,
+    ids=[f"alb-gateway:{p}:{a}:{i}" for i, (p, a, _) in enumerate(ALB_STEP_CALLS)],
+)
+def test_alb_step_call_returns_what_the_world_returns(
+    alb_peer: OpenApiPeer, alb_gateway: Any, product: str, action: str, params: dict[str, Any]
+) -> None:
+    expected = alb_gateway.sources().cloud.call(product, action, params)
+    got = live(alb_peer).call(product, action, params)
+    assert without_request_id(got) == without_request_id(expected)
+    assert got.get("RequestId") or PRODUCTS[product].style == "ROA", "RPC answers carry a RequestId"
 
 
 def test_roa_cluster_detail_is_a_get_on_the_cluster_path(peer: OpenApiPeer, world: Any) -> None:
@@ -193,11 +256,12 @@ def test_region_is_added_where_the_product_needs_it(peer: OpenApiPeer) -> None:
 
 
 def test_products_the_demo_world_holds_nothing_of_go_out_with_their_version(peer: OpenApiPeer) -> None:
-    """The demo account has no ALB and no PrivateZone zone: empty lists, asked with each product's
+    """The demo account has no ALB (an empty list) and one PrivateZone zone, asked with each product's
     version and without a RegionId (neither SDK sends one). tests/test_live_frontdoor.py reads a
-    world that has them."""
+    world that has ALBs."""
     cloud = live(peer)
-    assert cloud.call("pvtz", "DescribeZones", {})["Zones"]["Zone"] == []
+    zones = cloud.call("pvtz", "DescribeZones", {})["Zones"]["Zone"]
+    assert [z["ZoneName"] for z in zones] == ["qas.abc.com"]
     assert cloud.call("alb", "ListLoadBalancers", {})["LoadBalancers"] == []
     assert [(r.product, r.action, r.version, r.status) for r in peer.requests] == [
         ("pvtz", "DescribeZones", "2018-01-01", 200),

@@ -205,7 +205,7 @@ def test_no_exception_escapes_a_trace_of_a_type_mutated_world(overlay: Path, dat
         path = data.draw(st.sampled_from(PATHS[relative]), label="path")
         try:
             changed[relative] = apply(body, path, data.draw(st.sampled_from(HOW), label="how"))
-        except (KeyError, IndexError, TypeError):  # an earlier mutation already moved that path
+        except (KeyError, IndexError, TypeError, AttributeError):  # an earlier mutation moved that path
             changed[relative] = body
     for relative, body in changed.items():
         target = overlay / relative

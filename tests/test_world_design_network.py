@@ -16,7 +16,7 @@ from ackwb.demo import DESIGNS
 
 PLUGIN_DAEMONSET = {"terway-eniip": "terway-eniip", "terway-eni": "terway-eni", "flannel": "kube-flannel-ds"}
 EXPECTED_PLUGIN = {"healthy": "terway-eniip", "flannel-nodeport": "flannel", "terway-nlb": "terway-eniip",
-                   "terway-eni-https": "terway-eni"}  # fmt: skip
+                   "terway-eni-https": "terway-eni", "alb-gateway": "terway-eniip"}  # fmt: skip
 
 
 @pytest.mark.parametrize("world", DESIGNS)
@@ -166,7 +166,9 @@ def test_the_plugin_daemonset_and_configmap_match_the_cluster(world: str) -> Non
         assert (conf["access_key"], conf["access_secret"]) == ("", "")  # the node's RAM role provides them
         (detail,) = v.bodies("cs/DescribeClusterDetail").values()
         assert conf["service_cidr"] == detail["service_cidr"]
-        assert data["disable_network_policy"] == ("false" if world == "terway-nlb" else "true")
+        # terway-nlb enforces NetworkPolicy; alb-gateway is terway-nlb's cluster with an ALB beside it
+        enforced = world in ("terway-nlb", "alb-gateway")
+        assert data["disable_network_policy"] == ("false" if enforced else "true")
         assert json.loads(data["10-terway.conf"])["type"] == "terway"
 
 

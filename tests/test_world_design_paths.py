@@ -11,7 +11,7 @@ endpoints; the controllers' dynamic backends are the ready endpoints.
 from __future__ import annotations
 
 import pytest
-from design_worlds import NEW_DESIGNS, View, inside, is_ready
+from design_worlds import NEW_DESIGNS, NGINX, View, inside, is_ready
 
 from ackwb.demo import DESIGNS
 from ackwb.parse.ipvsadm import parse_ipvsadm
@@ -29,14 +29,25 @@ def lb_addresses(v: View) -> set[str]:
         lb["Address"] for lb in v.cloud("slb/DescribeLoadBalancers.json", "LoadBalancers", "LoadBalancer")
     }
     zones = [z for n in v.cloud("nlb/ListLoadBalancers.json", "LoadBalancers") for z in n["ZoneMappings"]]
-    return clbs | {a["PublicIPv4Address"] for z in zones for a in z["LoadBalancerAddresses"]}
+    alb_zones = [z for b in v.albs().values() for z in b["ZoneMappings"]]
+    albs = {a["Address"] for z in alb_zones for a in z["LoadBalancerAddresses"]}
+    return clbs | {a["PublicIPv4Address"] for z in zones for a in z["LoadBalancerAddresses"]} | albs
+
+
+def zone_addresses(v: View, dns_name: str) -> tuple[set[str], int]:
+    """The public addresses of the NLB or ALB with this DNS name (one per zone) and its zone count."""
+    nlbs = {n["DNSName"]: n for n in v.cloud("nlb/ListLoadBalancers.json", "LoadBalancers")}
+    if dns_name in nlbs:
+        zones = nlbs[dns_name]["ZoneMappings"]
+        return {a["PublicIPv4Address"] for z in zones for a in z["LoadBalancerAddresses"]}, len(zones)
+    zones = v.albs()[dns_name]["ZoneMappings"]
+    return {a["Address"] for z in zones for a in z["LoadBalancerAddresses"]}, len(zones)
 
 
 @pytest.mark.parametrize("world", NEW_DESIGNS)
 def test_every_domain_resolves_to_a_load_balancer_as_alidns_says(world: str) -> None:
     v = View(world)
     dns = v.world.sources().dns
-    nlbs = {n["DNSName"]: n for n in v.cloud("nlb/ListLoadBalancers.json", "LoadBalancers")}
     (zone,) = v.bodies("alidns/DescribeDomainRecords").values()
     records = {f"{r['RR']}.{r['DomainName']}": r for r in zone["DomainRecords"]["Record"]}
     hosts = {i["spec"]["rules"][0]["host"] for i in v.items("ingresses")}
@@ -51,15 +62,13 @@ def test_every_domain_resolves_to_a_load_balancer_as_alidns_says(world: str) -> 
         answer = dns.resolve(host)
         final = {r.value for r in answer if r.type == "A"}
         assert final and final <= lb_addresses(v), host
-        if record["Type"] == "CNAME":  # the chain: host → the NLB's DNS name → one address per zone
+        if record["Type"] == "CNAME":  # the chain: host → the NLB's or ALB's DNS name → one address per zone
             assert [(r.type, r.value.rstrip(".")) for r in answer if r.type == "CNAME"] == [
                 ("CNAME", record["Value"])
             ]
-            nlb = nlbs[record["Value"]]
-            assert final == {
-                a["PublicIPv4Address"] for z in nlb["ZoneMappings"] for a in z["LoadBalancerAddresses"]
-            }
-            assert len(final) == len(nlb["ZoneMappings"]) == 2
+            addresses, zones = zone_addresses(v, record["Value"])
+            assert final == addresses
+            assert len(final) == zones == 2
         else:
             assert final == {record["Value"]}
 
@@ -170,9 +179,9 @@ def test_kube_proxy_rules_lead_from_every_way_in_to_the_ready_endpoints(world: s
     v = View(world)
     node_name = next(name for name, ip in v.node_ips.items() if ip == node)
     mode = v.files.text(f"nodes/{node}/proxy-mode.txt")
-    assert (
-        mode == {"flannel-nodeport": "iptables", "terway-nlb": "ipvs", "terway-eni-https": "nftables"}[world]
-    )
+    modes = {"flannel-nodeport": "iptables", "terway-nlb": "ipvs", "terway-eni-https": "nftables",
+             "alb-gateway": "ipvs"}  # fmt: skip
+    assert mode == modes[world]
     rules = _rules(v, node)
     table = v.world.sources().node  # IPVS: compared through ipvsadm -Ln -t VIP:PORT as steps read it
     for svc in v.items("services"):
@@ -214,7 +223,7 @@ def test_dynamic_backends_are_the_ready_endpoints_or_the_cluster_ip(world: str) 
         folder = f"pods/kube-system/{pod['metadata']['name']}"
         backends = {b["name"]: b for b in v.json(f"{folder}/backends.json")}
         conf = v.files.text(f"{folder}/nginx.conf")
-        for ingress in v.items("ingresses"):
+        for ingress in v.ingresses_of(NGINX):  # an ALB Ingress has no upstream in nginx
             rule = ingress["spec"]["rules"][0]
             ref = rule["http"]["paths"][0]["backend"]["service"]
             svc = services[(ingress["metadata"]["namespace"], ref["name"])]

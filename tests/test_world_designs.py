@@ -30,7 +30,7 @@ MODELS = {**KUBE_MODELS, "Namespace": "V1Namespace", "NetworkPolicy": "V1Network
 
 # ------------------------------------------------------------------------------------- registry
 def test_the_registry_lists_the_design_worlds_first_then_their_scenarios() -> None:
-    assert DESIGNS == ("healthy", "flannel-nodeport", "terway-nlb", "terway-eni-https")
+    assert DESIGNS == ("healthy", "flannel-nodeport", "terway-nlb", "terway-eni-https", "alb-gateway")
     names = list(WORLDS)
     assert names[: len(DESIGNS)] == list(DESIGNS)
     assert all(WORLDS[d].design == d for d in DESIGNS)

@@ -29,7 +29,7 @@ class BuiltinWorld:
     summary: str  # one line
 
 
-DESIGNS: tuple[str, ...] = ("healthy", "flannel-nodeport", "terway-nlb", "terway-eni-https")
+DESIGNS: tuple[str, ...] = ("healthy", "flannel-nodeport", "terway-nlb", "terway-eni-https", "alb-gateway")
 
 _ROWS = [  # fmt: skip
     (
@@ -68,65 +68,92 @@ _ROWS = [  # fmt: skip
             "terminating TLS → ECS NodePorts with externalTrafficPolicy Cluster"
         ),
     ),
+    (
+        "alb-gateway",
+        "alb-gateway",
+        (
+            "terway-nlb's cluster behind an ALB Ingress: AlbConfig alb, ALB k8s-alb-tab with HTTP 80 and "
+            "HTTPS 443 (certificate), server groups of type Ip holding Pod IPs; www, api, and pay (tls, "
+            "ssl-redirect: 301 to HTTPS); the ingress-nginx NLB stays beside it"
+        ),
+    ),
     ("dns-record-deleted", "healthy", "app1's A record was deleted in Alidns: the name does not resolve"),
     (
         "dns-stale-answer",
         "healthy",
-        ("Alidns points app2 at public-lb, resolvers still answer a released CLB's IP"),
+        (
+            "Alidns points app2 at public-lb, resolvers still answer a released CLB's IP"
+        ),
     ),
     ("lb-listener-stopped", "healthy", "listener 80 of public-lb is stopped"),
     (
         "lb-acl-entry-removed",
         "healthy",
         (
-            "the office range left private-lb's whitelist, only the VPN range is left: "
-            "client 192.0.2.44 is refused"
+            "the office range left private-lb's whitelist, only the VPN range is left: client 192.0.2.44 "
+            "is refused"
         ),
     ),
     ("lb-backends-unhealthy", "healthy", "every backend of public-lb fails its health check"),
     (
         "lb-nodeport-mismatch",
         "healthy",
-        ("public-lb's ECS backends use NodePort 30080, not the Service's 31523"),
+        (
+            "public-lb's ECS backends use NodePort 30080, not the Service's 31523"
+        ),
     ),
     (
         "nlb-security-group-closed",
         "healthy",
-        ("a Drop rule for port 80 in public-nlb's security group refuses every client of app4"),
+        (
+            "a Drop rule for port 80 in public-nlb's security group refuses every client of app4"
+        ),
     ),
     ("ingress-host-typo", "healthy", "app1's Ingress was applied with host app1.qsa.abc.com (a typo)"),
     (
         "ingress-class-not-served",
         "healthy",
-        ("app2's Ingress names IngressClass alb, which ingress-nginx does not serve"),
+        (
+            "app2's Ingress names IngressClass alb, which ingress-nginx does not serve"
+        ),
     ),
     (
         "ingress-out-of-sync",
         "healthy",
-        ("app1 moved to Service port 80; the controller's nginx.conf still says 8080"),
+        (
+            "app1 moved to Service port 80; the controller's nginx.conf still says 8080"
+        ),
     ),
     (
         "ingress-backend-empty",
         "healthy",
-        ("the controller's dynamic backend for app1 is empty while the Pod is ready"),
+        (
+            "the controller's dynamic backend for app1 is empty while the Pod is ready"
+        ),
     ),
     ("service-selector-typo", "healthy", "app1-service selects app=app1-srvice, which no Pod carries"),
     ("service-target-port", "healthy", "app2-service's targetPort is 80; its Pods expose 8080"),
     (
         "ipvs-stale-real-server",
         "healthy",
-        ("IPVS on node 10.17.10.11 sends app2 to an old Pod IP (stale rule)"),
+        (
+            "IPVS on node 10.17.10.11 sends app2 to an old Pod IP (stale rule)"
+        ),
     ),
     (
         "ipvs-weight-zero",
         "healthy",
-        ("an app2 Pod drains: its endpoint is terminating and IPVS gives it weight 0"),
+        (
+            "an app2 Pod drains: its endpoint is terminating and IPVS gives it weight 0"
+        ),
     ),
     ("proxy-mode-differs", "healthy", "kube-proxy on node 10.17.10.13 runs iptables, the others IPVS"),
     (
         "iptables-stale-dnat",
         "healthy",
-        ("kube-proxy in iptables mode on node 10.17.10.11 DNATs app1 to an old Pod IP"),
+        (
+            "kube-proxy in iptables mode on node 10.17.10.11 DNATs app1 to an old Pod IP"
+        ),
     ),
     ("pod-crashloop", "healthy", "app1's Pod is in CrashLoopBackOff after 7 restarts"),
     ("node-not-ready", "healthy", "node 10.17.10.13 is NotReady; app1's Pod on it is not ready"),
@@ -135,7 +162,10 @@ _ROWS = [  # fmt: skip
     (
         "flannel-route-missing",
         "flannel-nodeport",
-        ("the VPC route entry for node 10.20.1.13's Pod CIDR was deleted: shop's only Pod is unreachable"),
+        (
+            "the VPC route entry for node 10.20.1.13's Pod CIDR was deleted: shop's only Pod is "
+            "unreachable"
+        ),
     ),
     (
         "flannel-local-no-endpoint",
@@ -148,7 +178,17 @@ _ROWS = [  # fmt: skip
     (
         "flannel-nodeport-stale",
         "flannel-nodeport",
-        ("kube-proxy on node 10.20.1.14 still has the old http NodePort 31080, not 30581"),
+        (
+            "kube-proxy on node 10.20.1.14 still has the old http NodePort 31080, not 30581"
+        ),
+    ),
+    (
+        "pvtz-record-stale",
+        "flannel-nodeport",
+        (
+            "the PrivateZone record of web.fln.abc.com still points at the old CLB address 203.0.113.59: "
+            "VPC clients go nowhere, internet clients are fine"
+        ),
     ),
     (
         "l4-mqtt-not-ready",
@@ -161,7 +201,10 @@ _ROWS = [  # fmt: skip
     (
         "terway-podvsw-no-snat",
         "terway-nlb",
-        ("pod vSwitch tnl-pod-i has no SNAT entry: Pods in zone cn-hangzhou-i cannot reach the internet"),
+        (
+            "pod vSwitch tnl-pod-i has no SNAT entry: Pods in zone cn-hangzhou-i cannot reach the "
+            "internet"
+        ),
     ),
     (
         "terway-netpol-denies",
@@ -198,7 +241,9 @@ _ROWS = [  # fmt: skip
     (
         "l4-redis-server-group-stale",
         "terway-nlb",
-        ("the redis Pods were rescheduled, tnl-redis-nlb's server group still holds their old IPs"),
+        (
+            "the redis Pods were rescheduled, tnl-redis-nlb's server group still holds their old IPs"
+        ),
     ),
     (
         "tee-pod-sg-denies",
@@ -214,6 +259,29 @@ _ROWS = [  # fmt: skip
         (
             "nginx-ingress-lb's https port targets 443: the HTTPS listener's plain HTTP reaches nginx's "
             "TLS port (400)"
+        ),
+    ),
+    (
+        "alb-no-rule-matches",
+        "alb-gateway",
+        (
+            "Ingress www-alb serves /shop only: a request for www.alb.abc.com/ matches no ALB rule and "
+            "the listener's default action forwards to the empty default server group (503)"
+        ),
+    ),
+    (
+        "alb-group-unhealthy",
+        "alb-gateway",
+        (
+            "every Pod of shop fails the ALB health check: server group shop-shop-8080 carries nothing"
+        ),
+    ),
+    (
+        "alb-rule-drift",
+        "alb-gateway",
+        (
+            "the ALB rule for api.alb.abc.com on listener 80 was deleted by hand: Ingress api-alb still "
+            "asks for it"
         ),
     ),
 ]

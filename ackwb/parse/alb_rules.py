@@ -94,7 +94,7 @@ class AlbRule:
         return next((a for a in self.actions if a.type in TERMINAL), None)
 
     def json(self) -> str:
-        return json.dumps(self.raw, ensure_ascii=False)
+        return json.dumps(self.raw, ensure_ascii=False, sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ class AlbListener:
         return "http" if self.protocol.upper() == "HTTP" else "https"
 
     def json(self) -> str:
-        return json.dumps(self.raw, ensure_ascii=False)
+        return json.dumps(self.raw, ensure_ascii=False, sort_keys=True)
 
 
 def _condition(fields: Fields, obj: dict[str, Any], where: str) -> AlbCondition:

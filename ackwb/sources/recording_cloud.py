@@ -39,6 +39,12 @@ LISTED: dict[tuple[str, str], tuple[str, tuple[str, ...], str]] = {
     ("nlb", "ListLoadBalancers"): ("nlb/ListLoadBalancers.json", ("LoadBalancers",), "LoadBalancerId"),
     ("nlb", "ListListeners"): ("nlb/ListListeners.json", ("Listeners",), "ListenerId"),
     ("nlb", "ListServerGroups"): ("nlb/ListServerGroups.json", ("ServerGroups",), "ServerGroupId"),
+    ("alb", "ListLoadBalancers"): ("alb/ListLoadBalancers.json", ("LoadBalancers",), "LoadBalancerId"),
+    ("alb", "ListListeners"): ("alb/ListListeners.json", ("Listeners",), "ListenerId"),
+    ("alb", "ListRules"): ("alb/ListRules.json", ("Rules",), "RuleId"),
+    ("alb", "ListServerGroups"): ("alb/ListServerGroups.json", ("ServerGroups",), "ServerGroupId"),
+    ("alb", "ListAcls"): ("alb/ListAcls.json", ("Acls",), "AclId"),
+    ("pvtz", "DescribeZones"): ("pvtz/DescribeZones.json", ("Zones", "Zone"), "ZoneId"),
 }  # fmt: skip
 BY_ID: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
     ("slb", "DescribeAccessControlListAttribute"): ("AclId", ("AclEntrys", "AclEntry")),
@@ -52,6 +58,13 @@ BY_ID: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
     ("nlb", "ListServerGroupServers"): ("ServerGroupId", ("Servers",)),
     ("nlb", "GetListenerHealthStatus"): ("ListenerId", ("ListenerHealthStatus",)),
     ("ecs", "DescribeSecurityGroupAttribute"): ("SecurityGroupId", ("Permissions", "Permission")),
+    ("alb", "GetLoadBalancerAttribute"): ("LoadBalancerId", ()),
+    ("alb", "GetListenerAttribute"): ("ListenerId", ()),
+    ("alb", "ListServerGroupServers"): ("ServerGroupId", ("Servers",)),
+    ("alb", "GetListenerHealthStatus"): ("ListenerId", ("ListenerHealthStatus",)),
+    ("alb", "ListAclEntries"): ("AclId", ("AclEntries",)),
+    ("pvtz", "DescribeZoneInfo"): ("ZoneId", ()),
+    ("pvtz", "DescribeZoneRecords"): ("ZoneId", ("Records", "Record")),
 }
 
 

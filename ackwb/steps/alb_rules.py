@@ -180,7 +180,7 @@ def match_rule(listener: AlbListener, rules: Sequence[AlbRule], request: AlbRequ
         tried.append(Tried(rule, reason, depends=holds is None))
     defaults = listener.raw.get("DefaultActions")
     evidence = (Evidence("alb:ListListeners", f"{listener.locator}.DefaultActions {listener.listener_id}",
-                         json.dumps(defaults, ensure_ascii=False)),)  # fmt: skip
+                         json.dumps(defaults, ensure_ascii=False, sort_keys=True)),)  # fmt: skip
     return AlbMatch(
         listener, request, None, run_actions(listener.default_actions, request), tuple(tried), evidence
     )

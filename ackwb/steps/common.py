@@ -42,7 +42,10 @@ def dig(body: dict[str, Any], *path: str) -> Any:
 def cloud_items(
     sources: Sources, product: str, action: str, params: dict[str, Any], *path: str
 ) -> list[dict[str, Any]]:
-    """All items of a list action, following ``NextToken`` or ``PageNumber`` paging."""
+    """All items of a list action, following ``NextToken`` or ``PageNumber`` paging.
+
+    Page-numbered answers say how many there are as ``TotalCount`` (SLB, ECS, VPC, Alidns) or as
+    ``TotalItems`` and ``TotalPages`` (PrivateZone); whichever the answer carries is followed."""
     items: list[dict[str, Any]] = []
     query = dict(params)
     for _ in range(MAX_PAGES):
@@ -50,14 +53,22 @@ def cloud_items(
         page = dig(body, *path) or []
         items.extend(page)
         token = body.get("NextToken")
-        total = body.get("TotalCount")
         if token:
             query["NextToken"] = token
-        elif total is not None and "PageNumber" in body and len(items) < int(total) and page:
+        elif page and "PageNumber" in body and _more_pages(body, len(items)):
             query["PageNumber"] = int(body["PageNumber"]) + 1
         else:
             return items
     return items
+
+
+def _more_pages(body: dict[str, Any], have: int) -> bool:
+    """Whether a page-numbered answer has pages after this one."""
+    total = body.get("TotalCount", body.get("TotalItems"))
+    if total is not None:
+        return have < int(total)
+    pages = body.get("TotalPages")
+    return pages is not None and int(body["PageNumber"]) < int(pages)
 
 
 def attempt(read: Callable[[], T]) -> Callable[[], T | AckwbError]:

@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from tools.demo_world import cloud_absent, cloud_lb_groups, cloud_nlb, cloud_sg, cloud_vpc
+from tools.demo_world import (
+    cloud_absent,
+    cloud_alb,
+    cloud_lb_groups,
+    cloud_nlb,
+    cloud_pvtz,
+    cloud_sg,
+    cloud_vpc,
+)
 from tools.demo_world.cloud_cs import cluster_detail
 from tools.demo_world.cloud_dns import domain_records
 from tools.demo_world.cloud_ecs import instances, network_interfaces
@@ -35,4 +43,4 @@ def responses(d: Design) -> dict[str, Obj]:
     out.update(cloud_vpc.responses(d))
     out[f"cs/DescribeClusterDetail/{d.cluster_id}.json"] = cluster_detail(d)
     out.update(cloud_lb_groups.responses(d))
-    return {**out, **cloud_nlb.responses(d)}
+    return {**out, **cloud_nlb.responses(d), **cloud_alb.responses(d), **cloud_pvtz.responses(d)}

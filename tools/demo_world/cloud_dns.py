@@ -65,6 +65,11 @@ def public_dns(d: Design) -> list[Obj]:
             answers += [
                 {"name": nlb.dns_name + ".", "type": "A", "ttl": 60, "value": z.public_ip} for z in nlb.zones
             ]
+    for alb in d.albs:
+        if alb.dns_name in targets:  # an ALB's name: one A record per zone's public address
+            answers += [
+                {"name": alb.dns_name + ".", "type": "A", "ttl": 60, "value": z[1]} for z in alb.zones
+            ]
     for name in dict.fromkeys(r.name for r in d.outside_dns):
         answers += _outside(d, name)
     return answers

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from tools.demo_world.ids import ali_id, hexid, later, request_id
 from tools.demo_world.model import (
@@ -19,6 +20,7 @@ from tools.demo_world.model import (
     NetworkLoadBalancer,
     Node,
     OutsideRecord,
+    PrivateZone,
     Service,
     VSwitch,
     Workload,
@@ -159,6 +161,8 @@ class Design:
     nodepool_seed: str = ""  # default: derived from the cluster name
     seed_prefix: str = ""  # put before the seeds of request IDs, so each world has its own
     outside_dns: tuple[OutsideRecord, ...] = ()  # names outside the zone the world's Pods reach
+    albs: tuple[Any, ...] = ()  # ALB Ingress front doors (``cloud_alb.AlbSpec``)
+    private_zones: tuple[PrivateZone, ...] = ()  # PrivateZone zones bound to the VPC
 
     # ----------------------------------------------------------------------------- identities
     @property

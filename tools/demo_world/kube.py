@@ -27,8 +27,11 @@ PREFIX = "nginx.ingress.kubernetes.io/"
 def ingress(d: Design, rule: IngressRule) -> Obj:
     annotations = {PREFIX + key: value for key, value in rule.nginx_annotations.items()}
     port = {"name": rule.port} if isinstance(rule.port, str) else {"number": rule.port}
-    path = {"backend": {"service": {"name": rule.service, "port": port}}, "path": rule.path,
-            "pathType": rule.path_type}  # fmt: skip
+    path = {
+        "backend": {"service": {"name": rule.service, "port": port}},
+        "path": rule.path,
+        "pathType": rule.path_type,
+    }
     spec: Obj = {"rules": [{"host": rule.host, "http": {"paths": [path]}}]}
     if rule.ingress_class is not None:
         spec["ingressClassName"] = rule.ingress_class
@@ -44,6 +47,9 @@ def ingress(d: Design, rule: IngressRule) -> Obj:
     # --publish-service=kube-system/nginx-ingress-lb: every Ingress the controller watches (its class,
     # canaries and losing duplicates too) shows that Service's address; one it ignores shows none.
     status = {"ingress": [dict(d.publish_status)]} if rule in served([rule], d.ingress_created) else {}
+    alb = next((a for a in d.albs if a.albconfig == rule.ingress_class), None)
+    if alb is not None:  # the ALB Ingress controller writes its instance's DNS name
+        status = {"ingress": [{"hostname": alb.dns_name}]}
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",
@@ -71,6 +77,46 @@ def ingress_class(d: Design) -> Obj:
     }
 
 
+def alb_classes(d: Design) -> list[Obj]:
+    """The IngressClass of each ALB's AlbConfig (controller ingress.k8s.alibaba/alb, its parameters)."""
+    return [
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "IngressClass",
+            "metadata": metadata("IngressClass", a.albconfig, None, a.created, generation=1),
+            "spec": {
+                "controller": "ingress.k8s.alibaba/alb",
+                "parameters": {"apiGroup": "alibabacloud.com", "kind": "AlbConfig", "name": a.albconfig},
+            },
+        }
+        for a in d.albs
+    ]
+
+
+def albconfigs(d: Design) -> list[Obj]:
+    """Each ALB's AlbConfig (cluster-scoped), with the instance it made in its status."""
+    return [
+        {
+            "apiVersion": "alibabacloud.com/v1",
+            "kind": "AlbConfig",
+            "metadata": metadata("AlbConfig", a.albconfig, None, a.created, generation=1),
+            "spec": {
+                "config": {
+                    "name": a.name,
+                    "addressType": "Internet",
+                    "zoneMappings": [{"vSwitchId": z[0].id} for z in a.zones],
+                },
+                "listeners": [
+                    {"port": 80, "protocol": "HTTP"},
+                    {"port": 443, "protocol": "HTTPS", "certificates": [{"CertificateId": a.certificate}]},
+                ],
+            },
+            "status": {"loadBalancer": {"id": a.id, "dnsname": a.dns_name}},
+        }
+        for a in d.albs
+    ]
+
+
 def resources(d: Design) -> dict[str, Obj]:
     """resource name → the List kubectl prints for ``kubectl get <resource> -A -o json``."""
     pods = kube_pods.all_pods(d)
@@ -80,9 +126,10 @@ def resources(d: Design) -> dict[str, Obj]:
         "services": kube_list(kube_services.services(d)),
         "endpointslices": kube_list(kube_services.endpoint_slices(d, pods)),
         "ingresses": kube_list(by_key([ingress(d, r) for r in d.ingresses])),
-        "ingressclasses": kube_list([ingress_class(d)]),
+        "ingressclasses": kube_list([ingress_class(d), *alb_classes(d)]),
         "namespaces": kube_list(kube_cluster.namespaces(d)),
         "networkpolicies": kube_list(kube_cluster.network_policies(d)),
         "daemonsets": kube_list(kube_cluster.daemon_sets(d)),
         "configmaps": kube_list(kube_cluster.config_maps(d)),
+        **({"albconfigs": kube_list(albconfigs(d))} if d.albs else {}),
     }

@@ -259,3 +259,21 @@ class OutsideRecord:
     type: str
     value: str
     ttl: int = 300
+
+
+@dataclass(frozen=True)
+class PrivateZone:
+    """A PrivateZone zone bound to the world's VPC: its records answer clients inside the VPC.
+
+    ``proxy_pattern`` ZONE (recursive resolution proxy off, the default) answers NXDOMAIN for a name
+    under the zone it does not hold; RECORD sends such a name on to public DNS."""
+
+    name: str
+    records: tuple[DnsRecord, ...]
+    created: str  # as PrivateZone prints it, e.g. 2024-04-08T03:10Z
+    proxy_pattern: str = "ZONE"
+    remark: str = ""
+
+    @property
+    def id(self) -> str:
+        return "pz-" + encode(f"pvtz {self.name}", 20, BASE36)

@@ -9,6 +9,7 @@ expectations.
 
 from __future__ import annotations
 
+from tools.demo_world import scenarios_alb as alb
 from tools.demo_world import scenarios_cluster as cluster
 from tools.demo_world import scenarios_edge as edge
 from tools.demo_world import scenarios_flannel as flannel
@@ -194,6 +195,6 @@ HEALTHY = [
         edit=cluster.egress_snat_removed,
     ),
 ]
-OTHERS = [*flannel.SCENARIOS, *terway.SCENARIOS, *nginx.SCENARIOS, *l4.SCENARIOS]
+OTHERS = [*flannel.SCENARIOS, *terway.SCENARIOS, *nginx.SCENARIOS, *l4.SCENARIOS, *alb.SCENARIOS]
 SCENARIOS = [*HEALTHY, *sorted(OTHERS, key=lambda s: list(DESIGNS).index(s.base))]  # grouped by design
 BY_NAME = {s.name: s for s in SCENARIOS}

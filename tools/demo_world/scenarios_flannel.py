@@ -61,6 +61,21 @@ def nodeport_stale(d: Draft) -> None:
     d.set_node_text(node.ip, "iptables-save.txt", rules)
 
 
+STALE_ADDRESS = "203.0.113.59"  # the CLB fln-public-lb replaced; released since
+
+
+def pvtz_record_stale(d: Draft) -> None:
+    """The PrivateZone record web in zone fln.abc.com, which clients inside the VPC resolve, still
+    says 203.0.113.59, the address of the CLB that fln-public-lb replaced; only the public Alidns
+    record was moved to 203.0.113.60. Internet clients reach the site, VPC clients an address no
+    load balancer owns."""
+    zone = d.design.private_zones[0]
+    body = d.cloud(f"pvtz/DescribeZoneRecords/{zone.id}.json")
+    for record in body["Records"]["Record"]:
+        if record["Rr"] == "web":
+            record["Value"] = STALE_ADDRESS
+
+
 SCENARIOS = [
     Scenario(
         name="flannel-route-missing",
@@ -92,6 +107,19 @@ SCENARIOS = [
         "30581) although the CLB reports it healthy; the request gets through node 10.20.1.11",
         domain="web.fln.abc.com",
         edit=nodeport_stale,
+        base=BASE,
+    ),
+    Scenario(
+        name="pvtz-record-stale",
+        family="dns",
+        summary="the PrivateZone record of web.fln.abc.com still points at the old CLB address "
+        "203.0.113.59: VPC clients go nowhere, internet clients are fine",
+        expect="INGRESS_STATUS_ADDRESS_DIFFERS on the DNS hop for a client inside the VPC: Ingress app/web "
+        "publishes 203.0.113.60 but web.fln.abc.com resolves to 203.0.113.59 (PrivateZone zone fln.abc.com "
+        "record web); no load balancer owns 203.0.113.59 (LB_NOT_FOUND_FOR_IP)",
+        domain="web.fln.abc.com",
+        edit=pvtz_record_stale,
+        client_ip="10.20.1.50",
         base=BASE,
     ),
 ]

@@ -67,6 +67,7 @@ class IngressResult(StepResult):
     traffic: tuple[TrafficTarget, ...] = ()  # the split with a canary backend (empty without one)
     nginx: NginxOutcome | None = None  # what nginx does with the request (None: not evaluated)
     ingress_object: dict[str, Any] | None = None  # the Ingress the location was rendered from
+    balancer: str = "Lua balancer"  # who picks the Pod IP from ``backend_endpoints`` (an ALB's rule)
     door: Door = Door.NGINX  # who answers behind the listener (L4: no HTTP evaluation, no hop)
 
     @property

@@ -164,7 +164,7 @@ def _add_pod(
         }
     )
     if not ing.service_upstream and not ing.answered and address in ing.backend_endpoints:
-        result.edges.append(Edge(ing.hop_id, info.hop_id, f"Lua balancer → {address}", Path.REQUEST))
+        result.edges.append(Edge(ing.hop_id, info.hop_id, f"{ing.balancer} → {address}", Path.REQUEST))
     for node_rules in kp.read:
         if address in node_rules.forwards:
             label = f"{node_rules.mode} DNAT → {address}"

@@ -20,6 +20,7 @@ from ackwb.model import Client, Edge, Finding, Hop, Packet, Severity, Verdict, w
 from ackwb.sources import Sources
 from ackwb.steps.common import cloud_evidence, cloud_items, details, settle_verdicts, sh, source_finding
 from ackwb.steps.dns import DnsResult
+from ackwb.steps.slb import alb
 from ackwb.steps.slb.checks import (
     acl_decision,
     acl_finding,
@@ -102,7 +103,7 @@ def _follow(sources: Sources, result: LoadBalancerResult, dns: DnsResult) -> Non
         _unknown(result, f"ip:{result.address}", error, f"the NLB that owns {result.address}")
         return
     if nlb is None:
-        _not_found(result, sources, dns)
+        _alb_or_none(sources, result, dns)
         return
     item, evidence = nlb
     result.evidence.extend(evidence)
@@ -118,6 +119,21 @@ def _follow(sources: Sources, result: LoadBalancerResult, dns: DnsResult) -> Non
     _follow_listeners(sources, result, read_groups(sources, result))
     if result.preserves_client_ip is False:  # backends see the NLB's own addresses: say which
         result.nlb_local_ranges = tuple(sorted(_vswitch_cidrs(sources, item)))
+
+
+def _alb_or_none(sources: Sources, result: LoadBalancerResult, dns: DnsResult) -> None:
+    """No CLB or NLB owns the address: an ALB whose DNSName the CNAME names (or that holds the
+    address in a zone) is the front door (``slb.alb``); else no load balancer owns it."""
+    try:
+        found = alb.find_alb(sources, result.address, _cname_targets(dns))
+        if found is not None:
+            alb.follow(sources, result, *found)
+            return
+    except SourceError as error:
+        _unknown(result, result.hop_id if result.alb else f"ip:{result.address}", error,
+                 f"the ALB that owns {result.address}")  # fmt: skip
+        return
+    _not_found(result, sources, dns)
 
 
 def _draw_lb(

@@ -13,6 +13,7 @@ connection and opens its own from the CLB's reserved range 100.64.0.0/10, with t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ackwb.model import Client, Packet, StepResult
 from ackwb.steps.guards import SecurityRule
@@ -35,6 +36,13 @@ class LoadBalancerResult(StepResult):
     security_rules: list[SecurityRule] = field(default_factory=list)  # their ingress rules
     preserves_client_ip: bool | None = None  # None: the server group's setting could not be read
     nlb_local_ranges: tuple[str, ...] = ()  # an NLB's vSwitch CIDRs (where it connects from)
+    alb: Any = None  # an ALB front door (``ackwb.steps.slb.alb.AlbFront``): its rules are the next hop
+
+    @property
+    def front_door(self) -> str:
+        """What answers behind the listener, as the world says: "alb" (its forwarding rules), else
+        "controller" (an ingress controller behind a CLB or NLB)."""
+        return "alb" if self.alb is not None else "controller"
 
     @property
     def hop_id(self) -> str:

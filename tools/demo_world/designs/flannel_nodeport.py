@@ -37,6 +37,7 @@ from tools.demo_world.model import (
     IngressRule,
     LoadBalancer,
     Node,
+    PrivateZone,
     Service,
     ServicePort,
     VSwitch,
@@ -308,6 +309,17 @@ def design(
         init_version="1.30.1-aliyun.1",
         apps_created=APPS,
         seed_prefix="fln ",
+        private_zones=(
+            PrivateZone(  # VPC clients resolve the hosts here; ZONE: no other name under fln.abc.com
+                "fln.abc.com",
+                tuple(
+                    DnsRecord(r.host.removesuffix(".fln.abc.com"), "A", lb.address, "fln, VPC clients")
+                    for r in INGRESSES
+                ),
+                later(CREATED, 7200),
+                remark="fln hosts for clients inside the VPC",
+            ),
+        ),
     )
 
 

@@ -30,6 +30,7 @@ from tools.demo_world.model import (
     NetworkLoadBalancer,
     NlbZone,
     Node,
+    PrivateZone,
     Service,
     ServicePort,
     VSwitch,
@@ -213,4 +214,8 @@ DESIGN = Design(
     acl=ACL,
     apps_created=APP_CREATED,
     nodepool_seed="default",
+    private_zones=(  # RECORD: the names it does not hold go on to public DNS
+        PrivateZone("qas.abc.com", (DnsRecord("app1", "A", PUBLIC_LB.address, "app1 for VPC clients"),),
+                    APP_CREATED, proxy_pattern="RECORD", remark="qas names for clients inside the VPC"),
+    ),
 )

@@ -46,7 +46,7 @@ from tools.demo_world.designs.terway_nlb_net import (
     POD_I,
 )
 from tools.demo_world.ids import later
-from tools.demo_world.model import Service, ServicePort, Workload
+from tools.demo_world.model import DnsRecord, PrivateZone, Service, ServicePort, Workload
 
 __all__ = ["DESIGN", "NODE_H", "NODE_I", "POD_H", "POD_I"]
 
@@ -204,4 +204,13 @@ DESIGN = Design(
     apps_created=APPS,
     seed_prefix="tnl ",
     outside_dns=apps.OUTSIDE_DNS,
+    private_zones=(
+        PrivateZone(  # RECORD: the other names under tnl.abc.com go on to public DNS
+            "tnl.abc.com",
+            (DnsRecord("admin", "A", INTRANET.address, "tnl admin, intranet CLB tnl-intranet-lb"),),
+            later(CREATED, 3900),
+            proxy_pattern="RECORD",
+            remark="tnl names for clients inside the VPC",
+        ),
+    ),
 )

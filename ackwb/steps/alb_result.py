@@ -1,0 +1,33 @@
+"""What the ALB rules step found: the matched rule, the server groups and servers it forwards to.
+
+Kept apart from the step so that ``alb_sync`` (which Ingress asked for the rule) takes the result
+without importing the step that makes it. It is an ``IngressResult``: the Service and Pod steps
+follow it as they follow nginx, the server group's Pod IPs standing where nginx's endpoints stand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ackwb.parse.alb_groups import AlbServer, AlbServerGroup
+from ackwb.steps.alb_rules import AlbMatch
+from ackwb.steps.ingress.result import IngressResult
+
+
+@dataclass(kw_only=True)
+class AlbPathResult(IngressResult):
+    match: AlbMatch | None = None
+    groups: list[AlbServerGroup] = field(default_factory=list)
+    servers: dict[str, list[AlbServer]] = field(default_factory=dict)
+    rule_hop: str = ""
+    balancer: str = "ALB to the Pod IP"
+
+    @property
+    def hop_id(self) -> str:
+        """The hop the Pods hang from: the one server group of Ip type the rule forwards to, else the rule."""
+        ip_groups = [g for g in self.groups if g.type == "Ip" and self._share(g.server_group_id)]
+        return f"alb-group:{ip_groups[0].server_group_id}" if len(ip_groups) == 1 else self.rule_hop
+
+    def _share(self, group: str) -> float:
+        forward = self.match.outcome.forward if self.match else ()
+        return next((f.share for f in forward if f.server_group_id == group), 0.0)

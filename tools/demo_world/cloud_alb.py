@@ -1,0 +1,299 @@
+"""ALB OpenAPI answers of a design world with an ALB Ingress front door (alibabacloud_alb20200616).
+
+The ALB Ingress controller made the instance for an AlbConfig (tag ``ingress.k8s.alibaba/albconfig``),
+one listener per port of the AlbConfig (HTTP 80, HTTPS 443 with a certificate). A listener's
+default action can only forward (the SDK model's ``DefaultActions[]`` has ``Type`` ForwardGroup and
+``ForwardGroupConfig`` alone): here it forwards to the AlbConfig's default server group, which holds
+no server, so a request no rule takes is answered 503 by the ALB (ACK's ALB Ingress FAQ: "503 … No
+matching routing rule"). One forwarding
+rule per Ingress path in the controller's order (priorities 1, 2, … per listener, named
+``rule-<port>-<priority>``), and one server group per Service port, tagged with the Service and
+named ``<namespace>-<service>-<port>``. With Terway the groups are of type Ip and hold the Pod IPs.
+The rules are written out in the design (``AlbSpec``) as the controller writes them, not derived
+from the Ingresses here, so a test that compares the two compares two independent statements.
+Shapes as in the frontdoor test world: plain arrays, ``MaxResults``/``NextToken``/``TotalCount``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tools.demo_world.design import Design
+from tools.demo_world.ids import ali_id, hexid
+from tools.demo_world.model import VSwitch
+
+Obj = dict[str, Any]
+TAG = "ingress.k8s.alibaba/"
+
+
+@dataclass(frozen=True)
+class AlbGroup:
+    namespace: str
+    service: str
+    port: int
+    servers: tuple[tuple[str, int], ...]  # (Pod IP, port)
+
+    @property
+    def name(self) -> str:
+        return f"{self.namespace}-{self.service}-{self.port}"
+
+    @property
+    def id(self) -> str:
+        return "sgp-" + hexid(f"alb group {self.name}", 20)
+
+
+@dataclass(frozen=True)
+class AlbRuleSpec:
+    port: int  # the listener's
+    priority: int
+    host: str
+    paths: tuple[str, ...]
+    forward: tuple[tuple[AlbGroup, int], ...] = ()  # (group, weight)
+    redirect_to_port: int = 0  # a redirect to HTTPS on this port (301) instead of a forward
+
+
+@dataclass(frozen=True)
+class AlbSpec:
+    name: str
+    albconfig: str
+    zones: tuple[tuple[VSwitch, str, str], ...]  # (vSwitch, public address, intranet address)
+    certificate: str
+    rules: tuple[AlbRuleSpec, ...]
+    created: str
+
+    @property
+    def id(self) -> str:
+        return ali_id("alb", self.name)
+
+    @property
+    def dns_name(self) -> str:
+        return f"{self.id}.cn-hangzhou.alb.aliyuncsslb.com"
+
+    def listener_id(self, port: int) -> str:
+        return ali_id("lsn", f"{self.name} {port}")
+
+    @property
+    def groups(self) -> list[AlbGroup]:
+        return list({g.name: g for r in self.rules for g, _ in r.forward}.values())
+
+    @property
+    def default_group(self) -> AlbGroup:
+        """The listeners' default server group: no Service behind it, no server in it."""
+        return AlbGroup("", f"{self.albconfig}-default", 0, ())
+
+
+def _page(d: Design, seed: str, field: str, items: list[Obj]) -> Obj:
+    return {
+        field: items,
+        "MaxResults": 100,
+        "NextToken": "",
+        "RequestId": d.rid(seed),
+        "TotalCount": len(items),
+    }
+
+
+def _lb(d: Design, a: AlbSpec) -> Obj:
+    return {
+        "LoadBalancerId": a.id,
+        "LoadBalancerName": a.name,
+        "DNSName": a.dns_name,
+        "AddressType": "Internet",
+        "AddressAllocatedMode": "Dynamic",
+        "AddressIpVersion": "IPv4",
+        "VpcId": d.vpc_id,
+        "LoadBalancerStatus": "Active",
+        "LoadBalancerBussinessStatus": "Normal",
+        "LoadBalancerEdition": "Standard",
+        "LoadBalancerBillingConfig": {"PayType": "PostPay"},
+        "ResourceGroupId": "rg-" + hexid(f"rg {d.cluster_name}", 15),
+        "CreateTime": a.created,
+        "SecurityGroupIds": [],
+        "Tags": [
+            {"Key": "ack.aliyun.com", "Value": d.cluster_id},
+            {"Key": TAG + "albconfig", "Value": a.albconfig},
+        ],
+        "LoadBalancerOperationLocks": [],
+    }
+
+
+def _listener(a: AlbSpec, port: int) -> Obj:
+    protocol = "HTTPS" if port == 443 else "HTTP"
+    return {
+        "ListenerId": a.listener_id(port),
+        "LoadBalancerId": a.id,
+        "ListenerPort": port,
+        "ListenerProtocol": protocol,
+        "ListenerStatus": "Running",
+        "ListenerDescription": f"{port}/{protocol}",
+        "IdleTimeout": 15,
+        "RequestTimeout": 60,
+        "GzipEnabled": True,
+        "Http2Enabled": port == 443,
+        "DefaultActions": [
+            {
+                "Type": "ForwardGroup",
+                "ForwardGroupConfig": {"ServerGroupTuples": [{"ServerGroupId": a.default_group.id}]},
+            }
+        ],
+        "Tags": [{"Key": TAG + "albconfig", "Value": a.albconfig}],
+    }
+
+
+def _rule(a: AlbSpec, r: AlbRuleSpec) -> Obj:
+    conditions: list[Obj] = [{"Type": "Host", "HostConfig": {"Values": [r.host]}}]
+    conditions.append({"Type": "Path", "PathConfig": {"Values": list(r.paths)}})
+    if r.redirect_to_port:
+        action: Obj = {
+            "Type": "Redirect",
+            "Order": 1,
+            "RedirectConfig": {"HttpCode": "301", "Protocol": "HTTPS", "Port": str(r.redirect_to_port)},
+        }
+    else:
+        tuples = [{"ServerGroupId": g.id, "Weight": w} for g, w in r.forward]
+        action = {"Type": "ForwardGroup", "Order": 1, "ForwardGroupConfig": {"ServerGroupTuples": tuples}}
+    return {
+        "RuleId": "rule-" + hexid(f"alb rule {a.name} {r.port} {r.priority}", 20),
+        "RuleName": f"rule-{r.port}-{r.priority}",
+        "Priority": r.priority,
+        "RuleStatus": "Available",
+        "Direction": "Request",
+        "ListenerId": a.listener_id(r.port),
+        "LoadBalancerId": a.id,
+        "RuleConditions": conditions,
+        "RuleActions": [action],
+        "Tags": [],
+    }
+
+
+def _group(d: Design, a: AlbSpec, g: AlbGroup) -> Obj:
+    tags = {"service_ns": g.namespace, "service_name": g.service, "service_port": str(g.port)}
+    if g == a.default_group:
+        tags = {"albconfig": a.albconfig}
+    return {
+        "ServerGroupId": g.id,
+        "ServerGroupName": g.service if g == a.default_group else g.name,
+        "ServerGroupType": "Ip",
+        "ServerGroupStatus": "Available",
+        "Protocol": "HTTP",
+        "Scheduler": "Wrr",
+        "VpcId": d.vpc_id,
+        "ServerCount": len(g.servers),
+        "ConfigManagedEnabled": True,
+        "HealthCheckConfig": {
+            "HealthCheckEnabled": True,
+            "HealthCheckProtocol": "HTTP",
+            "HealthCheckPath": "/",
+            "HealthCheckCodes": ["http_2xx", "http_3xx"],
+            "HealthCheckInterval": 2,
+            "HealthCheckTimeout": 5,
+            "HealthyThreshold": 3,
+            "UnhealthyThreshold": 3,
+        },
+        "StickySessionConfig": {"StickySessionEnabled": False},
+        "RelatedLoadBalancerIds": [a.id],
+        "Tags": [{"Key": TAG + k, "Value": v} for k, v in tags.items()],
+    }
+
+
+def _servers(d: Design, g: AlbGroup) -> Obj:
+    servers = [
+        {
+            "ServerGroupId": g.id,
+            "ServerId": ip,
+            "ServerIp": ip,
+            "ServerType": "Ip",
+            "Port": port,
+            "Weight": 100,
+            "Status": "Available",
+            "Description": "",
+        }
+        for ip, port in g.servers
+    ]
+    return _page(d, f"alb servers {g.name}", "Servers", servers)
+
+
+def _health(d: Design, a: AlbSpec, port: int) -> Obj:
+    def info(g: AlbGroup) -> Obj:
+        return {
+            "ServerGroupId": g.id,
+            "ActionType": "ForwardGroup",
+            "HealthCheckEnabled": "on",
+            "ServerCount": len(g.servers),
+            "NonNormalServers": [],
+        }
+
+    rules = [r for r in a.rules if r.port == port and r.forward]
+    return {
+        "ListenerHealthStatus": [
+            {
+                "ListenerId": a.listener_id(port),
+                "ListenerPort": port,
+                "ListenerProtocol": "HTTPS" if port == 443 else "HTTP",
+                "ServerGroupInfos": [info(a.default_group)],
+            }
+        ],
+        "RuleHealthStatus": [
+            {"RuleId": _rule(a, r)["RuleId"], "ServerGroupInfos": [info(g) for g, _ in r.forward]}
+            for r in rules
+        ],
+        "NextToken": "",
+        "RequestId": d.rid(f"alb health {port}"),
+    }
+
+
+def responses(d: Design) -> dict[str, Obj]:
+    """Relative path under cloud/ → the ALB answers (none when the design has no ALB)."""
+    out: dict[str, Obj] = {}
+    albs: tuple[AlbSpec, ...] = d.albs  # type: ignore[assignment]
+    if not albs:
+        return out
+    ports = sorted({r.port for a in albs for r in a.rules})
+    out["alb/ListLoadBalancers.json"] = _page(d, "alb lbs", "LoadBalancers", [_lb(d, a) for a in albs])
+    out["alb/ListListeners.json"] = _page(
+        d, "alb listeners", "Listeners", [_listener(a, p) for a in albs for p in ports]
+    )
+    out["alb/ListRules.json"] = _page(d, "alb rules", "Rules", [_rule(a, r) for a in albs for r in a.rules])
+    groups = [(a, g) for a in albs for g in [*a.groups, a.default_group]]
+    out["alb/ListServerGroups.json"] = _page(
+        d, "alb groups", "ServerGroups", [_group(d, a, g) for a, g in groups]
+    )
+    for a in albs:
+        zones = [
+            {
+                "ZoneId": v.zone,
+                "VSwitchId": v.id,
+                "Status": "Active",
+                "LoadBalancerAddresses": [
+                    {
+                        "Address": public,
+                        "IntranetAddress": private,
+                        "AllocationId": ali_id("eip", f"alb {public}"),
+                        "EipType": "Common",
+                    }
+                ],
+            }
+            for v, public, private in a.zones
+        ]
+        out[f"alb/GetLoadBalancerAttribute/{a.id}.json"] = {
+            **_lb(d, a),
+            "RegionId": "cn-hangzhou",
+            "ZoneMappings": zones,
+            "RequestId": d.rid(f"alb {a.id}"),
+        }
+        for port in ports:
+            attribute = {
+                **_listener(a, port),
+                "CaEnabled": False,
+                "CaCertificates": [],
+                "Certificates": [],
+                "RequestId": d.rid(f"alb lsn {port}"),
+            }
+            if port == 443:
+                attribute["Certificates"] = [{"CertificateId": a.certificate}]
+                attribute["SecurityPolicyId"] = "tls_cipher_policy_1_2"
+            out[f"alb/GetListenerAttribute/{a.listener_id(port)}.json"] = attribute
+            out[f"alb/GetListenerHealthStatus/{a.listener_id(port)}.json"] = _health(d, a, port)
+        for g in [*a.groups, a.default_group]:
+            out[f"alb/ListServerGroupServers/{g.id}.json"] = _servers(d, g)
+    return out

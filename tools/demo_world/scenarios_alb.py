@@ -1,0 +1,105 @@
+"""Broken scenarios of the design world "alb-gateway": what an ALB Ingress front door can break.
+
+The www Ingress moved to path /shop (the controller followed: the request for / matches no rule
+and the listener's default action forwards to the empty default server group, 503); every Pod of
+shop fails the ALB's health check (the server group carries nothing); the api rule was deleted
+from the listener by hand while its Ingress still asks for it (drift: the request falls to the
+default action).
+"""
+
+from __future__ import annotations
+
+from tools.demo_world.designs import alb_gateway as ag
+from tools.demo_world.draft import Draft
+from tools.demo_world.scenario import Scenario
+
+AG = "alb-gateway"
+
+
+def _rule(d: Draft, host: str, port: int) -> dict:
+    listener = ag.ALB.listener_id(port)
+    rules = d.cloud("alb/ListRules.json")["Rules"]
+    return next(
+        r
+        for r in rules
+        if r["ListenerId"] == listener and r["RuleConditions"][0]["HostConfig"]["Values"] == [host]
+    )
+
+
+def no_rule_matches(d: Draft) -> None:
+    """Ingress www-alb now serves path /shop only (Prefix); the controller rewrote its rules to
+    /shop and /shop/*, so a request for www.alb.abc.com/ matches no rule."""
+    ingress = d.get("ingresses", "www-alb", "shop")
+    ingress["spec"]["rules"][0]["http"]["paths"][0]["path"] = "/shop"
+    d.touched(ingress, "path /shop", spec_changed=True)
+    for port in (80, 443):
+        _rule(d, "www.alb.abc.com", port)["RuleConditions"][1]["PathConfig"]["Values"] = ["/shop", "/shop/*"]
+
+
+def group_unhealthy(d: Draft) -> None:
+    """shop's new image answers its health check path / with 500: every server of server group
+    shop-shop-8080 is Unhealthy in the ALB's health status."""
+    for port in (80, 443):
+        body = d.cloud(f"alb/GetListenerHealthStatus/{ag.ALB.listener_id(port)}.json")
+        for rule in body["RuleHealthStatus"]:
+            for info in rule["ServerGroupInfos"]:
+                if info["ServerGroupId"] == ag.SHOP_GROUP.id:
+                    info["NonNormalServers"] = [
+                        {
+                            "ServerId": ip,
+                            "ServerIp": ip,
+                            "Port": p,
+                            "Status": "Unhealthy",
+                            "Reason": {
+                                "ReasonCode": "RESPONSE_MISMATCH",
+                                "ExpectedResponse": "HTTP_2xx,HTTP_3xx",
+                                "ActualResponse": "500",
+                            },
+                        }
+                        for ip, p in ag.SHOP_GROUP.servers
+                    ]
+
+
+def rule_drift(d: Draft) -> None:
+    """The forwarding rule of api.alb.abc.com on listener 80 was deleted in the ALB console; Ingress
+    api-alb still asks for it and the controller has not reconciled yet."""
+    body = d.cloud("alb/ListRules.json")
+    gone = _rule(d, "api.alb.abc.com", 80)
+    body["Rules"] = [r for r in body["Rules"] if r["RuleId"] != gone["RuleId"]]
+    body["TotalCount"] = len(body["Rules"])
+
+
+SCENARIOS = [
+    Scenario(
+        name="alb-no-rule-matches",
+        family="load balancer",
+        summary="Ingress www-alb serves /shop only: a request for www.alb.abc.com/ matches no ALB rule "
+        "and the listener's default action forwards to the empty default server group (503)",
+        expect="ALB_NO_RULE_MATCHES on listener 80 of k8s-alb-tab: the default action forwards to server "
+        "group alb-default, which holds no server (ALB_GROUP_EMPTY)",
+        domain="www.alb.abc.com",
+        edit=no_rule_matches,
+        base=AG,
+    ),
+    Scenario(
+        name="alb-group-unhealthy",
+        family="load balancer",
+        summary="every Pod of shop fails the ALB health check: server group shop-shop-8080 carries nothing",
+        expect="ALB_GROUP_UNHEALTHY for server group shop-shop-8080 (10.30.64.21:8080 and 10.30.80.21:8080 "
+        "Unhealthy)",
+        domain="www.alb.abc.com",
+        edit=group_unhealthy,
+        base=AG,
+    ),
+    Scenario(
+        name="alb-rule-drift",
+        family="load balancer",
+        summary="the ALB rule for api.alb.abc.com on listener 80 was deleted by hand: Ingress api-alb still "
+        "asks for it",
+        expect="ALB_INGRESS_RULE_MISSING for shop/api-alb (api.alb.abc.com /*); the default action "
+        "forwards to the empty default server group",
+        domain="api.alb.abc.com",
+        edit=rule_drift,
+        base=AG,
+    ),
+]
