@@ -115,7 +115,7 @@ def test_the_worlds_table_lists_every_design_and_its_scenarios() -> None:
     sys.path.insert(0, str(ROOT))
     from ackwb import Workbook
 
-    text = section("Built-in worlds: four designs and broken worlds to practise on")
+    text = section("Built-in worlds: five designs and broken worlds to practise on")
     for design, worlds in Workbook.worlds().items():
         row = next((line for line in text.splitlines() if line.startswith(f"| `{design}` |")), None)
         assert row, f"the worlds table has no row for {design}"
