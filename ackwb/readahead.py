@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import ipaddress
 import re
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -31,6 +30,7 @@ from typing import Any
 
 from ackwb.errors import AckwbError
 from ackwb.model import Client
+from ackwb.parse.common import is_ip_address
 from ackwb.readahead_nodes import NodeReads
 from ackwb.sources import Sources
 from ackwb.steps.cluster import Cluster, node_object, read_cluster
@@ -206,7 +206,7 @@ class Readahead(NodeReads):
             self.spawn(self._egress, going_out)
             kube.get("services", name, namespace)
             return
-        balanced = [a for a in (e.rpartition(":")[0] for e in view.endpoints) if _is_address(a)]
+        balanced = [a for a in (e.rpartition(":")[0] for e in view.endpoints) if is_ip_address(a)]
         if balanced or not view.endpoints:  # not an ExternalName's outside host: no Pod to guard
             self.spawn(self._policies, namespace, view.controller)
         self.spawn(self._egress, balanced)  # the Pod IPs nginx balances over: their way out starts now
@@ -256,12 +256,3 @@ class Readahead(NodeReads):
         self.sources.kube.list("networkpolicies", namespace)
         self.sources.kube.get("pods", controller.name, controller.namespace)
         self.sources.kube.get("namespaces", controller.namespace)
-
-
-def _is_address(text: str) -> bool:
-    """An IP address (a Pod's), not a host name nginx resolves (an ExternalName Service's)."""
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True

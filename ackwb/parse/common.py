@@ -167,3 +167,14 @@ class LazyRecords(Sequence[T], Generic[T]):
 
     def __repr__(self) -> str:
         return repr(self._all())
+
+
+def is_ip_address(text: str) -> bool:
+    """An IP address (IPv4 or IPv6), not a host name."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True

@@ -11,13 +11,13 @@ that of public DNS; the DNS hop says which view the trace used.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from ackwb.errors import InputError, NotCaptured, SourceError
 from ackwb.model import Client, Edge, Evidence, Finding, Hop, Severity, StepResult, Verdict
+from ackwb.parse.common import is_ip_address
 from ackwb.sources import DnsRecord, Sources
 from ackwb.steps.common import cloud_evidence, cloud_items, details, settle_verdicts, sh, source_finding
 from ackwb.steps.dns_private import PUBLIC, PrivateAnswer, Vpc, cluster_vpc, private_answer
@@ -38,14 +38,6 @@ class DnsResult(StepResult):
     private: PrivateAnswer | None = None  # PrivateZone's answer, when a bound zone answered
 
 
-def _is_address(value: str) -> bool:
-    try:
-        ipaddress.IPv4Address(value)
-    except ValueError:
-        return False
-    return True
-
-
 def client_hop(vpc: Vpc | None = None) -> Hop:
     return Hop("client", "client", f"client (inside {vpc.id})" if vpc else "client (internet)")
 
@@ -59,7 +51,7 @@ def dns(sources: Sources, domain: str, client: Client | None = None) -> DnsResul
     domain = _name(domain)
     hop_id = f"dns:{domain}"
     result = DnsResult(step="dns", title=TITLE, domain=domain)
-    if _is_address(domain):  # a load balancer's address (an L4 Service): nothing to resolve
+    if is_ip_address(domain):  # a load balancer's address (an L4 Service): nothing to resolve
         result.addresses = [domain]
         result.hops += [client_hop(), Hop(hop_id, "dns", f"{domain}\n(an address)", verdict=Verdict.OK)]
         result.edges.append(Edge("client", hop_id, "connect"))

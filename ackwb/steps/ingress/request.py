@@ -13,13 +13,13 @@ answer, not a failure; a refusal blocks.
 
 from __future__ import annotations
 
-import ipaddress
 import shlex
 from dataclasses import replace
 from typing import Any
 
 from ackwb.errors import AckwbError
 from ackwb.model import Edge, Evidence, Finding, Hop, Severity, Verdict
+from ackwb.parse.common import is_ip_address
 from ackwb.parse.nginx_access import ClientAddress, remote_addr
 from ackwb.parse.nginx_directives import ServerDirectives, read_server_directives
 from ackwb.sources import commands
@@ -99,21 +99,13 @@ def _client_address(
     """``$remote_addr``: the source of the packet the controller receives, through nginx's realip."""
     hop = next((h for h in nodes.hops if h.id == view.controller.hop_id), None)
     src = (hop.arrives.src if hop and hop.arrives else "").removesuffix(":*")
-    peer = src if _is_address(src) else None
+    peer = src if is_ip_address(src) else None
     how = (
         f"the packet arrives from {src}"
         if peer
         else f"the packet arrives from {src or 'an address not known'} (no single address)"
     )
     return remote_addr(None, server, peer, how)
-
-
-def _is_address(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _certificate(host: str, ingresses: list[dict[str, Any]]) -> bool | None:
