@@ -4,16 +4,21 @@ kube-proxy keeps it and flagged where ingress-nginx bypasses it.
 
 terway-nlb holds them all (ext → ExternalName api.partner.example.net, search headless, grpc with
 two ports chosen by name, pay with ClientIP affinity and IPVS persistent); flannel-nodeport has
-shop (port 80, targetPort by name) and api (ClientIP affinity, service-upstream, iptables
-``recent``). Expectations are this file's own, from the worlds' facts; the failing variants edit a
-copy of a world so that the same check turns.
+partner (ExternalName orders.partner.example.com, reached through the controllers' nodes:
+masqueraded, then the node vSwitch's SNAT), logs (headless, two Pods on two nodes), shop (port 80,
+targetPort by name) and api (ClientIP affinity, service-upstream, iptables ``recent``). ExternalName
+and headless are asserted on both designs. Expectations are this file's own, from the worlds'
+facts; the failing variants edit a copy of a world so that the same check turns.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 from ackwb import Workbook
 from ackwb.demo import demo_world_root
@@ -29,6 +34,15 @@ NLB_FRONT = [
     "client", "dns:{d}", "lb:nlb-vw02naiuq5kxg1dg3shr", "listener:nlb-vw02naiuq5kxg1dg3shr:{p}",
     "backend:10.30.64.12:{p}", "backend:10.30.80.12:{p}", *CONTROLLERS,
 ]  # fmt: skip
+FLN_CONTROLLERS = ("controller:kube-system/nginx-ingress-controller-fcjr6xhkgf-8z486",
+                   "controller:kube-system/nginx-ingress-controller-fcjr6xhkgf-hctw7")  # fmt: skip
+# Local: only nodes 1 and 4 (a ready controller each) pass the health check; each DNATs to its own
+FLN_FRONT = [
+    "client", "dns:{d}", "lb:lb-bp1r0xg58175n9ifddvai", "listener:lb-bp1r0xg58175n9ifddvai:{p}",
+    "backend:10.20.1.11:30581", "backend:10.20.1.14:30581",
+    "node:cn-hangzhou.10.20.1.11", "nodeport:cn-hangzhou.10.20.1.11:30581", FLN_CONTROLLERS[0],
+    "node:cn-hangzhou.10.20.1.14", "nodeport:cn-hangzhou.10.20.1.14:30581", FLN_CONTROLLERS[1],
+]  # fmt: skip
 ABSENT_BY_DESIGN = {"SERVICE_NO_READY_ENDPOINTS", "KUBE_PROXY_VIP_MISSING", "SERVICE_DNS_MISMATCH"}
 
 
@@ -43,8 +57,8 @@ def request_hops(trace: Trace) -> list[str]:
     return [h.id for h in trace.hops if h.path is Journey.REQUEST and h.id in route]
 
 
-def front(domain: str, port: int = 80) -> list[str]:
-    return [h.format(d=domain, p=port) for h in NLB_FRONT]
+def front(domain: str, port: int = 80, hops: list[str] = NLB_FRONT) -> list[str]:
+    return [h.format(d=domain, p=port) for h in hops]
 
 
 def copy_world(tmp_path: Path, world: str) -> Path:
@@ -66,30 +80,74 @@ def hop(trace: Trace, hop_id: str):  # type: ignore[no-untyped-def]
 # ExternalName
 
 
-def test_external_name_leaves_through_the_controllers_egress_and_ends_at_the_outside_host() -> None:
-    trace = trace_of("terway-nlb", "ext.tnl.abc.com")
+@dataclass(frozen=True)
+class ExternalName:
+    world: str
+    domain: str
+    front: list[str]
+    ingress: str
+    service: str
+    name: str  # the Service's externalName
+    address: str  # its public A record (a documentation address)
+    egress_ip: str  # what the outside host sees
+    # controller Pod → (the address it leaves as, how, its vSwitch, its SNAT entry)
+    ways_out: dict[str, tuple[str, str, str, str]]
+
+
+EXTERNAL_NAMES = [
+    ExternalName(
+        "terway-nlb", "ext.tnl.abc.com", NLB_FRONT, "ingress:shop/ext-ingress", "service:shop/partner",
+        "api.partner.example.net", "198.51.100.24", "203.0.113.220",
+        {  # Terway: each Pod leaves as itself, through the SNAT entry of its pod vSwitch
+            "nginx-ingress-controller-5kp96jq2sr-5fbch": ("10.30.64.12", "its own address, on shared ENI "
+                "eni-bp19xl864gvtmzzy94rd", "vsw-bp1i1pge55fx89meh0oc", "snat-bp102ct76tv5dzxpiax9"),
+            "nginx-ingress-controller-5kp96jq2sr-xrrwj": ("10.30.80.12", "its own address, on shared ENI "
+                "eni-bp14ebco40mnsm8fdgp2", "vsw-bp138c0x2nawesl0bd9f", "snat-bp1pq8mvkgwuf8ewv3j5"),
+        },
+    ),
+    ExternalName(
+        "flannel-nodeport", "partner.fln.abc.com", FLN_FRONT, "ingress:app/partner-ingress",
+        "service:app/partner", "orders.partner.example.com", "198.51.100.37", "203.0.113.210",
+        {  # Flannel: each Pod is masqueraded to its node, then the node vSwitch's SNAT entry
+            f"nginx-ingress-controller-fcjr6xhkgf-{pod}": (node, f"masqueraded to its node's address {node} "
+                "(Flannel (Pod CIDR per node))", "vsw-bp1dpyoclhw89pwepwkj", "snat-bp1hf9mbsr9of3tk0k2x")
+            for pod, node in (("8z486", "10.20.1.11"), ("hctw7", "10.20.1.14"))
+        },
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", EXTERNAL_NAMES, ids=lambda c: c.world)
+def test_external_name_leaves_through_the_controllers_egress_and_ends_at_the_outside_host(
+    case: ExternalName,
+) -> None:
+    trace = trace_of(case.world, case.domain)
     assert trace.verdict is OK and dead_end(trace) == ""
+    outside_id = f"external:{case.name}"
     assert request_hops(trace) == [
-        *front("ext.tnl.abc.com"), "ingress:shop/ext-ingress", "service:shop/partner",
-        "external:api.partner.example.net",
+        *front(case.domain, hops=case.front), case.ingress, case.service, outside_id
     ]  # fmt: skip
-    balances = dict(hop(trace, "ingress:shop/ext-ingress").details)["balances to"]
-    assert balances == "the external name api.partner.example.net (ExternalName), resolved by nginx"
-    service = hop(trace, "service:shop/partner")
-    assert service.label == "Service partner\nExternalName api.partner.example.net" and service.verdict is OK
-    assert dict(service.details)["resolves to"] == "198.51.100.24"
-    outside = hop(trace, "external:api.partner.example.net")
-    assert outside.label == "api.partner.example.net\n198.51.100.24:80" and outside.verdict is OK
-    assert str(outside.arrives) == "203.0.113.220:* → 198.51.100.24:80"
-    assert dict(outside.details)["sees the request from"] == "203.0.113.220"
+    balances = dict(hop(trace, case.ingress).details)["balances to"]
+    assert balances == f"the external name {case.name} (ExternalName), resolved by nginx"
+    service = hop(trace, case.service)
+    assert service.label == f"Service partner\nExternalName {case.name}" and service.verdict is OK
+    assert dict(service.details)["resolves to"] == case.address
+    outside = hop(trace, outside_id)
+    assert outside.label == f"{case.name}\n{case.address}:80" and outside.verdict is OK
+    assert str(outside.arrives) == f"{case.egress_ip}:* → {case.address}:80"
+    assert dict(outside.details)["sees the request from"] == case.egress_ip
     assert not [h for h in trace.hops if h.kind in ("pod", "ipvs", "iptables", "nftables")]
     assert not {f.code for f in trace.findings} & ABSENT_BY_DESIGN
-    # the way out is the controller Pods' (Terway: their own ENI's vSwitch), not a Pod of the Service
-    assert sorted(r["pod"] for r in trace.step("egress").rows) == sorted(c.split("/")[1] for c in CONTROLLERS)
+    # the way out is the controller Pods', not a Pod of the Service
+    ways_out = {
+        r["pod"]: (r["leaves as"], r["how"], r["vswitch"], r["snat entry"]) for r in trace.step("egress").rows
+    }
+    assert ways_out == case.ways_out
+    assert {r["egress ip"] for r in trace.step("egress").rows} == {case.egress_ip}
     assert trace.verdict_of(Journey.EGRESS) is OK
-    assert {e.src for e in trace.edges if e.path is Journey.EGRESS and e.dst.startswith("vswitch:")} == set(
-        CONTROLLERS
-    )
+    controllers = {f"controller:kube-system/{pod}" for pod in case.ways_out}
+    out = {e.src for e in trace.edges if e.path is Journey.EGRESS and e.dst.startswith("vswitch:")}
+    assert out == controllers
 
 
 def test_an_external_name_that_does_not_resolve_is_named(tmp_path: Path) -> None:
@@ -125,16 +183,40 @@ def test_an_external_name_without_a_way_out_blocks_the_request(tmp_path: Path) -
 # headless
 
 
-def test_headless_service_is_answered_by_cluster_dns_and_has_no_virtual_ip() -> None:
-    trace = trace_of("terway-nlb", "search.tnl.abc.com")
+@dataclass(frozen=True)
+class Headless:
+    world: str
+    domain: str
+    front: list[str]
+    ingress: str
+    service: str
+    label: str
+    pods: list[str]  # the Pod hops nginx balances to, in order
+    ips: str  # what cluster DNS answers: the ready Pod IPs
+
+
+HEADLESS = [
+    Headless("terway-nlb", "search.tnl.abc.com", NLB_FRONT, "ingress:shop/search-ingress",
+             "service:shop/search", "Service search\nheadless :9200",
+             ["pod:shop/search-8lvzfk7rqq-hkrvq", "pod:shop/search-8lvzfk7rqq-dldt5"],
+             "10.30.64.13, 10.30.80.23"),
+    Headless("flannel-nodeport", "logs.fln.abc.com", FLN_FRONT, "ingress:app/logs-ingress",
+             "service:app/logs", "Service logs\nheadless :3100",
+             ["pod:app/logs-4hms57589f-fwtvn", "pod:app/logs-4hms57589f-dt5d5"],
+             "172.20.0.7, 172.20.2.6"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", HEADLESS, ids=lambda c: c.world)
+def test_headless_service_is_answered_by_cluster_dns_and_has_no_virtual_ip(case: Headless) -> None:
+    trace = trace_of(case.world, case.domain)
     assert trace.verdict is OK and dead_end(trace) == ""
-    assert request_hops(trace) == [
-        *front("search.tnl.abc.com"), "ingress:shop/search-ingress",
-        "pod:shop/search-8lvzfk7rqq-hkrvq", "pod:shop/search-8lvzfk7rqq-dldt5",
-    ]  # fmt: skip
-    service = hop(trace, "service:shop/search")
-    assert service.label == "Service search\nheadless :9200" and service.verdict is OK
-    assert dict(service.details)["headless"] == "cluster DNS answers the Pod IPs: 10.30.64.13, 10.30.80.23"
+    assert request_hops(trace) == [*front(case.domain, hops=case.front), case.ingress, *case.pods]
+    svc = hop(trace, case.service)
+    assert svc.label == case.label and svc.verdict is OK
+    assert dict(svc.details)["headless"] == f"cluster DNS answers the Pod IPs: {case.ips}"
+    assert [hop(trace, p).label.split("\n")[1].split(":")[0] for p in case.pods] == case.ips.split(", ")
+    assert all(hop(trace, p).verdict is OK for p in case.pods)
     assert not [h for h in trace.hops if h.kind in ("ipvs", "iptables", "nftables")]
     assert not {f.code for f in trace.findings} & ABSENT_BY_DESIGN
 

@@ -65,6 +65,10 @@ HEALTHY = [
             ("backend:10.20.1.13:30581", "backend:10.20.1.12:30581"), frozenset(FLN_WARNINGS)),
     Healthy("flannel-nodeport", "shop.fln.abc.com", FLANNEL, FLN_IDLE,
             ("backend:10.20.1.13:30581", "backend:10.20.1.12:30581"), frozenset(FLN_WARNINGS)),
+    Healthy("flannel-nodeport", "partner.fln.abc.com", FLANNEL, FLN_IDLE,  # ExternalName
+            ("backend:10.20.1.13:30581", "backend:10.20.1.12:30581"), frozenset(FLN_WARNINGS)),
+    Healthy("flannel-nodeport", "logs.fln.abc.com", FLANNEL, FLN_IDLE,  # headless
+            ("backend:10.20.1.13:30581", "backend:10.20.1.12:30581"), frozenset(FLN_WARNINGS)),
     Healthy("terway-nlb", "shop.tnl.abc.com", NLB, {}, (), frozenset()),
     Healthy("terway-nlb", "pay.tnl.abc.com", NLB, {}, (),
             frozenset({("SERVICE_AFFINITY_BYPASSED", "service:shop/pay")})),  # ClientIP, balanced by nginx

@@ -7,6 +7,7 @@ status of ``ackwb diff`` that a script relies on but nobody had written down.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -121,6 +122,36 @@ def test_the_worlds_table_lists_every_design_and_its_scenarios() -> None:
         assert row, f"the worlds table has no row for {design}"
         named = set(re.findall(r"`([a-z0-9-]+)`", row.split("|")[-2]))
         assert named == {w.name for w in worlds if w.name != design}, (design, named)
+
+
+COUNTED = {"two": 2, "four": 4, "six": 6, "nine": 9}
+
+
+def hosts_in_cell(cell: str) -> set[str] | int:
+    """The first labels a worlds-table hosts cell names (`app1`–`app4.qas.abc.com` is a range), or
+    the number it gives ("nine `*.tnl.abc.com` hosts")."""
+    counted = re.match(r"\s*([a-z]+) `\*\.", cell)
+    if counted:
+        return COUNTED[counted.group(1)]
+    ranged = re.fullmatch(r"\s*`([a-z]+)(\d+)`–`\1(\d+)\.[a-z.]+`\s*", cell)
+    if ranged:
+        prefix, first, last = ranged.group(1), int(ranged.group(2)), int(ranged.group(3))
+        return {f"{prefix}{i}" for i in range(first, last + 1)}
+    return {name.split(".")[0] for name in re.findall(r"`([a-z0-9.*-]+)`", cell)}
+
+
+def test_the_worlds_table_names_every_host_of_each_design() -> None:
+    """The hosts column agrees with each design world's Alidns zone (Ingress and L4 hosts alike)."""
+    text = section("Built-in worlds: five designs and broken worlds to practise on")
+    header = next(line for line in text.splitlines() if line.startswith("| design world |"))
+    column = [c.strip() for c in header.split("|")].index("hosts")
+    for design in ("healthy", "flannel-nodeport", "terway-nlb", "terway-eni-https"):
+        row = next(line for line in text.splitlines() if line.startswith(f"| `{design}` |"))
+        zone = ROOT / "ackwb/demo/worlds" / design / "cloud/alidns/DescribeDomainRecords/abc.com.json"
+        records = json.loads(zone.read_text())["DomainRecords"]["Record"]
+        labels = {r["RR"].split(".")[0] for r in records}
+        named = hosts_in_cell(row.split("|")[column])
+        assert named == (len(labels) if isinstance(named, int) else labels), (design, named, labels)
 
 
 def test_permissions_name_every_resource_and_action_the_code_reads() -> None:

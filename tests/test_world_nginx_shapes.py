@@ -5,8 +5,8 @@ terway-nlb the annotations teams use render their directives where the template 
 (allow/deny for whitelist-source-range, ``return 301`` for permanent-redirect, ``rewrite`` and
 ``~*`` locations for use-regex + rewrite-target, which also turn the host's Exact path into a
 regex, ``grpc_pass`` with ``grpc_set_header`` for backend-protocol GRPC, the upstream-vhost
-Host header); TLS hosts name a Secret in their Ingress and keep ssl-redirect on, and no Secret
-is stored. The tests read the stored files only.
+Host header, in flannel-nodeport too); TLS hosts name a Secret in their Ingress and keep
+ssl-redirect on, and no Secret is stored. The tests read the stored files only.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ def _confs(v: View) -> dict[str, str]:
     }
 
 
-def _server(host: str) -> ServerDirectives:
-    (text, *_) = _confs(View(TNL)).values()
+def _server(host: str, world: str = TNL) -> ServerDirectives:
+    (text, *_) = _confs(View(world)).values()
     return read_server_directives(text, host, "nginx.conf")
 
 
@@ -119,10 +119,15 @@ def test_backend_protocol_grpc_renders_grpc_pass_and_grpc_headers() -> None:
     assert not any("proxy_pass" in line for line in _lines(loc))
 
 
-def test_upstream_vhost_sets_the_partner_host_header() -> None:
-    loc = _at(_server("ext.tnl.abc.com"), "", "/")
-    host = loc.header("Host")
-    assert host is not None and host.args == ("Host", "api.partner.example.net")
+@pytest.mark.parametrize(
+    ("world", "host", "partner"),
+    [(TNL, "ext.tnl.abc.com", "api.partner.example.net"),
+     ("flannel-nodeport", "partner.fln.abc.com", "orders.partner.example.com")],
+)  # fmt: skip
+def test_upstream_vhost_sets_the_partner_host_header(world: str, host: str, partner: str) -> None:
+    loc = _at(_server(host, world), "", "/")
+    header = loc.header("Host")
+    assert header is not None and header.args == ("Host", partner)
 
 
 @pytest.mark.parametrize(

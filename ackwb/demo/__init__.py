@@ -47,7 +47,8 @@ _ROWS = [  # fmt: skip
         (
             "Flannel + kube-proxy iptables, CLB → ECS NodePorts with externalTrafficPolicy Local: two "
             "of four backends fail the health check by design; web, api (service-upstream, ClientIP "
-            "affinity), shop (its port chosen by name); an L4 Service (mqtt, TCP 1883) on a CLB of its own"
+            "affinity), shop (its port chosen by name), partner (ExternalName) and logs (headless); an L4 "
+            "Service (mqtt, TCP 1883) on a CLB of its own"
         ),
     ),
     (

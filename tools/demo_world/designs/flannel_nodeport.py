@@ -11,6 +11,10 @@ api goes through its ClusterIP (service-upstream); shop's only Pod is on node 3.
 Service, ``app/mqtt`` (TCP 1883), owns a CLB of its own, fln-mqtt-lb: no ingress controller
 answers behind it; its TCP listener sends to the NodePort on the two nodes that run an mqtt
 Pod (externalTrafficPolicy Local), and kube-proxy DNATs to the Pod on the same node.
+Two later hosts use Services kube-proxy programs nothing for: partner goes to ``app/partner``, an
+ExternalName Service for a partner's API on the internet (the controller Pods go out masqueraded
+to their node, then through the NAT gateway), and logs to ``app/logs``, a headless Service whose
+name cluster DNS answers with its two Pod IPs (nginx balances to them itself).
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from tools.demo_world.model import (
     IngressRule,
     LoadBalancer,
     Node,
+    OutsideRecord,
     PrivateZone,
     Service,
     ServicePort,
@@ -64,6 +69,10 @@ DNS_PORTS = (
 CONTROLLER_PORTS = (ServicePort("http", "TCP", 80, 80), ServicePort("https", "TCP", 443, 443))
 LB_PORTS = (ServicePort("http", "TCP", 80, 80, 30581), ServicePort("https", "TCP", 443, 443, 31862))
 HEALTH_CHECK_NODE_PORT = 32147
+LOGS = ServicePort("http", "TCP", 3100, 3100)
+PARTNER = ServicePort("http", "TCP", 80, 80)
+PARTNER_HOST = "orders.partner.example.com"
+KINDS = later(APPS, 86400 * 21)  # when partner and logs were applied
 
 
 def health_check(node_port: int) -> dict[str, str]:
@@ -177,6 +186,16 @@ def workloads(ingress: Workload, broker: Workload | None = None) -> tuple[Worklo
         _app("app", "api", "api:1.8.4", (("172.20.1.4", N2), ("172.20.3.4", N4))),
         _app("shop", "shop", "shop:0.7.2", (("172.20.2.5", N3),)),
         broker or mqtt(),
+        Workload(
+            "app",
+            "logs",
+            "Deployment",
+            {"app": "logs"},
+            f"{REGISTRY}/logs:3.0.0",
+            (LOGS,),
+            (("172.20.0.7", N1), ("172.20.2.6", N3)),
+            created=KINDS,
+        ),
     )
 
 
@@ -226,6 +245,8 @@ SERVICES = (
     Service("app", "api", "172.21.4.77", (HTTP,), {"app": "api"}, created=APPS, session_affinity="ClientIP"),
     Service("shop", "shop", "172.21.12.130", (SHOP_HTTP,), {"app": "shop"}, created=APPS),
     MQTT_SERVICE,
+    Service("app", "logs", "None", (LOGS,), {"app": "logs"}, created=KINDS),
+    Service("app", "partner", "", (PARTNER,), {}, created=KINDS, external_name=PARTNER_HOST),
 )
 INGRESSES = (
     IngressRule("web-ingress", "web.fln.abc.com", "web"),
@@ -233,7 +254,17 @@ INGRESSES = (
     IngressRule(
         "shop-ingress", "shop.fln.abc.com", "shop", namespace="shop", port="http", tls_secret="shop-tls"
     ),
+    IngressRule(
+        "partner-ingress",
+        "partner.fln.abc.com",
+        "partner",
+        port=80,
+        annotations=(("upstream-vhost", PARTNER_HOST),),
+        created=later(KINDS, 60),
+    ),
+    IngressRule("logs-ingress", "logs.fln.abc.com", "logs", port=3100, created=later(KINDS, 120)),
 )
+OUTSIDE_DNS = (OutsideRecord(PARTNER_HOST, "A", "198.51.100.37"),)
 NODE_SG = SecurityGroup(
     "fln nodes",
     "alicloud-cs-auto-created-security-group-fln",
@@ -269,12 +300,15 @@ def design(
         name="flannel-nodeport",
         summary="Flannel + kube-proxy iptables, CLB → ECS NodePorts with externalTrafficPolicy Local: "
         "two of four backends fail the health check by design; web, api (service-upstream, ClientIP "
-        "affinity), shop (its port chosen by name); an L4 Service (mqtt, TCP 1883) on a CLB of its own",
+        "affinity), shop (its port chosen by name), partner (ExternalName) and logs (headless); an L4 "
+        "Service (mqtt, TCP 1883) on a CLB of its own",
         description="ACK cluster fln in cn-hangzhou: Flannel (Pod CIDR 172.20.0.0/16, a /24 per node, one "
         "VPC route entry per node), kube-proxy in iptables mode, ingress-nginx off the host network behind "
         "fln-public-lb (TCP 80/443 to the four nodes' NodePorts, externalTrafficPolicy Local: nodes 2 and 3 "
         "have no ready controller and fail the health check), web with one Pod not ready, api through its "
-        "ClusterIP, shop's only Pod on node 3, the L4 Service app/mqtt (TCP 1883) on a CLB of its own "
+        "ClusterIP, shop's only Pod on node 3, partner (ExternalName Service app/partner, "
+        "orders.partner.example.com), logs (headless Service app/logs, two Pods), the L4 Service "
+        "app/mqtt (TCP 1883) on a CLB of its own "
         "(fln-mqtt-lb → the NodePort of the two nodes with an mqtt Pod, externalTrafficPolicy Local), "
         "egress masqueraded to the node and out through a NAT gateway.",
         cluster_name="fln",
@@ -320,6 +354,7 @@ def design(
                 remark="fln hosts for clients inside the VPC",
             ),
         ),
+        outside_dns=OUTSIDE_DNS,
     )
 
 
