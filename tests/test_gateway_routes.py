@@ -21,8 +21,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ackwb.errors import ParseError
+from ackwb.parse.common import selector_matches
 from ackwb.parse.gateway_api import read_gateway, read_gateway_class, read_http_route, read_reference_grant
-from ackwb.parse.gateway_hosts import host_matches, intersect, selector_matches
+from ackwb.parse.gateway_hosts import host_matches, intersect
 from ackwb.steps.gateway_backends import backend_findings
 from ackwb.steps.gateway_match import GatewayRequest, match
 from ackwb.steps.gateway_routes import attach

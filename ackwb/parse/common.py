@@ -8,6 +8,8 @@
   output with a newline, so a missing one means a capture that was cut short.
 - ``decode_json``: ``json.loads`` whose errors are ``ParseError`` and which says "truncated"
   when the text stops early rather than when it is wrong.
+- ``selector_matches``: a Kubernetes LabelSelector against labels (NetworkPolicy peers,
+  Gateway listeners' allowed namespaces).
 - ``normal_address``: one spelling of an address (brackets dropped, IPv6 compressed).
 - ``refuse_redacted``: an address someone masked before pasting (``x.x.x.x``, ``10.*.*.*``,
   ``<ip>``) is refused with a sentence saying so, rather than read as a host name or dropped.
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, overload
 
@@ -177,4 +179,26 @@ def is_ip_address(text: str) -> bool:
         ipaddress.ip_address(text)
     except ValueError:
         return False
+    return True
+
+
+def selector_matches(selector: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
+    """A Kubernetes LabelSelector (``matchLabels``, ``matchExpressions``) against labels. An empty
+    selector matches everything."""
+    for key, value in (selector.get("matchLabels") or {}).items():
+        if labels.get(key) != value:
+            return False
+    for expression in selector.get("matchExpressions") or []:
+        key, operator = expression.get("key", ""), expression.get("operator", "")
+        values = set(expression.get("values") or [])
+        if operator == "In" and labels.get(key) not in values:
+            return False
+        if operator == "NotIn" and key in labels and labels[key] in values:
+            return False
+        if operator == "Exists" and key not in labels:
+            return False
+        if operator == "DoesNotExist" and key in labels:
+            return False
+        if operator not in ("In", "NotIn", "Exists", "DoesNotExist"):
+            return False
     return True

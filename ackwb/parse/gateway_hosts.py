@@ -13,8 +13,7 @@ ignore case, and a port in the Host header is ignored. Pure.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
 
 def bare_host(host: str) -> str:
@@ -65,25 +64,3 @@ def best_hostname(patterns: Iterable[str], host: str) -> tuple[tuple[int, int], 
         return (0, 0), None
     scored = [(s, p) for p in listed if (s := specificity(p, host)) is not None]
     return max(scored, default=None)
-
-
-def selector_matches(selector: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
-    """A Kubernetes LabelSelector (``matchLabels``, ``matchExpressions``) against labels. An empty
-    selector matches everything."""
-    for key, value in (selector.get("matchLabels") or {}).items():
-        if labels.get(key) != value:
-            return False
-    for expression in selector.get("matchExpressions") or []:
-        key, operator = expression.get("key", ""), expression.get("operator", "")
-        values = set(expression.get("values") or [])
-        if operator == "In" and labels.get(key) not in values:
-            return False
-        if operator == "NotIn" and key in labels and labels[key] in values:
-            return False
-        if operator == "Exists" and key not in labels:
-            return False
-        if operator == "DoesNotExist" and key in labels:
-            return False
-        if operator not in ("In", "NotIn", "Exists", "DoesNotExist"):
-            return False
-    return True

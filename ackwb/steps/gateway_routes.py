@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ackwb.model import Evidence, Finding, Severity
+from ackwb.parse.common import selector_matches
 from ackwb.parse.gateway_api import read_gateway, read_gateway_class, read_http_route
-from ackwb.parse.gateway_hosts import intersect, selector_matches
+from ackwb.parse.gateway_hosts import intersect
 from ackwb.parse.gateway_records import (
     GROUP,
     Condition,

@@ -19,6 +19,8 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
+from ackwb.parse.common import selector_matches
+
 Obj = dict[str, Any]
 
 
@@ -39,26 +41,6 @@ class PolicyDecision:
     selecting: tuple[str, ...]  # namespace/name of the policies that select the Pod for Ingress
     allowing: str  # "namespace/name ingress[i]" of the rule that allows, "" when none does
     reason: str
-
-
-def selects(selector: Obj | None, labels: dict[str, str]) -> bool:
-    """A LabelSelector (matchLabels and matchExpressions); an empty one selects everything."""
-    selector = selector or {}
-    for key, value in (selector.get("matchLabels") or {}).items():
-        if labels.get(key) != value:
-            return False
-    for expression in selector.get("matchExpressions") or []:
-        key, operator = expression.get("key", ""), expression.get("operator", "")
-        values = expression.get("values") or []
-        if operator == "In" and labels.get(key) not in values:
-            return False
-        if operator == "NotIn" and key in labels and labels[key] in values:
-            return False
-        if operator == "Exists" and key not in labels:
-            return False
-        if operator == "DoesNotExist" and key in labels:
-            return False
-    return True
 
 
 def _ingress_policy(policy: Obj) -> bool:
@@ -87,11 +69,15 @@ def _peer_matches(peer: Obj, policy_namespace: str, source: Source) -> bool:
     if source.host_network:
         return False  # selectors match Pods by labels; a host-network Pod is its node's address
     if "namespaceSelector" in peer:
-        if not selects(peer.get("namespaceSelector"), dict(source.namespace_labels)):
+        if not selector_matches(peer.get("namespaceSelector") or {}, dict(source.namespace_labels)):
             return False
     elif source.namespace != policy_namespace:
         return False
-    return selects(peer.get("podSelector"), dict(source.labels)) if "podSelector" in peer else True
+    return (
+        selector_matches(peer.get("podSelector") or {}, dict(source.labels))
+        if "podSelector" in peer
+        else True
+    )
 
 
 def _port_matches(rule: Obj, port: int, port_name: str, protocol: str) -> bool:
@@ -121,7 +107,7 @@ def decide(
         for p in policies
         if (p.get("metadata") or {}).get("namespace") == namespace
         and _ingress_policy(p)
-        and selects((p.get("spec") or {}).get("podSelector"), labels)
+        and selector_matches((p.get("spec") or {}).get("podSelector") or {}, labels)
     ]
     names = tuple(sorted(_name(p) for p in selecting))
     if not selecting:
