@@ -147,6 +147,13 @@ class Workbook:
 
         return {design: [w for w in WORLDS.values() if w.design == design] for design in DESIGNS}
 
+    @staticmethod
+    def design_records() -> dict[str, list[dict[str, str]]]:
+        """Each built-in design world's design, one {axis: value} per load balancer (stored by the build)."""
+        from ackwb.demo import design_records
+
+        return design_records()
+
     @classmethod
     def open(cls, world: str | FilePath) -> Workbook:
         """A demo scenario by name (``"healthy"``), else a stored world (folder or .zip) by path."""
