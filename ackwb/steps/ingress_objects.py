@@ -50,8 +50,8 @@ class ObjectFinding:
     ingress: str  # namespace/name the finding is about (a Service's for SERVICE_AFFINITY_BYPASSED)
 
 
-def class_config(args: Sequence[str]) -> ClassConfig:
-    """The class flags from the controller container's args (``--flag=value`` or ``--flag value``)."""
+def flag_values(args: Sequence[str]) -> dict[str, str]:
+    """The controller's flags by name (``--flag=value`` or ``--flag value``; a bare flag is "true")."""
     values: dict[str, str] = {}
     for i, arg in enumerate(args):
         if not arg.startswith("--"):
@@ -61,6 +61,12 @@ def class_config(args: Sequence[str]) -> ClassConfig:
             following = args[i + 1] if i + 1 < len(args) else ""
             value = following if following and not following.startswith("--") else "true"
         values[name] = value
+    return values
+
+
+def class_config(args: Sequence[str]) -> ClassConfig:
+    """The class flags from the controller container's args."""
+    values = flag_values(args)
     return ClassConfig(
         ingress_class=values.get("ingress-class", "nginx"),
         controller_class=values.get("controller-class", "k8s.io/ingress-nginx"),
@@ -310,9 +316,7 @@ def _affinity(records: Sequence[IngressRecord], services: Sequence[Mapping[str, 
     return out
 
 
-def affinity_bypassed(
-    ingresses: Sequence[Any], services: Sequence[Mapping[str, Any]]
-) -> list[ObjectFinding]:
+def affinity_bypassed(ingresses: Sequence[Any], services: Sequence[Mapping[str, Any]]) -> list[ObjectFinding]:
     """SERVICE_AFFINITY_BYPASSED for ``services`` behind ``ingresses`` (objects as the API returns them)."""
     return _affinity([r for r in read_ingresses(ingresses) if not r.canary], services)
 
