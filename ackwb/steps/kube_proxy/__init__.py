@@ -15,12 +15,14 @@ reported as not analysed, never guessed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ackwb.errors import AckwbError, SourceError
 from ackwb.model import Edge, Evidence, Finding, Hop, Packet, Severity, StepResult, Verdict
 from ackwb.parse.endpointslices import kube_proxy_endpoints
 from ackwb.parse.ipvsadm import VirtualService
+from ackwb.parse.kube_rules import RuleEndpoint
 from ackwb.sources import Sources, commands
 from ackwb.steps.cluster import Cluster, node_ip_of, read_cluster
 from ackwb.steps.common import attempt, details, settle_verdicts, sh, source_finding, unwrap
@@ -245,6 +247,20 @@ def _follow_ipvs(
     _add_hop(result, node, svc, verdict, f"IPVS {vs.scheduler}{sticky} {vs.address}:{vs.port}")
 
 
+def _rule_affinity(mode: str, seconds: int, endpoints: Sequence[RuleEndpoint]) -> str:
+    """How the rules pin a client and where they remember its endpoint: one ``recent`` list per
+    KUBE-SEP chain (iptables), one ``affinity-…`` set per endpoint chain (nftables)."""
+    chains = ", ".join(e.chain for e in endpoints[:3]) + (", …" if len(endpoints) > 3 else "")
+    if mode == "iptables":
+        how = f"-m recent --rcheck --seconds {seconds} --reap --name KUBE-SEP-…"  # as iptables-save prints it
+    else:
+        how = f"ip saddr @affinity-… goto endpoint-… (timeout {seconds} s)"
+    return (
+        f"{mode} {how}: a client address keeps its endpoint for {seconds} s, remembered per endpoint "
+        f"chain ({chains or 'none listed'})"
+    )
+
+
 def _follow_rules(result: KubeProxyResult, node: NodeRules, svc: ServiceResult, lookup: RuleLookup) -> None:
     """iptables or nftables: the way in for the ClusterIP, the chain, its DNAT targets and shares."""
     assert svc.port is not None
@@ -254,8 +270,7 @@ def _follow_rules(result: KubeProxyResult, node: NodeRules, svc: ServiceResult, 
     result.rows.extend(rows(lookup, node.node))
     seconds = lookup.chain.affinity_seconds if lookup.chain else None
     if seconds:
-        how = "-m recent --rcheck --seconds" if mode == "iptables" else "ip saddr @affinity-… timeout"
-        node.affinity = f"{mode} {how} {seconds}: a client address keeps its endpoint for {seconds} s"
+        node.affinity = _rule_affinity(mode, seconds, lookup.chain.endpoints if lookup.chain else ())
     if lookup.entry is not None:
         _compare_with_endpoints(result, node, svc, lookup.targets, lookup.evidence, mode, by_hand)
         node.forwards = tuple(t.hostport for t in lookup.targets if t.forwarding)
