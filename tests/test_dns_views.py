@@ -214,3 +214,65 @@ def test_a_live_trace_through_the_real_peers_equals_the_world_trace(
         asked = {(r.product, r.action) for r in lab.cloud.requests}
     wanted = {("pvtz", "DescribeZones"), ("pvtz", "DescribeZoneRecords"), ("cs", "DescribeClusterDetail")}
     assert wanted <= asked
+
+
+# --- wildcard records ----------------------------------------------------------------------------
+
+
+def _with_records(root: Path, world: str, zone: str, drop: str, add: list[tuple[str, str, str]]) -> Path:
+    """A copy of ``world`` whose zone loses record ``drop`` and gains ``add`` (Rr, Type, Value)."""
+    template = json.loads(
+        (demo_world_root(world) / f"cloud/pvtz/DescribeZoneRecords/{zone}.json").read_text()
+    )
+    _without(root, world, zone, drop)
+    stored = root / "cloud/pvtz/DescribeZoneRecords" / f"{zone}.json"
+    body = json.loads(stored.read_text())
+    template = template["Records"]["Record"][0]
+    for i, (rr, kind, value) in enumerate(add):
+        body["Records"]["Record"].append(
+            {**template, "Rr": rr, "Type": kind, "Value": value, "RecordId": 900 + i}
+        )
+    stored.write_text(json.dumps(body))
+    return root
+
+
+@pytest.mark.parametrize(
+    ("world", "zone", "vpc", "drop", "domain", "client_ip", "address"),
+    [("flannel-nodeport", FLN_ZONE, FLN_VPC, "api", "api.fln.abc.com", "10.20.1.50", "203.0.113.60"),
+     ("terway-nlb", TNL_ZONE, TNL_VPC, "admin", "admin.tnl.abc.com", "10.30.1.20", "10.30.1.250")],
+)  # fmt: skip
+def test_a_wildcard_record_answers_a_name_the_zone_does_not_hold(
+    tmp_path: Path, world: str, zone: str, vpc: str, drop: str, domain: str, client_ip: str, address: str
+) -> None:
+    """Zone record ``*`` answers every name under the zone that has no record of its own, for VPC
+    clients; a name under a held name (x.y with y held) is not answered by the apex wildcard."""
+    root = _with_records(tmp_path / "world", world, zone, drop, [("*", "A", address), ("y", "A", "10.9.9.9")])
+    trace = trace_of(root, domain, client_ip)
+    hop = next(h for h in trace.hops if h.kind == "dns")
+    zone_name = domain.split(".", 1)[1]
+    assert dict(hop.details)["view"] == (
+        f"resolved as a client inside {vpc} sees it: PrivateZone zone {zone_name} ({zone}) "
+        f"record *: A {address}"
+    )
+    assert trace.step("dns").addresses == [address]
+    assert ("pvtz:DescribeZoneRecords", f"ZoneId={zone} Keyword=* Records.Record[]") in {
+        (e.source, e.locator) for e in trace.step("dns").evidence
+    }
+    under_held = trace_of(root, f"x.y.{zone_name}", client_ip)
+    assert address not in under_held.step("dns").addresses  # y exists, so * does not answer x.y
+    internet = trace_of(root, domain, "192.0.2.7")
+    assert dict(next(h for h in internet.hops if h.kind == "dns").details)["view"].startswith("public DNS")
+
+
+def test_the_closest_wildcard_answers_a_deeper_name(tmp_path: Path) -> None:
+    root = _with_records(
+        tmp_path / "world", "flannel-nodeport", FLN_ZONE, "api",
+        [("*", "A", "203.0.113.60"), ("*.int", "A", "10.20.1.200"), ("db.int", "A", "10.20.1.201")],
+    )  # fmt: skip
+    trace = trace_of(root, "cache.int.fln.abc.com", "10.20.1.50")
+    assert trace.step("dns").addresses == ["10.20.1.200"]
+    assert dict(next(h for h in trace.hops if h.kind == "dns").details)["view"].endswith(
+        "record *.int: A 10.20.1.200"
+    )
+    held = trace_of(root, "db.int.fln.abc.com", "10.20.1.50")
+    assert held.step("dns").addresses == ["10.20.1.201"]  # a name's own record wins over the wildcard

@@ -116,18 +116,17 @@ def private_answer(sources: Sources, vpc: Vpc, name: str, depth: int = 0) -> Pri
     zone = _zone_for(bound_zones(sources, vpc.id), name)
     if zone is None:
         return None
-    apex = _bare(zone.get("ZoneName"))
+    apex, zone_id = _bare(zone.get("ZoneName")), str(zone.get("ZoneId", ""))
     rr = "@" if name == apex else name[: -len(apex) - 1]
-    query = {"ZoneId": zone.get("ZoneId"), "Keyword": rr, "SearchMode": "EXACT", "PageSize": 100}
-    listed = cloud_items(sources, "pvtz", "DescribeZoneRecords", query, "Records", "Record")
-    raw = [
-        r for r in listed
-        if str(r.get("Rr", "")).lower() == rr and str(r.get("Status", "ENABLE")).upper() == "ENABLE"
-        and r.get("Type") in ("A", "CNAME")
-    ]  # fmt: skip
-    answer = PrivateAnswer(zone, rr, raw=raw)
+    held = _records(sources, zone_id, rr)
+    raw = [r for r in held if r.get("Type") in ("A", "CNAME")]
+    matched = rr  # the record name that answers: the name's own, or a wildcard
+    if not held and rr != "@":  # the zone holds nothing at the name: a wildcard may answer it
+        wildcard, raw = _wildcard(sources, zone_id, rr)
+        matched = wildcard or rr
+    answer = PrivateAnswer(zone, matched, raw=raw)
     answer.evidence.append(cloud_evidence(
-        "pvtz", "DescribeZoneRecords", f"ZoneId={answer.zone_id} Keyword={rr} Records.Record[]",
+        "pvtz", "DescribeZoneRecords", f"ZoneId={answer.zone_id} Keyword={matched} Records.Record[]",
         [{k: r.get(k) for k in ("Rr", "Type", "Value", "Ttl", "Status")} for r in raw],
     ))  # fmt: skip
     if not raw:
@@ -148,6 +147,31 @@ def private_answer(sources: Sources, vpc: Vpc, name: str, depth: int = 0) -> Pri
         answer.records = [r for r in answer.records if r.type == "CNAME"][:1]
         answer.records += resolve_in_vpc(sources, vpc, target, depth + 1)
     return answer
+
+
+def _records(sources: Sources, zone_id: str, rr: str, mode: str = "EXACT") -> list[Obj]:
+    """The zone's enabled records at ``rr`` (EXACT), or at ``rr`` and every name under it (LIKE)."""
+    query = {"ZoneId": zone_id, "Keyword": rr, "SearchMode": mode, "PageSize": 100}
+    listed = cloud_items(sources, "pvtz", "DescribeZoneRecords", query, "Records", "Record")
+    enabled = [r for r in listed if str(r.get("Status", "ENABLE")).upper() == "ENABLE"]
+    at = [r for r in enabled if str(r.get("Rr", "")).lower() == rr]
+    return at + [r for r in enabled if mode == "LIKE" and str(r.get("Rr", "")).lower().endswith("." + rr)]
+
+
+def _wildcard(sources: Sources, zone_id: str, rr: str) -> tuple[str, list[Obj]]:
+    """The wildcard record that answers ``rr`` when the zone holds nothing at it, as DNS wildcards
+    work: only the ``*`` child of the closest name the zone holds something at or under (for
+    a.b: ``*.b``; ``*`` at the apex only when nothing is at or under b). ("", []) when none does."""
+    labels = rr.split(".")
+    for i in range(1, len(labels) + 1):
+        parent = ".".join(labels[i:])
+        owner = f"*.{parent}" if parent else "*"
+        found = [r for r in _records(sources, zone_id, owner) if r.get("Type") in ("A", "CNAME")]
+        if found:
+            return owner, found
+        if parent and _records(sources, zone_id, parent, "LIKE"):
+            return "", []  # the closest encloser has no wildcard child: the name does not exist
+    return "", []
 
 
 def _value(record: Obj) -> str:
