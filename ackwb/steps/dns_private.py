@@ -4,7 +4,7 @@ A client inside the cluster's VPC asks the VPC's resolver, which answers from th
 zones bound to that VPC before it asks the internet; an internet client (or a trace with no
 client IP) gets what public DNS says. The same name can therefore lead two clients to two
 different load balancers, or lead one of them nowhere. This module decides the view from the
-client IP and the cluster's VPC (read from the cloud: the cluster's VPC and its vSwitches), and
+client IP and the cluster's VPC (read from the cloud: the cluster's VPC and its CIDR blocks), and
 answers a name the way a bound zone does (``DescribeZones`` with ``QueryVpcId``, then
 ``DescribeZoneRecords``). The DNS step (``ackwb.steps.dns``) shows the answer and says which
 view it used.
@@ -28,11 +28,13 @@ PUBLIC = "public DNS"
 
 @dataclass(frozen=True)
 class Vpc:
-    """The cluster's VPC and the address ranges of its vSwitches (nodes' and Pods')."""
+    """The cluster's VPC and its address ranges: its CIDR blocks (``DescribeVpcs``), or, when those
+    could not be read, only its vSwitches' (nodes' and Pods'), with the reason in ``partial``."""
 
     id: str
     cidrs: tuple[str, ...]
     evidence: tuple[Evidence, ...] = ()
+    partial: SourceError | None = None  # why only the vSwitches' ranges are known
 
     def holds(self, ip: str) -> bool:
         address = ipaddress.ip_address(ip)
@@ -69,16 +71,36 @@ class PrivateAnswer:
 
 
 def cluster_vpc(sources: Sources) -> Vpc:
-    """The cluster's VPC (CS ``DescribeClusterDetail``) and its vSwitches' CIDR blocks
-    (``DescribeVSwitchAttributes``); raises ``SourceError`` when they cannot be read."""
+    """The cluster's VPC (CS ``DescribeClusterDetail``) and its CIDR blocks (VPC ``DescribeVpcs``),
+    or its vSwitches' (``DescribeVSwitchAttributes``) when those cannot be read; raises
+    ``SourceError`` when the cluster cannot be read."""
     cluster_id = sources.settings.cluster_id
     if not cluster_id:
         raise SourceError("cs:DescribeClusterDetail", "no cluster id is configured, so its VPC is unknown")
     detail = sources.cloud.call("cs", "DescribeClusterDetail", {"ClusterId": cluster_id})
     vpc_id = str(detail.get("vpc_id") or "")
+    evidence = [cloud_evidence("cs", "DescribeClusterDetail", "vpc_id", vpc_id)]
+    try:
+        body = sources.cloud.call(
+            "vpc", "DescribeVpcs", {"RegionId": sources.settings.region, "VpcId": vpc_id}
+        )
+    except SourceError as error:
+        return _vswitch_ranges(sources, detail, vpc_id, evidence, error)
+    found = next((v for v in dig(body, "Vpcs", "Vpc") or [] if v.get("VpcId") == vpc_id), None)
+    if found is None or not found.get("CidrBlock"):
+        missing = SourceError("vpc:DescribeVpcs", f"DescribeVpcs does not list {vpc_id}")
+        return _vswitch_ranges(sources, detail, vpc_id, evidence, missing)
+    cidrs = [str(found["CidrBlock"]), *(dig(found, "SecondaryCidrBlocks", "SecondaryCidrBlock") or [])]
+    evidence.append(cloud_evidence("vpc", "DescribeVpcs", f"{vpc_id} CidrBlock", ", ".join(cidrs)))
+    return Vpc(vpc_id, tuple(cidrs), tuple(evidence))
+
+
+def _vswitch_ranges(
+    sources: Sources, detail: Obj, vpc_id: str, evidence: list[Evidence], why: SourceError
+) -> Vpc:
+    """The VPC known only by the cluster's node and Pod vSwitches (a part of its address space)."""
     pod_vswitches = str(dig(detail, "parameters", "PodVswitchIds") or "")
     ids = [*(detail.get("vswitch_ids") or []), *(v for v in pod_vswitches.split(",") if v.strip())]
-    evidence = [cloud_evidence("cs", "DescribeClusterDetail", "vpc_id", vpc_id)]
     cidrs = []
     for vswitch_id in dict.fromkeys(v.strip() for v in ids):
         query = {"RegionId": sources.settings.region, "VSwitchId": vswitch_id}
@@ -87,7 +109,7 @@ def cluster_vpc(sources: Sources) -> Vpc:
             cidrs.append(str(body["CidrBlock"]))
             evidence.append(cloud_evidence("vpc", "DescribeVSwitchAttributes", f"{vswitch_id} CidrBlock",
                                            body["CidrBlock"]))  # fmt: skip
-    return Vpc(vpc_id, tuple(cidrs), tuple(evidence))
+    return Vpc(vpc_id, tuple(cidrs), tuple(evidence), partial=why)
 
 
 def bound_zones(sources: Sources, vpc_id: str) -> list[Obj]:
