@@ -47,10 +47,10 @@ _ROWS = [  # fmt: skip
         "flannel-nodeport",
         "flannel-nodeport",
         (
-            "Flannel + kube-proxy iptables, CLB → ECS NodePorts with externalTrafficPolicy Local: two "
-            "of four backends fail the health check by design; web, api (service-upstream, ClientIP "
-            "affinity), shop (its port chosen by name), partner (ExternalName) and logs (headless); an L4 "
-            "Service (mqtt, TCP 1883) on a CLB of its own"
+            "Flannel + kube-proxy iptables, CLB → ECS NodePorts with externalTrafficPolicy Local: two of "
+            "four backends fail the health check by design; web, api (service-upstream, ClientIP "
+            "affinity), shop (its port chosen by name), partner (ExternalName) and logs (headless); an L4"
+            " Service (mqtt, TCP 1883) on a CLB of its own"
         ),
     ),
     (
@@ -60,7 +60,8 @@ _ROWS = [  # fmt: skip
             "Terway ENIIP with pod vSwitches in two zones, kube-proxy IPVS, NLB → controller Pod IPs "
             "(server groups of type Ip), an intranet CLB → ECS NodePorts, NetworkPolicy enforced; "
             "Ingresses with TLS, an allow-list, a redirect, a regex rewrite, gRPC (two ports, chosen by "
-            "name), ExternalName and headless backends; an L4 Service (redis, TCP 6379) on an NLB of its own"
+            "name), ExternalName and headless backends; an L4 Service (redis, TCP 6379) on an NLB of its "
+            "own"
         ),
     ),
     (
@@ -285,6 +286,14 @@ _ROWS = [  # fmt: skip
         (
             "the ALB rule for api.alb.abc.com on listener 80 was deleted by hand: Ingress api-alb still "
             "asks for it"
+        ),
+    ),
+    (
+        "alb-netpol-denies",
+        "alb-gateway",
+        (
+            "NetworkPolicy allow-alb was deleted: namespace shop's default deny refuses the ALB, which "
+            "connects to the Pods from addresses of its vSwitches"
         ),
     ),
 ]

@@ -105,10 +105,12 @@ class Namespace:
 
 @dataclass(frozen=True)
 class PolicyPeer:
-    """One ``from`` entry: a namespace selector AND a pod selector (None: that part is absent)."""
+    """One ``from`` entry: a namespace selector AND a pod selector (None: that part is absent), or
+    an ``ipBlock`` CIDR (then the selectors are None)."""
 
     namespaces: dict[str, str] | None
     pods: dict[str, str] | None
+    ip_block: str = ""
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ The www Ingress moved to path /shop (the controller followed: the request for / 
 and the listener's default action forwards to the empty default server group, 503); every Pod of
 shop fails the ALB's health check (the server group carries nothing); the api rule was deleted
 from the listener by hand while its Ingress still asks for it (drift: the request falls to the
-default action).
+default action); NetworkPolicy allow-alb was deleted, so namespace shop's default deny refuses the
+ALB's connections from its vSwitches.
 """
 
 from __future__ import annotations
@@ -69,6 +70,13 @@ def rule_drift(d: Draft) -> None:
     body["TotalCount"] = len(body["Rules"])
 
 
+def netpol_denies(d: Draft) -> None:
+    """allow-alb was deleted in a clean-up ("the apps only take traffic from ingress-nginx"): the
+    ALB connects from its vSwitches' addresses, which namespace shop's default deny refuses."""
+    policies = d.items("networkpolicies")
+    policies[:] = [p for p in policies if p["metadata"]["name"] != ag.ALLOW_ALB.name]
+
+
 SCENARIOS = [
     Scenario(
         name="alb-no-rule-matches",
@@ -100,6 +108,17 @@ SCENARIOS = [
         "forwards to the empty default server group",
         domain="api.alb.abc.com",
         edit=rule_drift,
+        base=AG,
+    ),
+    Scenario(
+        name="alb-netpol-denies",
+        family="pod",
+        summary="NetworkPolicy allow-alb was deleted: namespace shop's default deny refuses the ALB, which "
+        "connects to the Pods from addresses of its vSwitches",
+        expect="NETWORK_POLICY_DENIES on shop's Pods: shop/allow-ingress-nginx and shop/default-deny-ingress "
+        "allow no source in 10.30.1.0/24 or 10.30.2.0/24 on TCP 8080",
+        domain="www.alb.abc.com",
+        edit=netpol_denies,
         base=AG,
     ),
 ]

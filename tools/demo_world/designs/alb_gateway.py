@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from tools.demo_world.cloud_alb import AlbGroup, AlbRuleSpec, AlbSpec
+from tools.demo_world.design import NetworkPolicy, PolicyPeer
 from tools.demo_world.designs import terway_nlb as tnl
 from tools.demo_world.designs.terway_nlb_net import APPS, NODE_H, NODE_I
 from tools.demo_world.ids import later
@@ -71,6 +72,16 @@ ALB_INGRESSES = (
         created=later(ALB_CREATED, 140),
     ),
 )
+# the ALB connects to the Pods from addresses of its zones' vSwitches: namespace shop's default
+# deny would refuse it, so the ALB's vSwitches are let in on the apps' port, as ACK's docs advise
+ALLOW_ALB = NetworkPolicy(
+    "shop",
+    "allow-alb",
+    {},
+    tuple(PolicyPeer(None, None, vsw.cidr) for vsw in (NODE_H, NODE_I)),
+    (("TCP", 8080),),
+    created=later(ALB_CREATED, 110),
+)
 VIA_ALB = "tab shop, through the ALB Ingress (k8s-alb-tab)"
 ALB_RECORDS = tuple(DnsRecord(f"{h}.alb", "CNAME", ALB.dns_name, VIA_ALB) for h in ("www", "api", "pay"))
 
@@ -84,8 +95,10 @@ DESIGN = replace(
     + " Beside it an ALB Ingress front door: AlbConfig alb made ALB k8s-alb-tab (listeners HTTP 80 and "
     "HTTPS 443 with certificate 12345678-cn-hangzhou, default action to an empty default server group), "
     "one forwarding rule per Ingress path and server groups of type Ip holding the Pod IPs of shop, api "
-    "and pay. Hosts www.alb, api.alb and pay.alb (tls, ssl-redirect) are CNAMEs to the ALB's DNS name.",
+    "and pay. Hosts www.alb, api.alb and pay.alb (tls, ssl-redirect) are CNAMEs to the ALB's DNS name; "
+    "NetworkPolicy allow-alb lets the ALB's vSwitches (10.30.1.0/24, 10.30.2.0/24) reach the apps' port.",
     ingresses=tnl.DESIGN.ingresses + ALB_INGRESSES,
     dns_records=tnl.DESIGN.dns_records + ALB_RECORDS,
     albs=(ALB,),
+    policies=tnl.DESIGN.policies + (ALLOW_ALB,),
 )
