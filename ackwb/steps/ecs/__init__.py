@@ -57,7 +57,7 @@ def ecs(sources: Sources, lb: LoadBalancerResult, cluster: Cluster | None = None
     _owner(result, seen)
     result.decision = decide(seen.service, seen.controllers, sources.settings.ingress_selector)
     result.evidence.extend(result.decision.evidence)
-    if result.door is Door.L4_SERVICE:
+    if result.door in (Door.L4_SERVICE, Door.ENVOY_GATEWAY):  # the Service's own Pods answer
         l4.read_service_pods(sources, seen)
     context = Context(sources, cluster or read_cluster(sources), lb, seen, result)
     for backend in lb.backends:

@@ -49,6 +49,11 @@ class Context:
         return self.result.door is Door.L4_SERVICE
 
     @property
+    def proxy(self) -> str:
+        """What the answering Pods are called on their hop: an Envoy Gateway proxy or ingress-nginx."""
+        return "Envoy proxy" if self.result.door is Door.ENVOY_GATEWAY else "ingress-nginx"
+
+    @property
     def answerers(self) -> str:
         """What answers behind the load balancer, for sentences: "controller Pods" or the Service's."""
         return f"Pods of Service {self.result.service}" if self.l4 else "controller Pods"
@@ -148,7 +153,7 @@ class Context:
                 Hop(
                     pod.hop_id,
                     "controller",
-                    f"ingress-nginx\n{pod.name}",
+                    f"{self.proxy}\n{pod.name}",
                     verdict=Verdict.OK if pod.ready else Verdict.BLOCKED,
                     details=details(ip=pod.pod_ip, node=pod.node, network=network, ready=pod.ready),
                     arrives=arrives,
