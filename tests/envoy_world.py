@@ -22,8 +22,14 @@ META = {"creationTimestamp": "2025-04-01T08:00:00Z", "generation": 1, "resourceV
 
 
 def _condition(kind: str, reason: str, message: str, status: str = "True") -> dict[str, Any]:
-    return {"type": kind, "status": status, "reason": reason, "message": message, "observedGeneration": 1,
-            "lastTransitionTime": "2025-04-01T08:00:00Z"}  # fmt: skip
+    return {
+        "type": kind,
+        "status": status,
+        "reason": reason,
+        "message": message,
+        "observedGeneration": 1,
+        "lastTransitionTime": "2025-04-01T08:00:00Z",
+    }
 
 
 def _list(items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -33,24 +39,45 @@ def _list(items: list[dict[str, Any]]) -> dict[str, Any]:
 def route(rules: list[dict[str, Any]], host: str = "web.fln.abc.com") -> dict[str, Any]:
     parent = {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "eg"}
     return {
-        "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "HTTPRoute",
         "metadata": {"name": "web", "namespace": "app", **META},
         "spec": {"parentRefs": [parent], "hostnames": [host], "rules": rules},
-        "status": {"parents": [{"parentRef": parent, "controllerName": "gateway.envoyproxy.io/gatewayclass-controller",
-                                "conditions": [_condition("Accepted", "Accepted", "Route is accepted"),
-                                               _condition("ResolvedRefs", "ResolvedRefs",
-                                                          "Resolved all the Object references for the Route")]}]},
-    }  # fmt: skip
+        "status": {
+            "parents": [
+                {
+                    "parentRef": parent,
+                    "controllerName": "gateway.envoyproxy.io/gatewayclass-controller",
+                    "conditions": [
+                        _condition("Accepted", "Accepted", "Route is accepted"),
+                        _condition(
+                            "ResolvedRefs", "ResolvedRefs", "Resolved all the Object references for the Route"
+                        ),
+                    ],
+                }
+            ]
+        },
+    }
 
 
 WEB_RULES = [
-    {"matches": [{"path": {"type": "PathPrefix", "value": "/old"}}],
-     "filters": [{"type": "RequestRedirect",
-                  "requestRedirect": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/new"},
-                                      "statusCode": 301}}]},
-    {"matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
-     "backendRefs": [{"group": "", "kind": "Service", "name": "web", "port": 8080, "weight": 1}]},
-]  # fmt: skip
+    {
+        "matches": [{"path": {"type": "PathPrefix", "value": "/old"}}],
+        "filters": [
+            {
+                "type": "RequestRedirect",
+                "requestRedirect": {
+                    "path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/new"},
+                    "statusCode": 301,
+                },
+            }
+        ],
+    },
+    {
+        "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
+        "backendRefs": [{"group": "", "kind": "Service", "name": "web", "port": 8080, "weight": 1}],
+    },
+]
 
 
 def make_envoy(root: Path, rules: list[dict[str, Any]] | None = None) -> Path:
@@ -62,25 +89,50 @@ def make_envoy(root: Path, rules: list[dict[str, Any]] | None = None) -> Path:
             service["metadata"]["labels"].update(GATEWAY_LABELS)
     path.write_text(json.dumps(body))
     klass = {
-        "apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass", "metadata": {"name": "eg", **META},
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "GatewayClass",
+        "metadata": {"name": "eg", **META},
         "spec": {"controllerName": "gateway.envoyproxy.io/gatewayclass-controller"},
         "status": {"conditions": [_condition("Accepted", "Accepted", "Valid GatewayClass")]},
-    }  # fmt: skip
-    listener = {"name": "http", "port": 80, "protocol": "HTTP", "hostname": "*.fln.abc.com",
-                "allowedRoutes": {"namespaces": {"from": "Same"}}}  # fmt: skip
+    }
+    listener = {
+        "name": "http",
+        "port": 80,
+        "protocol": "HTTP",
+        "hostname": "*.fln.abc.com",
+        "allowedRoutes": {"namespaces": {"from": "Same"}},
+    }
     gateway = {
-        "apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "Gateway",
         "metadata": {"name": "eg", "namespace": "app", **META},
         "spec": {"gatewayClassName": "eg", "listeners": [listener]},
-        "status": {"addresses": [{"type": "IPAddress", "value": "203.0.113.1"}],
-                   "conditions": [_condition("Accepted", "Accepted", "The Gateway has been scheduled by Envoy Gateway"),
-                                  _condition("Programmed", "Programmed",
-                                             "Address assigned to the Gateway, 2/2 envoy replicas available")],
-                   "listeners": [{"name": "http", "attachedRoutes": 1, "supportedKinds": [
-                       {"group": "gateway.networking.k8s.io", "kind": "HTTPRoute"}],
-                       "conditions": [_condition("Programmed", "Programmed",
-                                                 "Sending translated listener configuration to the data plane")]}]},
-    }  # fmt: skip
+        "status": {
+            "addresses": [{"type": "IPAddress", "value": "203.0.113.1"}],
+            "conditions": [
+                _condition("Accepted", "Accepted", "The Gateway has been scheduled by Envoy Gateway"),
+                _condition(
+                    "Programmed",
+                    "Programmed",
+                    "Address assigned to the Gateway, 2/2 envoy replicas available",
+                ),
+            ],
+            "listeners": [
+                {
+                    "name": "http",
+                    "attachedRoutes": 1,
+                    "supportedKinds": [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute"}],
+                    "conditions": [
+                        _condition(
+                            "Programmed",
+                            "Programmed",
+                            "Sending translated listener configuration to the data plane",
+                        )
+                    ],
+                }
+            ],
+        },
+    }
     files = {
         "gatewayclasses": [klass],
         "gateways": [gateway],

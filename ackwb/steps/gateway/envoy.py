@@ -117,7 +117,7 @@ def _draw_gateway(result: EnvoyResult, gateway: GatewayRecord, klass: object, fo
     first = next((h for h in nodes.hops if serving and h.id == serving[0].hop_id), None) if nodes else None
     result.hops.append(Hop(
         result.gateway_hop, "ingress", label,
-        details=details(class_=f"{gateway.class_name} ({controller})",
+        details=details(gateway_class=f"{gateway.class_name} ({controller})",
                         listener=f"{listener.name} {listener.protocol} :{listener.port} hostname "
                         f"{listener.hostname or '*'}" if listener else "none for the port",
                         service_port=ports, addresses=", ".join(v for _, v in gateway.addresses) or "none",

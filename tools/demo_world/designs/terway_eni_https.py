@@ -6,8 +6,9 @@ ENI's primary IP) in a security group of the Pods' own; kube-proxy runs in nftab
 ``nginx-ingress-lb`` has externalTrafficPolicy Cluster and sends both ports to the
 controllers' plain-HTTP port 80, because its CLB has an HTTP listener on 80 and an HTTPS
 listener on 443 that terminates TLS with an uploaded certificate; backends are the three
-ECS instances on the NodePorts, health-checked over TCP. The Ingresses have no TLS section. Beside nginx, an Envoy
-Gateway front door (``terway_eni_envoy``): Gateway store/eg behind its own CLB tee-eg-lb.
+ECS instances on the NodePorts, health-checked over TCP. The Ingresses have no TLS section.
+Beside nginx, an Envoy Gateway front door (``terway_eni_envoy``): Gateway store/eg behind its
+own CLB tee-eg-lb.
 """
 
 from __future__ import annotations
