@@ -33,4 +33,3 @@ def ingress_for(nodes: NodeResult, result: IngressResult) -> IngressResult:
     if not nodes.service:
         result.dead_end = nodes.dead_end or "no Service owns the load balancer"
     return result
-
