@@ -81,6 +81,7 @@ def envoy_path(sources: Sources, nodes: NodeResult, path: str = "/") -> EnvoyRes
     _draw_route(result, chosen, attached)
     if chosen.kind == "forward":
         draw_backends(sources, result, found)
+    result.findings[:] = [_checked(f, result, found) for f in result.findings]
     settle_verdicts(result)
     return result
 
@@ -175,9 +176,11 @@ def _moved(f: Finding, where: str, severity: Severity) -> Finding:
 def _checked(f: Finding, result: EnvoyResult, found: reads.GatewayReads) -> Finding:
     hop = {"pending:route": result.route_hop or "pending:route", "pending:gateway": result.gateway_hop}
     check = f.check
-    if not check and f.code.startswith("GATEWAY_ROUTE_"):
+    if not check and f.code == "GATEWAY_BACKEND_NOT_PERMITTED":
+        check = "kubectl get referencegrants -A -o yaml"
+    elif not check and f.code.startswith(("GATEWAY_ROUTE_", "GATEWAY_BACKEND")):
         check = "kubectl get httproutes -A -o yaml"
-    elif not check and f.code.startswith("GATEWAY_"):
+    elif not check and f.code.startswith("GATEWAY_") and f.severity is not Severity.INFO:
         check = f"kubectl -n {sh(found.namespace)} get gateway {sh(found.name)} -o yaml"
     return Finding(f.code, f.severity, hop.get(f.hop, f.hop), f.message, f.evidence, check)
 
