@@ -211,3 +211,20 @@ def test_the_gateway_section_explains_the_loaded_trace() -> None:
     redirect = gateway_section(tee("shop.gw.tee.abc.com", "/blog")).replace("\\", "").replace("**", "")
     assert "301" in redirect and "docs.gw.tee.abc.com" in redirect
     assert "not an Envoy Gateway" in gateway_section(tee("www.tee.abc.com"))
+
+
+def test_unread_routes_are_unknown_and_a_deleted_gateway_is_named(fln: Path) -> None:
+    """HTTPRoutes the world does not hold: the route hop is unknown (never "no route", never a 404);
+    a Gateway that is gone while its proxy Service stays is blocked, named with a command."""
+    (fln / "kube" / "httproutes.json").unlink()
+    unseen = Workbook.from_world(fln).trace("web.fln.abc.com", port=80)
+    assert unseen.verdict is Verdict.UNKNOWN
+    assert verdicts(unseen)["httproute:web.fln.abc.com"] is Verdict.UNKNOWN
+    assert ("SOURCE_NOT_CAPTURED", "gateway:app/eg") in {(f.code, f.hop) for f in unseen.findings}
+    assert "GATEWAY_NO_ROUTE" not in {f.code for f in unseen.findings}
+    assert not any(h.verdict is OK for h in unseen.hops if h.kind in ("service", "pod"))
+    (fln / "kube" / "gateways.json").write_text('{"apiVersion": "v1", "kind": "List", "items": []}')
+    gone = Workbook.from_world(fln).trace("web.fln.abc.com", port=80)
+    assert gone.verdict is BLOCKED and verdicts(gone)["gateway:app/eg"] is BLOCKED
+    finding = next(f for f in gone.findings if f.code == "GATEWAY_NOT_FOUND")
+    assert finding.check == "kubectl -n app get gateway eg" and "app/eg" in finding.message
