@@ -11,13 +11,11 @@ headings, the whole-path diagram does not scroll sideways, and only ``file://`` 
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_measure import DIAGRAM_BOXES
+from browser_measure import DIAGRAM_BOXES, export_report
 from test_lab_browser import browser, page  # noqa: F401  (fixtures: Chromium through Playwright)
 
 from ackwb import Workbook
@@ -29,15 +27,7 @@ pytestmark = pytest.mark.timeout(300)
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("envoy") / "report.html"
-    run = subprocess.run(
-        [sys.executable, "-m", "ackwb.cli", "report", DOMAIN, "--scenario", SCENARIO, "-o", str(target)],
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    assert run.returncode == 0 and target.exists(), run.stderr[-2000:]
-    return target
+    return export_report(tmp_path_factory.mktemp("envoy"), DOMAIN, SCENARIO)
 
 
 def test_the_envoy_gateway_report_in_chromium(page: Any, report: Path) -> None:  # noqa: F811
