@@ -228,3 +228,19 @@ def test_unread_routes_are_unknown_and_a_deleted_gateway_is_named(fln: Path) -> 
     assert gone.verdict is BLOCKED and verdicts(gone)["gateway:app/eg"] is BLOCKED
     finding = next(f for f in gone.findings if f.code == "GATEWAY_NOT_FOUND")
     assert finding.check == "kubectl -n app get gateway eg" and "app/eg" in finding.message
+
+
+def test_a_load_balancer_port_that_is_no_gateway_listener_is_refused(fln: Path) -> None:
+    """Gateway app/eg listening on 8080 only: the CLB still sends port 80 of the proxy Service, where
+    Envoy has no listener; the trace stops at the Gateway, not at some other listener's routes."""
+    path = fln / "kube" / "gateways.json"
+    path.write_text(path.read_text().replace('"port": 80,', '"port": 8080,'))
+    trace = Workbook.from_world(fln).trace("web.fln.abc.com", port=80)
+    assert trace.verdict is BLOCKED and verdicts(trace)["gateway:app/eg"] is BLOCKED
+    assert raised(trace) >= {("GATEWAY_NO_LISTENER_FOR_PORT", "gateway:app/eg")}
+    finding = next(f for f in trace.findings if f.code == "GATEWAY_NO_LISTENER_FOR_PORT")
+    assert (
+        finding.evidence[0].excerpt == "http :8080"
+        and "port 80 of the Envoy proxy Service" in finding.message
+    )
+    assert not any(h.id.startswith("httproute:") for h in trace.hops)

@@ -26,6 +26,14 @@ from ackwb.sources import Sources
 from ackwb.steps.common import attempt, details, dig, kube_evidence, settle_verdicts, sh, source_finding
 from ackwb.steps.ecs.result import NodeResult
 from ackwb.steps.gateway import reads
+from ackwb.steps.gateway.answers import (
+    answered,
+    no_gateway,
+    no_listener,
+    redirect,
+    routes_unseen,
+    settle_pending,
+)
 from ackwb.steps.gateway.backends import draw_backends
 from ackwb.steps.gateway.result import EnvoyResult, PortMapping
 from ackwb.steps.gateway_match import GatewayMatch, GatewayRequest, match
@@ -55,7 +63,7 @@ def envoy_path(sources: Sources, nodes: NodeResult, path: str = "/") -> EnvoyRes
     result.gateway_hop = f"gateway:{decision.gateway}"
     found = reads.read_gateway(sources, namespace, name)
     if found.gateway is None:
-        return _no_gateway(result, found, serving)
+        return no_gateway(result, found, serving)
     gateway = read_gateway(found.gateway)
     klass = read_gateway_class(found.gateway_class) if found.gateway_class else None
     attached = attach(gateway, found.routes, found.namespaces, klass, hop=result.gateway_hop)
@@ -76,8 +84,12 @@ def envoy_path(sources: Sources, nodes: NodeResult, path: str = "/") -> EnvoyRes
     result.match, result.listener = chosen, chosen.listener or listener
     _draw_gateway(result, gateway, klass, found, serving)
     _gateway_findings(result, attached, found)
+    if listener is None and result.mapping is not None and gateway.listeners:
+        no_listener(result)
+        settle_verdicts(result)
+        return result
     if "the HTTPRoutes" in found.errors:
-        return _routes_unseen(result, found.errors["the HTTPRoutes"])
+        return routes_unseen(result, found.errors["the HTTPRoutes"])
     _draw_route(result, chosen, attached)
     if chosen.kind == "forward":
         draw_backends(sources, result, found)
@@ -205,7 +217,7 @@ def _draw_route(result: EnvoyResult, chosen: GatewayMatch, attached: Attachments
         result.edges.append(Edge(result.gateway_hop, result.route_hop, url))
         result.findings.append(Finding("GATEWAY_NO_ROUTE", Severity.ERROR, result.route_hop, message,
                                        (evidence,), "kubectl get httproutes -A -o wide"))  # fmt: skip
-        _settle_pending(result)
+        settle_pending(result)
         result.dead_end = message
         return
     route, rule = chosen.route, chosen.rule
@@ -223,78 +235,8 @@ def _draw_route(result: EnvoyResult, chosen: GatewayMatch, attached: Attachments
     result.edges.append(Edge(result.gateway_hop, result.route_hop, url))
     result.evidence.extend(chosen.evidence)
     result.rows.append({"route": route.meta.key, "rule": index, "match": matched, "does": chosen.sentence()})
-    _settle_pending(result)
+    settle_pending(result)
     if chosen.kind == "redirect":
-        _redirect(result, chosen)
+        redirect(result, chosen)
     elif chosen.kind == "answered":
-        _answered(result, chosen)
-
-
-def _settle_pending(result: EnvoyResult) -> None:
-    result.findings[:] = [
-        Finding(f.code, f.severity, result.route_hop, f.message, f.evidence, f.check)
-        if f.hop == "pending:route" else f
-        for f in result.findings
-    ]  # fmt: skip
-
-
-def _redirect(result: EnvoyResult, chosen: GatewayMatch) -> None:
-    """A RequestRedirect filter: Envoy answers, the path ends here and is not broken."""
-    hop_id = f"answer:{result.domain}{result.path}"
-    label = f"Envoy answers {chosen.status}\n→ {chosen.location}"
-    result.hops.append(Hop(hop_id, "answer", label, details=details(why=chosen.sentence())))
-    result.edges.append(Edge(result.route_hop, hop_id, str(chosen.status)))
-    message = f"{chosen.sentence()}: Envoy answers {chosen.status} itself, nothing is proxied."
-    result.findings.append(Finding("GATEWAY_REDIRECT", Severity.INFO, hop_id, message, chosen.evidence))
-
-
-def _answered(result: EnvoyResult, chosen: GatewayMatch) -> None:
-    """No usable backend (refs unresolved, none given, all weight 0): Envoy answers 500 itself."""
-    from ackwb.steps.gateway_backends import backend_findings
-
-    assert chosen.route is not None and chosen.rule is not None
-    found = backend_findings(chosen.route, chosen.rule, chosen.backends, result.route_hop)
-    result.findings.extend(found)
-    errors = [f for f in result.findings if f.hop == result.route_hop and f.severity is Severity.ERROR]
-    if not errors:
-        message = f"{chosen.sentence()}: the rule names no backend, so Envoy answers 500."
-        where = chosen.rule.locator.split(" ", 1)[-1] + ".backendRefs"
-        evidence = kube_evidence("httproutes", None, chosen.route.meta.key, where, "[]")
-        errors = [Finding("GATEWAY_RULE_NO_BACKEND", Severity.ERROR, result.route_hop, message, (evidence,),
-                          "kubectl get httproutes -A -o yaml")]  # fmt: skip
-        result.findings.extend(errors)
-    result.dead_end = f"Envoy answers 500: {errors[0].message}"
-
-
-def _no_gateway(result: EnvoyResult, found: reads.GatewayReads, serving: list) -> EnvoyResult:
-    """The Gateway the proxy Service names could not be read (unknown) or is gone (blocked)."""
-    error = found.errors.get(f"Gateway {found.key}")
-    verdict = Verdict.UNKNOWN if error is not None else Verdict.BLOCKED
-    result.hops.append(Hop(result.gateway_hop, "ingress", f"Gateway {found.key}\n?", verdict=verdict))
-    for pod in serving:
-        result.edges.append(Edge(pod.hop_id, result.gateway_hop, f"Host: {result.domain}"))
-    if error is not None:
-        result.findings.append(source_finding(error, result.gateway_hop, f"Gateway {found.key}"))
-        result.dead_end = f"could not read Gateway {found.key}"
-        return result
-    message = (
-        f"The load balancer's Envoy proxy Service names Gateway {found.key}, which does not exist: no "
-        "listener or route is configured for the proxies, so they answer nothing."
-    )
-    result.findings.append(Finding(
-        "GATEWAY_NOT_FOUND", Severity.ERROR, result.gateway_hop, message, tuple(result.evidence[:1]),
-        f"kubectl -n {sh(found.namespace)} get gateway {sh(found.name)}",
-    ))  # fmt: skip
-    result.dead_end = message
-    return result
-
-
-def _routes_unseen(result: EnvoyResult, error: SourceError) -> EnvoyResult:
-    result.route_hop = f"httproute:{result.domain}"
-    result.hops.append(
-        Hop(result.route_hop, "ingress", f"HTTPRoute ?\n{result.domain}", verdict=Verdict.UNKNOWN)
-    )
-    result.edges.append(Edge(result.gateway_hop, result.route_hop, result.domain))
-    _settle_pending(result)
-    result.dead_end = "could not read the HTTPRoutes"
-    return result
+        answered(result, chosen)
