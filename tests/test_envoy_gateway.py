@@ -244,3 +244,11 @@ def test_a_load_balancer_port_that_is_no_gateway_listener_is_refused(fln: Path) 
         and "port 80 of the Envoy proxy Service" in finding.message
     )
     assert not any(h.id.startswith("httproute:") for h in trace.hops)
+
+
+def test_the_gateway_section_names_the_port_shift_only_where_there_is_one(fln: Path) -> None:
+    shifted = gateway_section(tee("shop.gw.tee.abc.com")).replace("\\", "")
+    assert "container port **10080** (Envoy Gateway adds 10000" in shifted
+    same = gateway_section(Workbook.from_world(fln).trace("web.fln.abc.com", port=80)).replace("\\", "")
+    assert "container port **80**" in same and "adds 10000" not in same
+    assert "HTTPRoute **app/web** rule **1**" in same

@@ -31,8 +31,10 @@ def _front(ing: EnvoyResult) -> list[str]:
     if mapping is not None and mapping.target_port:
         text += (
             f" on the proxy Service's port {_b(mapping.service_port)}, which Envoy binds as container port "
-            f"{_b(mapping.target_port)} (Envoy Gateway adds 10000 to a port below 1024)"
         )
+        text += _b(mapping.target_port)
+        if mapping.target_port == str(mapping.service_port + 10000):
+            text += " (Envoy Gateway adds 10000 to a port below 1024, so Envoy needs no privilege to bind it)"
     if listener is not None:
         host = listener.hostname or "any host"
         text += f". That port is listener {_b(listener.name)} ({md(listener.protocol)}, hostname {_b(host)})"
@@ -93,4 +95,5 @@ def gateway_section(trace: Trace) -> str:
     if not isinstance(ing, EnvoyResult):
         return "\n".join([HEADING, "", f"The front door of {_b(trace.domain)} is not an Envoy Gateway: this "
                           "section has nothing to show for it."])  # fmt: skip
-    return "\n".join([HEADING, "", *_front(ing), "", *_route(ing), *_backends(ing)])
+    route = [line for part in _route(ing) for line in (part, "")]
+    return "\n".join([HEADING, "", *_front(ing), "", *route, *_backends(ing)]).rstrip() + "\n"
