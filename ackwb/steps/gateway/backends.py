@@ -58,6 +58,10 @@ def draw_backends(sources: Sources, result: EnvoyResult, found: reads.GatewayRea
     route, rule = chosen.route, chosen.rule
     used = [s for s in chosen.backends if s.valid and s.share]
     main = max(used, key=lambda s: s.share, default=None)
+    sources.gather(  # every backend's EndpointSlices at once; the loop below finds them in the session
+        [lambda ref=s.ref: reads.endpoint_slices(sources, ref.namespace, ref.name) for s in chosen.backends
+         if s.valid]
+    )  # fmt: skip
     for share in chosen.backends:
         ref = share.ref
         target = share.target

@@ -17,13 +17,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from ackwb.errors import SourceError
 from ackwb.model import Edge, Finding, Hop, Severity, Verdict
 from ackwb.parse.gateway_api import read_gateway, read_gateway_class
 from ackwb.parse.gateway_hosts import host_matches
 from ackwb.parse.gateway_records import GatewayRecord
 from ackwb.sources import Sources
-from ackwb.steps.common import attempt, details, dig, kube_evidence, settle_verdicts, sh, source_finding
+from ackwb.steps.common import details, dig, kube_evidence, settle_verdicts, sh, source_finding
 from ackwb.steps.ecs.result import NodeResult
 from ackwb.steps.gateway import reads
 from ackwb.steps.gateway.answers import (
@@ -61,13 +60,13 @@ def envoy_path(sources: Sources, nodes: NodeResult, path: str = "/") -> EnvoyRes
     result.controller, result.views = serving[0], [ControllerView(c) for c in serving]
     namespace, _, name = decision.gateway.partition("/")
     result.gateway_hop = f"gateway:{decision.gateway}"
-    found = reads.read_gateway(sources, namespace, name)
+    found = reads.read_gateway(sources, namespace, name, nodes.service)
     if found.gateway is None:
         return no_gateway(result, found, serving)
     gateway = read_gateway(found.gateway)
     klass = read_gateway_class(found.gateway_class) if found.gateway_class else None
     attached = attach(gateway, found.routes, found.namespaces, klass, hop=result.gateway_hop)
-    result.gateway, result.mapping = gateway, _mapping(sources, nodes, result)
+    result.gateway, result.mapping = gateway, _mapping(nodes, result, found.proxy_service)
     lb = nodes.prev if isinstance(nodes.prev, LoadBalancerResult) else None
     parts = urlsplit(result.path)
     listener_port = result.mapping.service_port if result.mapping else None
@@ -98,18 +97,14 @@ def envoy_path(sources: Sources, nodes: NodeResult, path: str = "/") -> EnvoyRes
     return result
 
 
-def _mapping(sources: Sources, nodes: NodeResult, result: EnvoyResult) -> PortMapping | None:
+def _mapping(nodes: NodeResult, result: EnvoyResult, service: dict | None) -> PortMapping | None:
     """The proxy Service's port the load balancer's listener port is: the Gateway listener's port."""
     lb = nodes.prev if isinstance(nodes.prev, LoadBalancerResult) else None
     port = lb.listener.port if lb is not None and lb.listener is not None else 0
+    entry = next((p for p in dig(service or {}, "spec", "ports") or [] if p.get("port") == port), None)
+    if entry is None:  # the Service could not be read or has no such port: the port stands for itself
+        return PortMapping(port, "", "") if port else None
     namespace, _, name = nodes.service.partition("/")
-    answer = attempt(lambda: sources.kube.get("services", name, namespace))()
-    if isinstance(answer, SourceError) or not isinstance(answer, dict):
-        return PortMapping(port, "", "") if port else None
-    ports = dig(answer, "spec", "ports") or []
-    entry = next((p for p in ports if p.get("port") == port), None)
-    if entry is None:
-        return PortMapping(port, "", "") if port else None
     result.evidence.append(kube_evidence("services", namespace, name, f"spec.ports[port={port}]", entry))
     return PortMapping(port, str(entry.get("name", "")), str(entry.get("targetPort", port)))
 

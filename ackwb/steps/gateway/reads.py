@@ -33,6 +33,7 @@ class GatewayReads:
     routes: list[Obj] = field(default_factory=list)
     grants: list[Obj] = field(default_factory=list)
     namespaces: dict[str, dict[str, str]] = field(default_factory=dict)  # name → labels
+    proxy_service: Obj | None = None  # the load balancer's Envoy proxy Service
     services: dict[str, Obj] = field(default_factory=dict)  # "namespace/name" → Service (the rule's)
     missing_services: set[str] = field(default_factory=set)  # read, and not there
     errors: dict[str, SourceError] = field(default_factory=dict)
@@ -58,17 +59,22 @@ def _failed(answer: object) -> bool:
     return False
 
 
-def read_gateway(sources: Sources, namespace: str, name: str) -> GatewayReads:
-    """The Gateway, its class, every HTTPRoute and ReferenceGrant, and (for ``from: Selector``
-    listeners) the Namespaces; independent reads are made at once."""
+def read_gateway(sources: Sources, namespace: str, name: str, proxy: str) -> GatewayReads:
+    """The Gateway, its class, every HTTPRoute and ReferenceGrant, the proxy Service (``proxy``:
+    namespace/name) and, for ``from: Selector`` listeners, the Namespaces; independent reads are
+    made at once."""
     found = GatewayReads(namespace, name)
-    gateway, routes, grants = sources.gather(
+    proxy_namespace, _, proxy_name = proxy.partition("/")
+    gateway, routes, grants, service = sources.gather(
         [
             attempt(lambda: sources.kube.get("gateways", name, namespace)),
             attempt(lambda: sources.kube.list("httproutes")),
             attempt(lambda: sources.kube.list("referencegrants")),
+            attempt(lambda: sources.kube.get("services", proxy_name, proxy_namespace)),
         ]
     )
+    if not _failed(service):
+        found.proxy_service = service  # type: ignore[assignment]
     if _failed(gateway):
         found.errors[f"Gateway {namespace}/{name}"] = gateway  # type: ignore[assignment]
         return found
