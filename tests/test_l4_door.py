@@ -218,8 +218,10 @@ def test_decide_reads_envoy_labels_the_selector_and_no_owner() -> None:
     assert decide(None, [controller], "app=ingress-nginx").door is Door.NGINX
 
 
-def test_a_load_balancer_owned_by_an_envoy_gateway_proxy_is_named_and_not_followed(fln: Path) -> None:
-    """No Envoy Gateway front door is traced yet: the door is named, the rest is unknown (never nginx's)."""
+def test_a_load_balancer_owned_by_an_envoy_gateway_proxy_is_followed_to_its_gateway(fln: Path) -> None:
+    """The Envoy door is followed to the Gateway the proxy Service names; this world stores no Gateway
+    API objects, so the Gateway is unknown (not captured), never "does not exist", and nothing after
+    it reads ok (tests/test_envoy_gateway.py traces worlds that hold them)."""
     public_lb = trace_of("flannel-nodeport", "web.fln.abc.com", 80).step("slb").load_balancer_id
     path = fln / "kube" / "services.json"
     body = json.loads(path.read_text())
@@ -230,7 +232,11 @@ def test_a_load_balancer_owned_by_an_envoy_gateway_proxy_is_named_and_not_follow
     path.write_text(json.dumps(body))
     trace = trace_of(fln, "web.fln.abc.com", 80)
     assert trace.step("ecs").door is Door.ENVOY_GATEWAY
-    assert "FRONT_DOOR_NOT_FOLLOWED" in {f.code for f in trace.findings}
+    assert "FRONT_DOOR_NOT_FOLLOWED" not in {f.code for f in trace.findings}
+    assert trace.step("ingress").rows[0]["front door"] == "Envoy Gateway proxy"  # the decision, kept
+    gateway = next(h for h in trace.hops if h.id == "gateway:envoy/eg")
+    assert gateway.verdict is Verdict.UNKNOWN
+    assert ("SOURCE_NOT_CAPTURED", "gateway:envoy/eg") in {(f.code, f.hop) for f in trace.findings}
     assert trace.verdict is Verdict.UNKNOWN
     assert not any(h.verdict is OK for h in trace.hops if h.kind in {"service", "pod"})
     assert not any(h.id.startswith("ingress:") for h in trace.hops)  # nginx was not asked

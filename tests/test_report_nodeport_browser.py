@@ -10,13 +10,11 @@ page asks for nothing but ``file://`` URLs, and the whole-path diagram does not 
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_measure import DIAGRAM_BOXES
+from browser_measure import DIAGRAM_BOXES, export_report
 from test_lab_browser import browser, page  # noqa: F401  (fixtures: Chromium through Playwright)
 
 from ackwb import Workbook
@@ -28,15 +26,7 @@ pytestmark = pytest.mark.timeout(300)
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("nodeport") / "report.html"
-    run = subprocess.run(
-        [sys.executable, "-m", "ackwb.cli", "report", DOMAIN, "--scenario", SCENARIO, "-o", str(target)],
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    assert run.returncode == 0 and target.exists(), run.stderr[-2000:]
-    return target
+    return export_report(tmp_path_factory.mktemp("nodeport"), DOMAIN, SCENARIO)
 
 
 def test_the_nodeport_report_in_chromium(page: Any, report: Path) -> None:  # noqa: F811

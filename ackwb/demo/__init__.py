@@ -69,7 +69,8 @@ _ROWS = [  # fmt: skip
         "terway-eni-https",
         (
             "Terway exclusive ENI (a Pod security group), kube-proxy nftables, CLB HTTPS listener "
-            "terminating TLS → ECS NodePorts with externalTrafficPolicy Cluster"
+            "terminating TLS → ECS NodePorts with externalTrafficPolicy Cluster; an Envoy Gateway "
+            "(Gateway API) on a CLB of its own → the proxy Pods' ENIs"
         ),
     ),
     (
@@ -263,6 +264,14 @@ _ROWS = [  # fmt: skip
         (
             "nginx-ingress-lb's https port targets 443: the HTTPS listener's plain HTTP reaches nginx's "
             "TLS port (400)"
+        ),
+    ),
+    (
+        "envoy-route-refs-unresolved",
+        "terway-eni-https",
+        (
+            "the ReferenceGrant for docs.gw.tee.abc.com is gone: HTTPRoute store/docs may not name "
+            "Service web/docs, Envoy answers 500"
         ),
     ),
     (

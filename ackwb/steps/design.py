@@ -13,6 +13,7 @@ from dataclasses import replace
 from ackwb.model import Design, StepResult
 from ackwb.steps.cluster import Cluster
 from ackwb.steps.ecs.result import KINDS, NodeResult
+from ackwb.steps.front_door import Door
 from ackwb.steps.kube_proxy import KubeProxyResult
 from ackwb.steps.slb.result import LoadBalancerResult
 
@@ -41,7 +42,7 @@ def describe(cluster: Cluster, results: list[StepResult]) -> Design:
             design,
             backends=" + ".join(KINDS[k].split(" (")[0] for k in kinds),
             traffic_policy=nodes.traffic_policy,
-            controllers=f"ingress-nginx on {', '.join(networks)}" if networks else "",
+            controllers=f"{_answerer(nodes)} on {', '.join(networks)}" if networks else "",
         )
     return design
 
@@ -57,3 +58,7 @@ def _tls(lb: LoadBalancerResult) -> str:
     if listener.port == 443:
         return f"passes through the load balancer ({where}) to nginx"
     return ""
+
+
+def _answerer(nodes: NodeResult) -> str:
+    return "Envoy Gateway proxy" if nodes.door is Door.ENVOY_GATEWAY else "ingress-nginx"

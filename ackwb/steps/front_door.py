@@ -44,6 +44,7 @@ class Decision:
     service: str = ""  # namespace/name of the Service that owns the load balancer ("" if none)
     why: str = ""  # one sentence a newcomer understands
     evidence: tuple[Evidence, ...] = ()
+    gateway: str = ""  # Envoy Gateway: namespace/name of the Gateway the proxy Service belongs to
 
 
 def decide(service: Obj | None, controllers: list[Obj], controller_selector: str) -> Decision:
@@ -67,7 +68,7 @@ def decide(service: Obj | None, controllers: list[Obj], controller_selector: str
         gateway = f"{labels.get(ENVOY_GATEWAY_NAMESPACE, '?')}/{labels[ENVOY_GATEWAY_NAME]}"
         said = kube_evidence("services", namespace, name, f"metadata.labels[{ENVOY_GATEWAY_NAME}]", gateway)
         why = f"Service {owner} is the Envoy proxy Service of Gateway {gateway}"
-        return Decision(Door.ENVOY_GATEWAY, owner, why, (said,))
+        return Decision(Door.ENVOY_GATEWAY, owner, why, (said,), gateway)
     said = kube_evidence("services", namespace, name, "spec.selector", selector)
     if selector and _selects(namespace, selector, controllers, controller_selector):
         why = f"Service {owner} selects the ingress-nginx controller Pods"

@@ -165,6 +165,7 @@ class Design:
     outside_dns: tuple[OutsideRecord, ...] = ()  # names outside the zone the world's Pods reach
     albs: tuple[Any, ...] = ()  # ALB Ingress front doors (``cloud_alb.AlbSpec``)
     private_zones: tuple[PrivateZone, ...] = ()  # PrivateZone zones bound to the VPC
+    gateways: tuple[Any, ...] = ()  # Gateway API front doors on Envoy Gateway (``kube_gateway.EnvoyGateway``)
 
     # ----------------------------------------------------------------------------- identities
     @property

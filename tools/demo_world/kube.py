@@ -3,14 +3,15 @@
 Ingresses (one rule each, as ``kubectl apply`` left them, with the address the controller
 publishes) and the IngressClass live here; ``resources`` assembles every List the world
 stores: Nodes, Pods, Services, EndpointSlices, Ingresses, IngressClasses, Namespaces,
-NetworkPolicies, DaemonSets and ConfigMaps (kube_nodes, kube_pods, kube_services, kube_cluster).
+NetworkPolicies, DaemonSets and ConfigMaps (kube_nodes, kube_pods, kube_services, kube_cluster), and
+the Gateway API objects of an Envoy Gateway front door (kube_gateway).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from tools.demo_world import kube_cluster, kube_nodes, kube_pods, kube_services
+from tools.demo_world import kube_cluster, kube_gateway, kube_nodes, kube_pods, kube_services
 from tools.demo_world.design import Design
 from tools.demo_world.ingress_controller import served
 from tools.demo_world.kube_meta import by_key, dump, kube_list, last_applied, metadata
@@ -132,4 +133,5 @@ def resources(d: Design) -> dict[str, Obj]:
         "daemonsets": kube_list(kube_cluster.daemon_sets(d)),
         "configmaps": kube_list(kube_cluster.config_maps(d)),
         **({"albconfigs": kube_list(albconfigs(d))} if d.albs else {}),
+        **kube_gateway.lists(d.gateways),
     }

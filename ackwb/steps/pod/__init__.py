@@ -121,7 +121,9 @@ def _add_pod(
         "pods", info.namespace, info.name, "status.conditions[type=Ready]", condition(obj)
     )
     result.evidence += [ready_line, kube_evidence("pods", info.namespace, info.name, "status.podIP", info.ip)]
-    sender = "the NodePort" if ing.door is Door.L4_SERVICE else "a controller"
+    sender = {Door.L4_SERVICE: "the NodePort", Door.ENVOY_GATEWAY: "an Envoy proxy"}.get(
+        ing.door, "a controller"
+    )
     across = crossing(sources, cluster, info.hop_id, node, senders, sender)
     policy, policy_text = policy_verdict(sources, cluster, result, info, obj, ing)
     if across.finding is not None:

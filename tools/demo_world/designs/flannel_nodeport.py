@@ -85,6 +85,7 @@ def health_check(node_port: int) -> dict[str, str]:
         f"{LB_PREFIX}health-check-uri": "/healthz",
     }
 
+
 CONTROLLERS = (("172.20.0.3", N1), ("172.20.1.3", N2), ("172.20.3.3", N4))
 EVERY_NODE = tuple((ip, ip) for ip in (N1, N2, N3, N4))
 REGISTRY = "registry.cn-hangzhou.aliyuncs.com/fln"
