@@ -275,6 +275,7 @@ NOT_ANNOTATIONS = {
     "k8s.io/ingress-nginx",
     "gateway.envoyproxy.io/owning-gateway-name",  # Envoy Gateway's labels on its proxy Service
     "gateway.envoyproxy.io/owning-gateway-namespace",
+    "gateway.envoyproxy.io/gatewayclass-controller",  # Envoy Gateway's GatewayClass controllerName
 }
 
 
