@@ -1,12 +1,12 @@
 """What "the whole cluster" means when a capture, a sweep or the cluster map asks for it.
 
-Every Ingress host × every path of its rules × every listener port of the load balancer it
-resolves to; for a capture, also every Service of type LoadBalancer, traced by its load
-balancer's address and each of its ports. What the user names (hosts, ports, paths) replaces
-the corresponding part. A rule's path is the path a request would use: a regular-expression
-path (``/api(/|$)(.*)``) is cut before its first special character (``/api``), an empty one is
-``/``. A host whose load balancer cannot be found is still traced on port 80, so the trace
-says why.
+Every Ingress host (and every hostname of an HTTPRoute) × every path of its rules × every
+listener port of the load balancer it resolves to; for a capture, also every Service of type
+LoadBalancer, traced by its load balancer's address and each of its ports. What the user names
+(hosts, ports, paths) replaces the corresponding part. A rule's path is the path a request would
+use: a regular-expression path (``/api(/|$)(.*)``) is cut before its first special character
+(``/api``), an empty one is ``/``. A host whose load balancer cannot be found is still traced on
+port 80, so the trace says why.
 """
 
 from __future__ import annotations
@@ -56,6 +56,26 @@ def ingress_paths(sources: Sources) -> dict[str, list[str]]:
     return {host: sorted(paths) for host, paths in sorted(found.items())}
 
 
+def route_paths(sources: Sources) -> dict[str, list[str]]:
+    """Every hostname an HTTPRoute names (wildcards left out) → the path values of its rules' matches
+    (``/`` when a rule has none); none when the cluster's HTTPRoutes cannot be listed (no Gateway API)."""
+    try:
+        items = sources.kube.list("httproutes")
+    except AckwbError:
+        return {}
+    found: dict[str, set[str]] = {}
+    for item in items:
+        paths = {
+            request_path(dig(m, "path", "value") or "/")
+            for rule in dig(item, "spec", "rules") or []
+            for m in rule.get("matches") or [{}]
+        }
+        for host in dig(item, "spec", "hostnames") or []:
+            if isinstance(host, str) and host and not host.startswith("*"):
+                found.setdefault(host.lower(), set()).update(paths or {"/"})
+    return {host: sorted(paths) for host, paths in sorted(found.items())}
+
+
 def load_balancer_services(sources: Sources) -> dict[str, list[int]]:
     """Every Service of type LoadBalancer's address → its ports (an L4 front door)."""
     found: dict[str, set[int]] = {}
@@ -89,7 +109,7 @@ def plan(
     """The requests to trace: the hosts given (default: every Ingress host), each on the ports and
     paths given (default: its listener ports and rule paths); ``services`` adds every Service of
     type LoadBalancer by address (a capture's default)."""
-    rules = ingress_paths(sources)
+    rules = {**route_paths(sources), **ingress_paths(sources)}  # a host of both: its Ingress paths
     wanted_ports, wanted_paths = sorted(set(ports)), sorted({request_path(p) for p in paths})
     requests: set[Request] = set()
     for host in hosts or list(rules):

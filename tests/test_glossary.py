@@ -55,6 +55,8 @@ JARGON: dict[str, str] = {
     "dynamic-backends": r"\bdynamic backends?\b",
     "service-upstream": r"\bservice-upstream\b",
     "canary": r"\bcanar(?:y|ies)\b",
+    "gateway-api": r"\bGateway API\b",
+    "httproute": r"\bHTTPRoutes?\b",
     "x-forwarded-for": r"\bX-Forwarded-For\b",
     "host-network": r"\bhost network\b",
     "clusterip": r"\bClusterIPs?\b",

@@ -57,6 +57,8 @@ def test_every_domain_resolves_to_a_load_balancer_as_alidns_says(world: str) -> 
         if s["metadata"]["namespace"] != "kube-system"
     }
     hosts |= {host for host in records if host.split(".")[0] in l4}  # an L4 Service's own name
+    if "httproutes.json" in v.files.names("kube"):  # a Gateway API route's hostnames
+        hosts |= {h for r in v.items("httproutes") for h in r["spec"].get("hostnames", [])}
     assert set(records) == hosts
     for host, record in records.items():
         answer = dns.resolve(host)
