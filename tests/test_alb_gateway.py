@@ -113,7 +113,7 @@ def test_every_other_path_takes_the_catch_all_rule_on_both_sides(path: str, rule
 def test_an_albconfigs_alb_shows_no_gateway() -> None:
     """www.alb's ALB is the AlbConfig's: no Gateway's status names it, so no Gateway hop is drawn."""
     trace = Workbook.demo("alb-gateway").trace("www.alb.abc.com")
-    assert not [h for h in trace.hops if h.kind in ("gateway", "route")]
+    assert not [h for h in trace.hops if h.kind in ("gateway", "httproute")]
     assert trace.verdict is Verdict.OK
 
 
@@ -223,7 +223,7 @@ def test_without_an_address_or_a_tag_no_gateway_is_claimed(tmp_path: Path) -> No
 
         edit(root, f"cloud/alb/{name}", untag)
     trace = Workbook.from_world(root).trace(HOST)
-    assert not [h for h in trace.hops if h.kind in ("gateway", "route")] and trace.verdict is Verdict.OK
+    assert not [h for h in trace.hops if h.kind in ("gateway", "httproute")] and trace.verdict is Verdict.OK
 
 
 def test_unreadable_gateways_make_the_tagged_gateway_unknown(tmp_path: Path) -> None:

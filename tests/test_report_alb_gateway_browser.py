@@ -37,7 +37,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_gateway_report_in_chromium(page: Any, report: Path) -> None:  # noqa: F811
     hops = Workbook.demo(SCENARIO).trace(DOMAIN, path=PATH).hops
-    names = [" ".join(h.label.split()) for h in hops if h.kind in ("gateway", "route", "pod")]
+    names = [" ".join(h.label.split()) for h in hops if h.kind in ("gateway", "httproute", "pod")]
     assert len(names) == 4, names  # the Gateway, the HTTPRoute rule, a Pod of api and one of api-v2
 
     requested: list[str] = []

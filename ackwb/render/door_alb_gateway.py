@@ -41,7 +41,7 @@ def gateway_on_alb(trace: Trace) -> str:
             "`status.addresses` holds its DNS name or an address of its zones, and the instance carries "
             "no Gateway tag. What answers is described by the load balancer's own rules above.",
         ])  # fmt: skip
-    route = next((h for h in hops if h.kind == "route"), None)
+    route = next((h for h in hops if h.kind == "httproute"), None)
     rule = next((h for h in hops if h.id.startswith("alb-rule:")), None)
     groups = [h for h in hops if h.kind == "backend" and h.id.startswith("alb-group:")]
     pods = [h for h in hops if h.kind == "pod"]

@@ -215,7 +215,7 @@ def _draw_route(result: AlbPathResult, chosen: GatewayMatch, mine: list[HTTPRout
         more = details(does=chosen.sentence())
     failing = any(f.hop == hop and f.severity.name == "ERROR" for f in result.findings)
     verdict = Verdict.BLOCKED if failing or chosen.route is None else Verdict.OK
-    _insert(result, Hop(hop, "route", label, verdict=verdict, details=more))
+    _insert(result, Hop(hop, "httproute", label, verdict=verdict, details=more))
     result.edges.append(Edge(gw_hop, hop, host_path))
     if verdict is Verdict.OK:
         result.edges.append(Edge(hop, result.rule_hop, "programmed as"))
