@@ -84,6 +84,7 @@ HEALTHY = [
     Healthy("alb-gateway", "www.alb.abc.com", ALB, {}, (), frozenset()),
     Healthy("alb-gateway", "api.alb.abc.com", ALB, {}, (), frozenset()),
     Healthy("alb-gateway", "pay.alb.abc.com", ALB, {}, (), frozenset(), port=443),
+    Healthy("alb-gateway", "store.gw.alb.abc.com", ALB, {}, (), frozenset()),  # Gateway API on its own ALB
     Healthy("alb-gateway", "shop.tnl.abc.com", NLB, {}, (), frozenset()),  # the NLB beside the ALB
 ]  # fmt: skip
 
@@ -248,6 +249,10 @@ SCENARIOS = {
     "alb-rule-drift": Broken(
         "api.alb.abc.com", "ALB_INGRESS_RULE_MISSING", "alb-rule:lsn-*:default", BLOCKED, BLOCKED,
         "Ingress shop/api-alb asks for a rule on host api.alb.abc.com path /*",
+    ),
+    "gateway-route-not-accepted": Broken(
+        "store.gw.alb.abc.com", "GATEWAY_ROUTE_NOT_ACCEPTED", "httproute:shop/store", BLOCKED, BLOCKED,
+        "Accepted is False (NoMatchingParent): Gateway shop/alb-gw has no listener named https",
     ),
 }  # fmt: skip
 
