@@ -253,3 +253,23 @@ def test_the_frontdoor_world_ties_its_gateway_to_the_intranet_alb_only(
     gateways = find_gateways(sources, front)
     assert [g.record.meta.key for g in gateways] == gateway
     assert all(g.why.locator == "store/internal status.addresses" for g in gateways)
+
+
+def test_an_ingress_alb_rule_split_across_two_services_reaches_the_pods_of_both(tmp_path: Path) -> None:
+    """The Pod step follows every Service a weighted ALB rule forwards to, Gateway or not: www.alb's
+    rule on listener 80 edited to send 10 % to pay's server group reaches pay's Pod beside shop's."""
+    root = world_copy(tmp_path)
+
+    def split(body: dict[str, Any]) -> None:
+        rule = next(r for r in body["Rules"] if r["RuleId"] == "rule-118d4c63d15ba7358dd4")
+        rule["RuleActions"][0]["ForwardGroupConfig"]["ServerGroupTuples"] = [
+            {"ServerGroupId": "sgp-f84f263dc117e990b9a7", "Weight": 90},
+            {"ServerGroupId": "sgp-72e1b4141328c5ee7754", "Weight": 10},
+        ]
+
+    edit(root, "cloud/alb/ListRules.json", split)
+    trace = Workbook.from_world(root).trace("www.alb.abc.com")
+    pods = {h.id.rsplit("-", 2)[0] for h in trace.hops if h.kind == "pod"}
+    assert pods == {"pod:shop/shop", "pod:shop/pay"}
+    assert [h.id for h in trace.hops if h.kind == "service"] == ["service:shop/shop"]  # the heaviest share
+    assert not [h for h in trace.hops if h.kind in ("gateway", "httproute")]
