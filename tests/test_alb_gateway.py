@@ -273,3 +273,20 @@ def test_an_ingress_alb_rule_split_across_two_services_reaches_the_pods_of_both(
     assert pods == {"pod:shop/shop", "pod:shop/pay"}
     assert [h.id for h in trace.hops if h.kind == "service"] == ["service:shop/shop"]  # the heaviest share
     assert not [h for h in trace.hops if h.kind in ("gateway", "httproute")]
+
+
+def test_an_unreadable_httproute_is_left_out_with_a_warning(tmp_path: Path) -> None:
+    root = world_copy(tmp_path)
+
+    def add_nameless(body: dict[str, Any]) -> None:
+        broken = json.loads(json.dumps(body["items"][0]))
+        broken["metadata"]["name"] = ""
+        body["items"].append(broken)
+
+    edit(root, "kube/httproutes.json", add_nameless)
+    trace = Workbook.from_world(root).trace(HOST)
+    assert raised(trace) == {("GATEWAY_ROUTE_UNREADABLE", "gateway:shop/alb-gw")}
+    assert "has no metadata.name" in next(
+        f.message for f in trace.findings if f.code == "GATEWAY_ROUTE_UNREADABLE"
+    )
+    assert trace.verdict is Verdict.OK  # the readable route still explains the ALB rule

@@ -24,8 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ackwb.errors import SourceError
-from ackwb.model import Edge, Evidence, Finding, Hop, Verdict
+from ackwb.errors import ParseError, SourceError
+from ackwb.model import Edge, Evidence, Finding, Hop, Severity, Verdict
 from ackwb.parse.gateway_api import read_gateway, read_http_route
 from ackwb.parse.gateway_hosts import host_matches
 from ackwb.parse.gateway_records import GatewayRecord, HTTPRouteRecord
@@ -59,7 +59,10 @@ def find_gateways(sources: Sources, front: AlbFront) -> list[FoundGateway]:
     tagged = _tags(front.item).get(GATEWAY_TAG, "")
     found = []
     for obj in sources.kube.list("gateways"):
-        record = read_gateway(obj)
+        try:
+            record = read_gateway(obj)
+        except ParseError:
+            continue  # a Gateway ackwb cannot read is no evidence about this ALB
         held = [v for _, v in record.addresses if v.lower().rstrip(".") in addresses]
         if held:
             why = kube_evidence("gateways", record.meta.namespace, record.meta.name, "status.addresses", held)
@@ -95,11 +98,7 @@ def gateway_on_alb(sources: Sources, result: AlbPathResult, lb: LoadBalancerResu
     gw, key = gateway.record, gateway.record.meta.key
     gw_hop = f"gateway:{key}"
     klass = _read(sources, result, gw_hop, "gatewayclasses", gw.class_name)
-    try:
-        routes = [read_http_route(r) for r in sources.kube.list("httproutes")]
-    except SourceError as error:
-        result.findings.append(source_finding(error, gw_hop, "the HTTPRoutes of the cluster"))
-        routes = []
+    routes = _routes(sources, result, gw_hop)
     host, port = alb.request.bare_host, front.listener.port
     mine = [r for r in routes if _names(r, gw) and _takes_host(r, host)]
     namespaces = _namespaces(sources, gw)
@@ -123,6 +122,26 @@ def gateway_on_alb(sources: Sources, result: AlbPathResult, lb: LoadBalancerResu
 
 def _with_check(finding: Finding, check: str) -> Finding:
     return replace(finding, check=check)
+
+
+def _routes(sources: Sources, result: AlbPathResult, hop: str) -> list[HTTPRouteRecord]:
+    """The cluster's HTTPRoutes; one that cannot be read is left out with a warning naming why."""
+    try:
+        objects = sources.kube.list("httproutes")
+    except SourceError as error:
+        result.findings.append(source_finding(error, hop, "the HTTPRoutes of the cluster"))
+        return []
+    routes = []
+    for obj in objects:
+        try:
+            routes.append(read_http_route(obj))
+        except ParseError as error:
+            evidence = (Evidence("kube:httproutes", "items[]", str(error)),)
+            message = f"An HTTPRoute could not be read, so it is left out: {error}."
+            result.findings.append(
+                Finding("GATEWAY_ROUTE_UNREADABLE", Severity.WARNING, hop, message, evidence)
+            )
+    return routes
 
 
 def _names(route: HTTPRouteRecord, gw: GatewayRecord) -> bool:
@@ -213,7 +232,7 @@ def _draw_route(result: AlbPathResult, chosen: GatewayMatch, mine: list[HTTPRout
     else:
         hop, label = "httproute:none", f"no HTTPRoute\n{host_path}"
         more = details(does=chosen.sentence())
-    failing = any(f.hop == hop and f.severity.name == "ERROR" for f in result.findings)
+    failing = any(f.hop == hop and f.severity is Severity.ERROR for f in result.findings)
     verdict = Verdict.BLOCKED if failing or chosen.route is None else Verdict.OK
     _insert(result, Hop(hop, "httproute", label, verdict=verdict, details=more))
     result.edges.append(Edge(gw_hop, hop, host_path))
