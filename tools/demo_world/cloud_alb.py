@@ -12,6 +12,9 @@ named ``<namespace>-<service>-<port>``. With Terway the groups are of type Ip an
 The rules are written out in the design (``AlbSpec``) as the controller writes them, not derived
 from the Ingresses here, so a test that compares the two compares two independent statements.
 Shapes as in the frontdoor test world: plain arrays, ``MaxResults``/``NextToken``/``TotalCount``.
+A Gateway's instance (``AlbSpec.gateway``) is made the same way, with listeners only on its rules'
+ports, the Gateway's tags instead of the AlbConfig's, and its rules and groups tagged with the
+HTTPRoute they were made for (the tag scheme is UNCONFIRMED: see ``alb_model``).
 """
 
 from __future__ import annotations
