@@ -137,8 +137,8 @@ SCENARIOS = [
         family="load balancer",
         summary="HTTPRoute shop/store names listener section https, which Gateway alb-gw does not have: not "
         "accepted, no ALB rule for store.gw.alb.abc.com",
-        expect="GATEWAY_ROUTE_NOT_ACCEPTED for shop/store (Accepted=False, NoMatchingParent); the Gateway ALB's "
-        "default action forwards to its empty default server group",
+        expect="GATEWAY_ROUTE_NOT_ACCEPTED for shop/store (Accepted=False, NoMatchingParent); the Gateway "
+        "ALB's default action forwards to its empty default server group",
         domain=gw.HOST,
         edit=route_not_accepted,
         base=AG,
