@@ -38,3 +38,18 @@ def test_live_gateway_trace_equals_the_world_trace(tmp_path: Path) -> None:
         assert live.returncode == world.returncode == 0, live.stderr
         assert live.stdout == world.stdout
         assert "Gateway shop/alb-gw" in live.stdout and "HTTPRoute shop/store" in live.stdout
+
+
+def test_live_refused_route_equals_the_world_trace(tmp_path: Path) -> None:
+    """The scenario live: the route's Accepted=False condition is read from the API server's status
+    and quoted exactly as the stored world quotes it; both exit 1 (blocked)."""
+    scenario = "gateway-route-not-accepted"
+    command = [sys.executable, "-m", "ackwb.cli", "trace", HOST, "--output", "wide"]
+    with live_lab(load_world(demo_world_root(scenario)), tmp_path / "lab") as lab:
+        live = subprocess.run(
+            [*command, "--profile", "lab"], capture_output=True, text=True, timeout=180, env=lab.env()
+        )
+    world = subprocess.run([*command, "--scenario", scenario], capture_output=True, text=True, timeout=180)
+    assert live.returncode == world.returncode == 1, live.stderr
+    assert live.stdout == world.stdout
+    assert "GATEWAY_ROUTE_NOT_ACCEPTED" in live.stdout and "NoMatchingParent" in live.stdout
