@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ackwb.errors import AckwbError, SourceError
+from ackwb.errors import AckwbError
 from ackwb.model import Client
 from ackwb.sources import Sources
 from ackwb.steps import dns, slb
@@ -62,7 +62,7 @@ def route_paths(sources: Sources) -> dict[str, list[str]]:
     when HTTPRoutes cannot be listed (a cluster without the Gateway API)."""
     try:
         routes = sources.kube.list("httproutes")
-    except SourceError:
+    except AckwbError:
         return {}
     found: dict[str, set[str]] = {}
     for item in routes:
@@ -74,7 +74,7 @@ def route_paths(sources: Sources) -> dict[str, list[str]]:
         }
         for host in dig(item, "spec", "hostnames") or []:
             if isinstance(host, str) and host and "*" not in host:
-                found.setdefault(host, set()).update(paths or {"/"})
+                found.setdefault(host.lower(), set()).update(paths or {"/"})
     return {host: sorted(paths) for host, paths in sorted(found.items())}
 
 

@@ -84,6 +84,7 @@ HEALTHY = [
     Healthy("alb-gateway", "www.alb.abc.com", ALB, {}, (), frozenset()),
     Healthy("alb-gateway", "api.alb.abc.com", ALB, {}, (), frozenset()),
     Healthy("alb-gateway", "pay.alb.abc.com", ALB, {}, (), frozenset(), port=443),
+    Healthy("alb-gateway", "store.gw.alb.abc.com", ALB, {}, (), frozenset()),  # Gateway API on its own ALB
     Healthy("alb-gateway", "shop.tnl.abc.com", NLB, {}, (), frozenset()),  # the NLB beside the ALB
 ]  # fmt: skip
 
@@ -252,6 +253,10 @@ SCENARIOS = {
     "alb-netpol-denies": Broken(
         "www.alb.abc.com", "NETWORK_POLICY_DENIES", "pod:shop/shop-*", BLOCKED, BLOCKED,
         "no ingress rule allows source 10.30.1.0/24 on TCP 8080",
+    ),
+    "gateway-route-not-accepted": Broken(
+        "store.gw.alb.abc.com", "GATEWAY_ROUTE_NOT_ACCEPTED", "httproute:shop/store", BLOCKED, BLOCKED,
+        "Accepted is False (NoMatchingParent): Gateway shop/alb-gw has no listener named https",
     ),
 }  # fmt: skip
 

@@ -79,7 +79,8 @@ _ROWS = [  # fmt: skip
         (
             "terway-nlb's cluster behind an ALB Ingress: AlbConfig alb, ALB k8s-alb-tab with HTTP 80 and "
             "HTTPS 443 (certificate), server groups of type Ip holding Pod IPs; www, api, and pay (tls, "
-            "ssl-redirect: 301 to HTTPS); the ingress-nginx NLB stays beside it"
+            "ssl-redirect: 301 to HTTPS); Gateway API on a second ALB: Gateway alb-gw, HTTPRoute store "
+            "(/api 80/20 across api and api-v2, / to shop); the ingress-nginx NLB stays beside it"
         ),
     ),
     ("dns-record-deleted", "healthy", "app1's A record was deleted in Alidns: the name does not resolve"),
@@ -295,6 +296,14 @@ _ROWS = [  # fmt: skip
         (
             "the ALB rule for api.alb.abc.com on listener 80 was deleted by hand: Ingress api-alb still "
             "asks for it"
+        ),
+    ),
+    (
+        "gateway-route-not-accepted",
+        "alb-gateway",
+        (
+            "HTTPRoute shop/store names listener section https, which Gateway alb-gw does not have: not "
+            "accepted, no ALB rule for store.gw.alb.abc.com"
         ),
     ),
     (

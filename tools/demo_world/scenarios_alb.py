@@ -4,13 +4,16 @@ The www Ingress moved to path /shop (the controller followed: the request for / 
 and the listener's default action forwards to the empty default server group, 503); every Pod of
 shop fails the ALB's health check (the server group carries nothing); the api rule was deleted
 from the listener by hand while its Ingress still asks for it (drift: the request falls to the
-default action); NetworkPolicy allow-alb was deleted, so namespace shop's default deny refuses the
-ALB's connections from its vSwitches.
+default action); HTTPRoute shop/store names a listener section the Gateway does not have, so the
+controller does not accept it and programs no rule for it (the Gateway ALB's default action answers);
+NetworkPolicy allow-alb was deleted, so namespace shop's default deny refuses the ALB's connections
+from its vSwitches.
 """
 
 from __future__ import annotations
 
 from tools.demo_world.designs import alb_gateway as ag
+from tools.demo_world.designs import alb_gateway_api as gw
 from tools.demo_world.draft import Draft
 from tools.demo_world.scenario import Scenario
 
@@ -70,6 +73,34 @@ def rule_drift(d: Draft) -> None:
     body["TotalCount"] = len(body["Rules"])
 
 
+def route_not_accepted(d: Draft) -> None:
+    """HTTPRoute shop/store was re-applied with parentRef sectionName https (the Gateway has only
+    listener http): the controller sets Accepted=False, NoMatchingParent, and removes the route's
+    forwarding rules from the Gateway's ALB, whose listener's default action now answers."""
+    route = d.get("httproutes", "store", "shop")
+    route["spec"]["parentRefs"][0]["sectionName"] = "https"
+    d.touched(route, "section https", spec_changed=True)
+    parent = route["status"]["parents"][0]
+    parent["parentRef"]["sectionName"] = "https"
+    for condition in parent["conditions"]:
+        condition["observedGeneration"] = route["metadata"]["generation"]
+        if condition["type"] == "Accepted":
+            condition.update(
+                status="False",
+                reason="NoMatchingParent",
+                message="Gateway shop/alb-gw has no listener named https",
+            )
+    gateway = d.get("gateways", "alb-gw", "shop")
+    gateway["status"]["listeners"][0]["attachedRoutes"] = 0
+    body = d.cloud("alb/ListRules.json")
+    listener = gw.GW_ALB.listener_id(80)
+    gone = {r["RuleId"] for r in body["Rules"] if r["ListenerId"] == listener}
+    body["Rules"] = [r for r in body["Rules"] if r["RuleId"] not in gone]
+    body["TotalCount"] = len(body["Rules"])
+    health = d.cloud(f"alb/GetListenerHealthStatus/{listener}.json")
+    health["RuleHealthStatus"] = [r for r in health["RuleHealthStatus"] if r["RuleId"] not in gone]
+
+
 def netpol_denies(d: Draft) -> None:
     """allow-alb was deleted in a clean-up ("the apps only take traffic from ingress-nginx"): the
     ALB connects from its vSwitches' addresses, which namespace shop's default deny refuses."""
@@ -108,6 +139,17 @@ SCENARIOS = [
         "forwards to the empty default server group",
         domain="api.alb.abc.com",
         edit=rule_drift,
+        base=AG,
+    ),
+    Scenario(
+        name="gateway-route-not-accepted",
+        family="load balancer",
+        summary="HTTPRoute shop/store names listener section https, which Gateway alb-gw does not have: not "
+        "accepted, no ALB rule for store.gw.alb.abc.com",
+        expect="GATEWAY_ROUTE_NOT_ACCEPTED for shop/store (Accepted=False, NoMatchingParent); the Gateway "
+        "ALB's default action forwards to its empty default server group",
+        domain=gw.HOST,
+        edit=route_not_accepted,
         base=AG,
     ),
     Scenario(

@@ -78,7 +78,10 @@ def _targets(
     """(Pod name, IP, port) to follow: the Service's endpoints, or, when its EndpointSlices could
     not be read, the Pod IPs nginx or kube-proxy send to (the Pods are then found by IP)."""
     if svc.endpoints_seen:
-        return [(e.pod, e.address, e.port or 0) for e in svc.endpoints]
+        listed = [(e.pod, e.address, e.port or 0) for e in svc.endpoints]
+        known = {f"{address}:{port}" for _, address, port in listed}
+        more = [e for e in ing.also_endpoints() if e not in known]  # another Service's share of the rule
+        return listed + [(None, a, int(p)) for a, _, p in (e.rpartition(":") for e in more)]
     seen = list(ing.backend_endpoints) if not ing.service_upstream else []
     seen += [target for node in kp.read for target in node.forwards]
     found = dict.fromkeys(seen)
