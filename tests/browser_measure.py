@@ -96,12 +96,12 @@ def measure(page_path: Path, body: str, width: int = 1400, height: int = 1000, t
     return value
 
 
-def export_report(folder: Path, domain: str, scenario: str) -> Path:
-    """``ackwb report DOMAIN --scenario SCENARIO`` exported to ``folder/report.html``, for a browser."""
+def export_report(folder: Path, domain: str, scenario: str, *args: str) -> Path:
+    """``ackwb report DOMAIN --scenario SCENARIO [ARGS]`` written to ``folder/report.html``."""
     import sys
 
     target = folder / "report.html"
-    command = [sys.executable, "-m", "ackwb.cli", "report", domain, "--scenario", scenario, "-o", str(target)]
-    run = subprocess.run(command, capture_output=True, text=True, timeout=240)
+    command = [sys.executable, "-m", "ackwb.cli", "report", domain, "--scenario", scenario, *args]
+    run = subprocess.run([*command, "-o", str(target)], capture_output=True, text=True, timeout=240)
     assert run.returncode == 0 and target.exists(), run.stderr[-2000:]
     return target

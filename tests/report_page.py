@@ -1,5 +1,6 @@
 """Checks of an exported report opened in headless Chromium, shared by the report browser tests.
 
+``open_report`` loads the file and returns the list of URLs the page asks for (filled as it asks);
 ``follow_contents`` clicks every link of the contents list and requires each to land on a
 heading in view; ``whole_diagram_fits`` requires the first diagram (the whole path) not to scroll
 sideways at the page's width. ``page`` is a Playwright page with the report loaded.
@@ -8,6 +9,7 @@ sideways at the page's width. ``page`` is a Playwright page with the report load
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from browser_measure import DIAGRAM_BOXES
@@ -15,6 +17,19 @@ from browser_measure import DIAGRAM_BOXES
 TARGET = """() => { const t = document.querySelector(':target');
                     return t && {tag: t.tagName, top: t.getBoundingClientRect().top,
                                  height: window.innerHeight}; }"""
+
+
+def open_report(page: Any, report: Path) -> list[str]:
+    requested: list[str] = []
+    page.context.route("**/*", lambda route: (requested.append(route.request.url), route.continue_()))
+    page.goto(report.as_uri())
+    page.wait_for_load_state("load")
+    return requested
+
+
+def only_files_asked(requested: list[str]) -> None:
+    outside = [url for url in requested if not url.startswith("file://")]
+    assert requested and not outside, f"the report asked for {outside}"
 
 
 def follow_contents(page: Any, at_least: int) -> None:

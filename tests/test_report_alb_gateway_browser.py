@@ -10,13 +10,12 @@ scroll sideways.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from report_page import follow_contents, whole_diagram_fits
+from browser_measure import export_report
+from report_page import follow_contents, only_files_asked, open_report, whole_diagram_fits
 from test_lab_browser import browser, page  # noqa: F401  (fixtures: Chromium through Playwright)
 
 from ackwb import Workbook
@@ -27,11 +26,7 @@ pytestmark = pytest.mark.timeout(300)
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("albgw") / "report.html"
-    command = [sys.executable, "-m", "ackwb.cli", "report", DOMAIN, "--scenario", SCENARIO, "--path", PATH]
-    run = subprocess.run([*command, "-o", str(target)], capture_output=True, text=True, timeout=240)
-    assert run.returncode == 0 and target.exists(), run.stderr[-2000:]
-    return target
+    return export_report(tmp_path_factory.mktemp("albgw"), DOMAIN, SCENARIO, "--path", PATH)
 
 
 def test_the_gateway_report_in_chromium(page: Any, report: Path) -> None:  # noqa: F811
@@ -39,10 +34,7 @@ def test_the_gateway_report_in_chromium(page: Any, report: Path) -> None:  # noq
     names = [" ".join(h.label.split()) for h in hops if h.kind in ("gateway", "httproute", "pod")]
     assert len(names) == 4, names  # the Gateway, the HTTPRoute rule, a Pod of api and one of api-v2
 
-    requested: list[str] = []
-    page.context.route("**/*", lambda route: (requested.append(route.request.url), route.continue_()))
-    page.goto(report.as_uri())
-    page.wait_for_load_state("load")
+    requested = open_report(page, report)
     body = " ".join(page.inner_text("body").split())
     missing = [
         n for n in ["Gateway shop/alb-gw", "HTTPRoute shop/store", "rule-80-1", *names[2:]] if n not in body
@@ -52,5 +44,4 @@ def test_the_gateway_report_in_chromium(page: Any, report: Path) -> None:  # noq
     follow_contents(page, 5)
     whole_diagram_fits(page)
 
-    outside = [url for url in requested if not url.startswith("file://")]
-    assert requested and not outside, f"the report asked for {outside}"
+    only_files_asked(requested)

@@ -10,12 +10,12 @@ headings, the whole-path diagram does not scroll sideways, and only ``file://`` 
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_measure import DIAGRAM_BOXES, export_report
+from browser_measure import export_report
+from report_page import follow_contents, only_files_asked, open_report, whole_diagram_fits
 from test_lab_browser import browser, page  # noqa: F401  (fixtures: Chromium through Playwright)
 
 from ackwb import Workbook
@@ -39,10 +39,7 @@ def test_the_envoy_gateway_report_in_chromium(page: Any, report: Path) -> None: 
         "Service store/web:8080 weight 90 (90%)",
         "Service store/web-next:8080 weight 10 (10%)",
     ]
-    requested: list[str] = []
-    page.context.route("**/*", lambda route: (requested.append(route.request.url), route.continue_()))
-    page.goto(report.as_uri())
-    page.wait_for_load_state("load")
+    requested = open_report(page, report)
     body = " ".join(page.inner_text("body").split())
     for shown in (
         "Gateway store/eg",
@@ -52,24 +49,8 @@ def test_the_envoy_gateway_report_in_chromium(page: Any, report: Path) -> None: 
         "10080",
     ):
         assert shown in body, f"the report does not show {shown!r}"
-    contents = page.locator("a[href^='#']:not(.anchor-link)")
-    assert contents.count() >= 5, "the report has no contents list"
-    for index in range(contents.count()):
-        link = contents.nth(index)
-        page.evaluate("window.scrollTo(0, 0)")
-        link.click()
-        target = page.evaluate(
-            "() => { const t = document.querySelector(':target'); return t && t.tagName; }"
-        )
-        assert target and re.fullmatch(r"H[1-6]", target), (
-            f"link {link.get_attribute('href')!r} leads nowhere"
-        )
-    boxes = page.evaluate(f"() => {{ {DIAGRAM_BOXES} }}")
-    assert boxes, "the report draws no diagram"
-    whole = boxes[0]
-    assert whole["scrollWidth"] <= whole["clientWidth"], f"the whole-path diagram scrolls sideways: {whole}"
-    assert whole["svgWidth"] <= whole["clientWidth"] + 1 and whole["pageWidth"] <= whole["windowWidth"], whole
+    follow_contents(page, 5)
+    whole_diagram_fits(page)
     drawn = " ".join((page.locator("svg").first.text_content() or "").split())
     assert "Gateway store/eg" in drawn and "HTTPRoute store/shop" in drawn, "the diagram lacks the Envoy hops"
-    outside = [url for url in requested if not url.startswith("file://")]
-    assert requested and not outside, f"the report asked for {outside}"
+    only_files_asked(requested)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from browser_measure import export_report
-from report_page import follow_contents, whole_diagram_fits
+from report_page import follow_contents, only_files_asked, open_report, whole_diagram_fits
 from test_lab_browser import browser, page  # noqa: F401  (fixtures: Chromium through Playwright)
 
 from ackwb import Workbook
@@ -34,15 +34,11 @@ def test_the_nodeport_report_in_chromium(page: Any, report: Path) -> None:  # no
     chains = {h.label.splitlines()[-1] for h in hops if h.kind == "nodeport"}
     assert chains and all("KUBE-SVL-" in chain for chain in chains), chains
 
-    requested: list[str] = []
-    page.context.route("**/*", lambda route: (requested.append(route.request.url), route.continue_()))
-    page.goto(report.as_uri())
-    page.wait_for_load_state("load")
+    requested = open_report(page, report)
     body = page.inner_text("body")
     assert all(chain in body for chain in chains), f"the report does not name {sorted(chains)}"
 
     follow_contents(page, 5)
     whole_diagram_fits(page)
 
-    outside = [url for url in requested if not url.startswith("file://")]
-    assert requested and not outside, f"the report asked for {outside}"
+    only_files_asked(requested)
