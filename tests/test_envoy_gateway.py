@@ -252,3 +252,22 @@ def test_the_gateway_section_names_the_port_shift_only_where_there_is_one(fln: P
     same = gateway_section(Workbook.from_world(fln).trace("web.fln.abc.com", port=80)).replace("\\", "")
     assert "container port **80**" in same and "adds 10000" not in same
     assert "HTTPRoute **app/web** rule **1**" in same
+
+
+def test_unread_reference_grants_never_make_a_cross_namespace_backend_refused(tmp_path: Path) -> None:
+    """docs.gw reaches web/docs through ReferenceGrant web/store-to-docs; when the grants cannot be
+    read, the reference is not called not permitted (no 500 by guess): the path stays ok and the
+    unread grants are a finding."""
+    root = tmp_path / "tee"
+    shutil.copytree(str(demo_world_root("terway-eni-https")), root)
+    (root / "kube/referencegrants.json").unlink()
+    trace = Workbook.from_world(root).trace("docs.gw.tee.abc.com")
+    assert trace.verdict is Verdict.OK, dead_end(trace)
+    assert not [
+        f
+        for f in trace.findings
+        if f.code in ("GATEWAY_BACKEND_NOT_PERMITTED", "GATEWAY_ROUTE_REFS_UNRESOLVED")
+    ]
+    unread = [f for f in trace.findings if f.code.startswith("SOURCE_") and "ReferenceGrants" in f.message]
+    assert unread, sorted(f.code for f in trace.findings)
+    assert tee("docs.gw.tee.abc.com").verdict is Verdict.OK

@@ -324,3 +324,19 @@ def test_malformed_filters_are_parse_errors(filters: list[Any], field: str) -> N
     route = {"metadata": {"name": "r", "namespace": "n"}, "spec": {"rules": [{"filters": filters}]}}
     with pytest.raises(ParseError, match=re.escape(field)):
         read_http_route(route)
+
+
+def test_a_cross_namespace_reference_with_unread_grants_is_not_refused() -> None:
+    """``grants=None``: the ReferenceGrants could not be read; a reference across namespaces is then
+    neither permitted by a named grant nor refused (RefNotPermitted needs the grants read)."""
+    from ackwb.parse.gateway_api import read_http_route
+    from ackwb.steps.gateway_backends import resolve_backends
+
+    route = read_http_route({
+        "metadata": {"namespace": "store", "name": "r"},
+        "spec": {"rules": [{"backendRefs": [{"name": "docs", "namespace": "web", "port": 80}]}]},
+    })  # fmt: skip
+    (refused,) = resolve_backends(route, route.rules[0], grants=[])
+    assert refused.reason == "RefNotPermitted"
+    (unknown,) = resolve_backends(route, route.rules[0], grants=None)
+    assert unknown.valid and not unknown.grant and "could not be read" in unknown.message

@@ -101,7 +101,7 @@ def gateway_on_alb(sources: Sources, result: AlbPathResult, lb: LoadBalancerResu
     routes = _routes(sources, result, gw_hop)
     host, port = alb.request.bare_host, front.listener.port
     mine = [r for r in routes if _names(r, gw) and _takes_host(r, host)]
-    namespaces = _namespaces(sources, gw)
+    namespaces = _namespaces(sources, result, gw, gw_hop)
     shared = attach(gateway.obj, [], namespaces, klass, gw_hop)
     _draw_gateway(result, gateway, klass, listener_hop, port)
     result.findings.extend(shared.findings)
@@ -112,7 +112,7 @@ def gateway_on_alb(sources: Sources, result: AlbPathResult, lb: LoadBalancerResu
         result.findings.extend(f for f in one.findings if f.code.startswith("GATEWAY_ROUTE"))
     request = GatewayRequest(host, alb.request.path, alb.request.query, alb.request.method,
                              alb.request.headers, front.listener.scheme, port)  # fmt: skip
-    grants = _grants(sources, mine)
+    grants = _grants(sources, result, mine, gw_hop)
     chosen = match(request, attached, grants)
     route_hop = _draw_route(result, chosen, mine, gw_hop)
     result.findings.extend(compare(chosen, alb, result.groups, route_hop, result.rule_hop, lb.alb))
@@ -164,25 +164,31 @@ def _read(
         return None
 
 
-def _namespaces(sources: Sources, gw: GatewayRecord) -> list[dict[str, Any]]:
-    """Namespace objects, read only when a listener selects route namespaces by label."""
+def _namespaces(sources: Sources, result: AlbPathResult, gw: GatewayRecord, hop: str) -> list[dict[str, Any]]:
+    """Namespace objects, read only when a listener selects route namespaces by label (unread: a
+    source finding, and no namespace is taken to match)."""
     if not any(x.allowed_from == "Selector" for x in gw.listeners):
         return []
     try:
         return sources.kube.list("namespaces")
-    except SourceError:
+    except SourceError as error:
+        result.findings.append(source_finding(error, hop, "the Namespaces (their labels)"))
         return []
 
 
-def _grants(sources: Sources, routes: list[HTTPRouteRecord]) -> list[dict[str, Any]]:
-    """ReferenceGrants, read only when a route refers to a Service in another namespace."""
+def _grants(
+    sources: Sources, result: AlbPathResult, routes: list[HTTPRouteRecord], hop: str
+) -> list[dict[str, Any]] | None:
+    """ReferenceGrants, read only when a route refers to a Service in another namespace; None when
+    they cannot be read (then no reference is called not permitted)."""
     across = any(b.namespace != r.meta.namespace for r in routes for rule in r.rules for b in rule.backends)
     if not across:
         return []
     try:
         return sources.kube.list("referencegrants")
-    except SourceError:
-        return []
+    except SourceError as error:
+        result.findings.append(source_finding(error, hop, "the ReferenceGrants"))
+        return None
 
 
 def _insert(result: AlbPathResult, hop: Hop) -> None:

@@ -70,14 +70,15 @@ def permitting_grant(
 def resolve_backends(
     route: HTTPRouteRecord,
     rule: RouteRule,
-    grants: Sequence[Any] = (),
+    grants: Sequence[Any] | None = (),
     services: Collection[str] | None = None,
 ) -> list[BackendShare]:
     """Each backendRef of ``rule`` with its share and, when it cannot be used, the reason.
 
-    ``services``: "namespace/name" of the Services that exist; None when not known (then a
-    missing Service is not reported)."""
-    records = grants_of(grants)
+    ``grants``: the ReferenceGrants; None when they could not be read (then a reference across
+    namespaces is not reported as not permitted). ``services``: "namespace/name" of the Services
+    that exist; None when not known (then a missing Service is not reported)."""
+    records = grants_of(grants or ())
     total = sum(ref.weight for ref in rule.backends)
     found = []
     for ref in rule.backends:
@@ -85,6 +86,8 @@ def resolve_backends(
         reason, message, grant = "", "", ""
         if (ref.group, ref.kind) != ("", "Service"):
             reason, message = "InvalidKind", f"{ref.group or 'core'}/{ref.kind} is not a Service"
+        elif ref.namespace != route.meta.namespace and grants is None:
+            message = "whether a ReferenceGrant permits this reference could not be read"
         elif ref.namespace != route.meta.namespace:
             grant = permitting_grant(route, ref, records) or ""
             if not grant:

@@ -204,7 +204,7 @@ def _headers(f: RouteFilter) -> list[str]:
 def match(
     request: GatewayRequest,
     attached: Sequence[AttachedRoute],
-    grants: Sequence[Any] = (),
+    grants: Sequence[Any] | None = (),  # None: the ReferenceGrants could not be read
     services: Collection[str] | None = None,
 ) -> GatewayMatch:
     """The rule ``request`` takes among the attached routes, and what it does with it."""

@@ -76,10 +76,11 @@ def envoy_path(sources: Sources, nodes: NodeResult, path: str = "/") -> EnvoyRes
     request = GatewayRequest(
         result.domain, parts.path or "/", parts.query, "GET", headers, scheme, listener_port
     )
-    chosen = match(request, attached.routes, found.grants)
+    grants = None if "the ReferenceGrants" in found.errors else found.grants  # None: not read
+    chosen = match(request, attached.routes, grants)
     if chosen.rule is not None:
         reads.read_services(sources, found, chosen.rule.backends)
-        chosen = match(request, attached.routes, found.grants, found.known_services())
+        chosen = match(request, attached.routes, grants, found.known_services())
     result.match, result.listener = chosen, chosen.listener or listener
     _draw_gateway(result, gateway, klass, found, serving)
     _gateway_findings(result, attached, found)
