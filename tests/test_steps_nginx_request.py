@@ -289,12 +289,13 @@ def test_evaluator_on_generated_blocks_raises_only_ackwb_errors(
 
 
 def test_pure_step_modules_import_no_other_step_and_no_source() -> None:
-    """nginx_request and ingress_objects are called by whichever ingress step exists: they may use
-    ackwb.model, ackwb.hops, ackwb.parse and ackwb.errors only."""
+    """nginx_request and ingress_objects (with ingress_path_checks) are called by whichever ingress
+    step exists: they may use ackwb.model, ackwb.hops, ackwb.parse, ackwb.errors and each other only."""
     from test_layers import ROOT, collect_imports
 
     imports = collect_imports(ROOT)
-    allowed = ("ackwb.model", "ackwb.hops", "ackwb.parse", "ackwb.errors")
-    for module in ("ackwb.steps.nginx_request", "ackwb.steps.ingress_objects"):
+    pure = ("ackwb.steps.nginx_request", "ackwb.steps.ingress_objects", "ackwb.steps.ingress_path_checks")
+    allowed = ("ackwb.model", "ackwb.hops", "ackwb.parse", "ackwb.errors", *pure)
+    for module in pure:
         used = {i.module for i in imports[module] if i.module.startswith("ackwb")}
         assert used and all(u.startswith(allowed) for u in used), (module, sorted(used))
