@@ -20,6 +20,9 @@ from ackwb.steps.slb.result import LoadBalancerResult
 def describe(cluster: Cluster, results: list[StepResult]) -> Design:
     by_step = {r.step: r for r in results}
     lb, nodes, kp = by_step.get("slb"), by_step.get("ecs"), by_step.get("kube_proxy")
+    inner = getattr(by_step.get("ingress"), "node_results", None)  # an ALB's Instance groups
+    if inner and not (isinstance(nodes, NodeResult) and nodes.branches):
+        nodes = inner[0]
     modes: dict[str, str] = {}
     if isinstance(nodes, NodeResult):
         modes.update(nodes.modes)

@@ -36,6 +36,7 @@ class Door(Enum):
     NGINX = "ingress-nginx controller"
     ENVOY_GATEWAY = "Envoy Gateway proxy"
     L4_SERVICE = "L4 Service"
+    ALB = "ALB Ingress"  # decided in the slb step: the ALB's forwarding rules answer
 
 
 @dataclass(frozen=True)

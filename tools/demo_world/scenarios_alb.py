@@ -4,13 +4,17 @@ The www Ingress moved to path /shop (the controller followed: the request for / 
 and the listener's default action forwards to the empty default server group, 503); every Pod of
 shop fails the ALB's health check (the server group carries nothing); the api rule was deleted
 from the listener by hand while its Ingress still asks for it (drift: the request falls to the
-default action).
+default action). flannel-nodeport: Service app/store was deleted and applied again and got a new
+NodePort, while the ALB's Instance server group still sends to the old one on every node.
 """
 
 from __future__ import annotations
 
 from tools.demo_world.designs import alb_gateway as ag
+from tools.demo_world.designs import flannel_nodeport as fln
+from tools.demo_world.designs import flannel_nodeport_alb as fln_alb
 from tools.demo_world.draft import Draft
+from tools.demo_world.ids import later
 from tools.demo_world.scenario import Scenario
 
 AG = "alb-gateway"
@@ -69,6 +73,14 @@ def rule_drift(d: Draft) -> None:
     body["TotalCount"] = len(body["Rules"])
 
 
+def instance_nodeport_stale(d: Draft) -> None:
+    """Service app/store was deleted and applied again (a new ClusterIP 172.21.10.97 and nodePort 31574);
+    the ALB Ingress controller did not reconcile the Ingress since, so server group app-store-80 still
+    holds the four nodes on the old NodePort 30910, where kube-proxy has no rule any more."""
+    store = fln_alb.service(later(fln.ALB_CREATED, 86400 * 3), fln_alb.RECREATED_NODE_PORT, "172.21.10.97")
+    d.rebuild(fln.design(store=store))
+
+
 SCENARIOS = [
     Scenario(
         name="alb-no-rule-matches",
@@ -101,5 +113,16 @@ SCENARIOS = [
         domain="api.alb.abc.com",
         edit=rule_drift,
         base=AG,
+    ),
+    Scenario(
+        name="alb-instance-nodeport-stale",
+        family="load balancer",
+        summary="Service app/store was recreated with NodePort 31574: the ALB's Instance server group "
+        "app-store-80 still sends to NodePort 30910",
+        expect="ALB_GROUP_NODEPORT_STALE for server group app-store-80 (NodePort 30910; Service app/store "
+        "port 80 has nodePort 31574): kube-proxy has no rule for 30910 on the nodes",
+        domain="store.fln.abc.com",
+        edit=instance_nodeport_stale,
+        base="flannel-nodeport",
     ),
 ]
