@@ -1,0 +1,62 @@
+"""Every row of the sweep and of the cluster map names its front door, read from the trace.
+
+The name comes from one function (``ackwb.steps.door_name.front_door_name``) over the door the
+steps decided: nginx behind fln-public-lb, the ALB's rules for store.fln (Instance groups) and
+www.alb (Ip groups), an L4 Service for mqtt.fln and redis.tnl, and "unknown" where the trace never
+got to a door (a name that does not resolve, a port no listener serves). The terminal table, the
+HTML overview and the map's diagram carry it too.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ackwb import Workbook
+from ackwb.render.sweep_html import sweep_page
+from ackwb.steps.door_name import front_door_name
+
+
+def rows_by_host(world: str, hosts: list[str], ports: list[int]) -> dict[tuple[str, int], str]:
+    sweep = Workbook.demo(world).sweep(hosts=hosts, ports=ports)
+    return {(r["host"], r["port"]): r["front door"] for r in sweep.rows}
+
+
+def test_the_sweep_names_each_door() -> None:
+    fln = rows_by_host("flannel-nodeport", ["web.fln.abc.com", "store.fln.abc.com", "mqtt.fln.abc.com"],
+                       [80, 1883])  # fmt: skip
+    assert fln[("web.fln.abc.com", 80)] == "nginx"
+    assert fln[("store.fln.abc.com", 80)] == "ALB"
+    assert fln[("mqtt.fln.abc.com", 1883)] == "L4 Service"
+    assert fln[("mqtt.fln.abc.com", 80)] == "unknown"  # no listener on 80: no door was decided
+    alb = rows_by_host(
+        "alb-gateway", ["www.alb.abc.com", "shop.tnl.abc.com", "redis.tnl.abc.com"], [80, 6379]
+    )
+    assert (alb[("www.alb.abc.com", 80)], alb[("shop.tnl.abc.com", 80)]) == ("ALB", "nginx")
+    assert alb[("redis.tnl.abc.com", 6379)] == "L4 Service"
+
+
+def test_a_name_that_does_not_resolve_has_no_door() -> None:
+    trace = Workbook.demo("healthy").trace("no-such.qas.abc.com")
+    assert front_door_name(trace) == "unknown"
+
+
+def test_the_sweep_table_and_overview_have_the_column() -> None:
+    sweep = Workbook.demo("flannel-nodeport").sweep(
+        hosts=["store.fln.abc.com", "web.fln.abc.com"], ports=[80]
+    )
+    page = sweep_page(sweep)
+    head = re.search(r"<thead><tr>(.*?)</tr></thead>", page)
+    assert head and re.findall(r"<th[^>]*>([^<]*)</th>", head.group(1)) == [
+        "host", "path", "port", "client", "front door", "verdict", "first finding",
+    ]  # fmt: skip
+    cells = re.findall(r"<tr class='ackwb-row[^>]*>(.*?)</tr>", page)
+    assert len(cells) == 2 and ">ALB<" in cells[0] and ">nginx<" in cells[1]
+
+
+def test_the_cluster_map_names_the_door_on_each_load_balancer() -> None:
+    cluster_map = Workbook.demo("flannel-nodeport").cluster_map(port=80)
+    doors = {row["domain"]: row["front door"] for row in cluster_map.rows}
+    assert doors["store.fln.abc.com"] == "ALB" and doors["web.fln.abc.com"] == "nginx"
+    boxes = {n.name: n.doors for n in cluster_map.nodes.values() if n.kind == "lb"}
+    assert boxes == {"k8s-alb-fln": ("ALB",), "fln-public-lb": ("nginx",)}
+    assert "door: ALB</FONT>" in cluster_map.dot and "door: nginx</FONT>" in cluster_map.dot
