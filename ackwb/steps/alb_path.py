@@ -165,6 +165,12 @@ def _forward(
         service = group.service() if group else None
         if service is not None and share.share:
             result.shares.append((f"{service[0]}/{service[1]}", share.share))
+    if len(result.shares) > 1:  # the rule hop says every Service that gets a share, not only the main one
+        hop = next(i for i, h in enumerate(result.hops) if h.id == result.rule_hop)
+        split = ", ".join(f"{name} {share:.0%}" for name, share in result.shares)
+        result.hops[hop] = replace(
+            result.hops[hop], details=result.hops[hop].details + details(services=split)
+        )
     weightless = group_findings(match, {}, {}, result.rule_hop)
     result.findings.extend(f for f in weightless if f.code == "ALB_NO_WEIGHT")
     main = max(match.outcome.forward, key=lambda f: f.share, default=None)
