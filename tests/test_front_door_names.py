@@ -60,3 +60,27 @@ def test_the_cluster_map_names_the_door_on_each_load_balancer() -> None:
     boxes = {n.name: n.doors for n in cluster_map.nodes.values() if n.kind == "lb"}
     assert boxes == {"k8s-alb-fln": ("ALB",), "fln-public-lb": ("nginx",)}
     assert "door: ALB</FONT>" in cluster_map.dot and "door: nginx</FONT>" in cluster_map.dot
+    rules = [n.name for n in cluster_map.nodes.values() if n.id.startswith("alb-rule:")]
+    assert rules == ["rule-80-1 (priority 1)"]  # the ALB's rule by name and priority, not by its ids
+
+
+def test_the_summary_says_how_each_door_reaches_the_pod() -> None:
+    """The report's summary sentence is the door's, not ingress-nginx's, and the design record names
+    no ingress controller where none is on the path."""
+    from ackwb.render.html import trace_summary_html
+
+    cases = {
+        ("flannel-nodeport", "store.fln.abc.com", 80): "ECS nodes on the Service&#x27;s NodePort",
+        ("flannel-nodeport", "mqtt.fln.abc.com", 1883): "No HTTP is evaluated: the load balancer hands each "
+        "connection to the Service&#x27;s NodePort",
+        ("alb-gateway", "www.alb.abc.com", 80): "The ALB sends the request straight to the Pod IPs",
+        ("terway-nlb", "redis.tnl.abc.com", 6379): "straight to a Pod IP of the Service",
+        ("healthy", "app1.qas.abc.com", 80): "ingress-nginx sends the request straight to Pod IPs",
+    }
+    for (world, host, port), sentence in cases.items():
+        trace = Workbook.demo(world).trace(host, port=port)
+        summary = trace_summary_html(trace)
+        assert sentence in summary, (host, summary[summary.find("how it reaches") :][:300])
+        nginx = front_door_name(trace) == "nginx"
+        assert ("ingress-nginx sends" in summary) is nginx
+        assert bool(trace.design.controllers) is nginx, (host, trace.design.controllers)

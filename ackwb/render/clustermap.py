@@ -200,6 +200,8 @@ def map_node(hop: Hop, domain: str = "") -> MapNode:
     namespace = dict(hop.details).get("namespace", namespace)
     named = [t for t in tokens if t.lower() != hop.kind.lower() and not _ADDRESS.match(t)]
     name = id_name if hop.kind in NAMESPACED or not named else named[0]
+    if hop.id.startswith("alb-rule:"):  # an ALB's rule is no namespaced object: its name and priority
+        name = hop.label.splitlines()[0].removeprefix("ALB rule ").strip() or name
     return MapNode(hop.id, hop.kind, name, address, namespace or NO_NAMESPACE, hop.verdict)
 
 

@@ -83,7 +83,12 @@ def trace_summary_html(trace: Trace) -> str:
     client = trace.client.ip or "any internet client"
     via_service = any(h.kind == "service" for h in request_hops)
     has_in_cluster = any(h.path is Path.IN_CLUSTER for h in trace.hops)
-    if via_service:
+    from ackwb.render.door_sections import reach_sentence  # it renders with this module's escaping
+
+    door_way = reach_sentence(trace)  # an ALB or an L4 Service: not nginx's dynamic backends
+    if door_way:
+        how = _esc(door_way)
+    elif via_service:
         how = (
             "The request passes the Service's ClusterIP and kube-proxy "
             '(the Ingress sets <code>service-upstream: "true"</code>).'

@@ -13,6 +13,7 @@ from dataclasses import replace
 from ackwb.model import Design, StepResult
 from ackwb.steps.cluster import Cluster
 from ackwb.steps.ecs.result import KINDS, NodeResult
+from ackwb.steps.front_door import Door
 from ackwb.steps.kube_proxy import KubeProxyResult
 from ackwb.steps.slb.result import LoadBalancerResult
 
@@ -39,7 +40,8 @@ def describe(cluster: Cluster, results: list[StepResult]) -> Design:
     if isinstance(nodes, NodeResult):
         order = list(KINDS)
         kinds = sorted({b.kind for b in nodes.branches}, key=order.index)
-        networks = sorted({"host network" if c.host_network else "Pod IPs" for c in nodes.controller_pods})
+        controllers = nodes.controller_pods if nodes.door is Door.NGINX else []  # else: the Service's Pods
+        networks = sorted({"host network" if c.host_network else "Pod IPs" for c in controllers})
         design = replace(
             design,
             backends=" + ".join(KINDS[k].split(" (")[0] for k in kinds),
