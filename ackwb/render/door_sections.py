@@ -152,35 +152,6 @@ def not_followed_section(ing: IngressResult) -> str:
     ])  # fmt: skip
 
 
-def reach_sentence(trace: Trace) -> str:
-    """How the request gets to the Pod behind a door other than nginx, in one sentence ("" for nginx
-    or an unknown door: the caller says it its own way). Plain text: no value of the world in it."""
-    ing = trace.step("ingress")
-    if isinstance(ing, AlbPathResult) and ing.node_results:
-        return (
-            "The ALB sends the request to ECS nodes on the Service's NodePort (a server group of type "
-            "Instance); kube-proxy on each node forwards it to a Pod of the Service."
-        )
-    if isinstance(ing, AlbPathResult) and ing.backend_endpoints:
-        return (
-            "The ALB sends the request straight to the Pod IPs of its server group (type Ip); the ClusterIP "
-            "→ kube-proxy hop is the in-cluster path (dashed): the way a client inside the cluster reaches "
-            "the Service."
-        )
-    if isinstance(ing, IngressResult) and ing.door is Door.L4_SERVICE:
-        nodes = ing.earlier("ecs")
-        if isinstance(nodes, NodeResult) and any(b.kind == "nodeport" for b in nodes.branches):
-            return (
-                "No HTTP is evaluated: the load balancer hands each connection to the Service's NodePort on "
-                "the nodes, and kube-proxy there forwards it to a Pod of the Service."
-            )
-        return (
-            "No HTTP is evaluated: the load balancer hands each connection straight to a Pod IP of the "
-            "Service."
-        )
-    return ""
-
-
 # One entry per door. Gateway API doors: the integrator wires door_gateway.gateway_section (Envoy
 # Gateway) and the ALB Gateway's section here, one line each.
 SECTIONS: dict[Door, Callable[[IngressResult], str]] = {

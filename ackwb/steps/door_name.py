@@ -7,13 +7,17 @@ only reads that decision back from a finished trace, so every table and diagram 
 door says the same thing, and a new door is one line of ``NAMES``.
 
 A trace that stops before the door was decided (the name did not resolve, no load balancer owns
-the address) names it "unknown": nothing was seen, so nothing is claimed.
+the address) names it "unknown": nothing was seen, so nothing is claimed. ``reach_sentence`` says
+in one plain sentence how a door other than nginx gets the request to the Pod (trace summaries).
 """
 
 from __future__ import annotations
 
 from ackwb.model import StepResult, Trace
+from ackwb.steps.alb_result import AlbPathResult
+from ackwb.steps.ecs.result import NodeResult
 from ackwb.steps.front_door import Door
+from ackwb.steps.ingress.result import IngressResult
 
 # How tables and diagrams name each door; a door missing here is named by its ``Door`` value.
 NAMES: dict[Door, str] = {
@@ -47,3 +51,32 @@ def front_door_name(trace: Trace) -> str:
     if door is None:
         return UNKNOWN
     return NAMES.get(door, door.value)
+
+
+def reach_sentence(trace: Trace) -> str:
+    """How the request gets to the Pod behind a door other than nginx, in one sentence ("" for nginx
+    or an unknown door: the caller says it its own way). Plain text: no value of the world in it."""
+    ing = trace.step("ingress")
+    if isinstance(ing, AlbPathResult) and ing.node_results:
+        return (
+            "The ALB sends the request to ECS nodes on the Service's NodePort (a server group of type "
+            "Instance); kube-proxy on each node forwards it to a Pod of the Service."
+        )
+    if isinstance(ing, AlbPathResult) and ing.backend_endpoints:
+        return (
+            "The ALB sends the request straight to the Pod IPs of its server group (type Ip); the ClusterIP "
+            "→ kube-proxy hop is the in-cluster path (dashed): the way a client inside the cluster reaches "
+            "the Service."
+        )
+    if isinstance(ing, IngressResult) and ing.door is Door.L4_SERVICE:
+        nodes = ing.earlier("ecs")
+        if isinstance(nodes, NodeResult) and any(b.kind == "nodeport" for b in nodes.branches):
+            return (
+                "No HTTP is evaluated: the load balancer hands each connection to the Service's NodePort on "
+                "the nodes, and kube-proxy there forwards it to a Pod of the Service."
+            )
+        return (
+            "No HTTP is evaluated: the load balancer hands each connection straight to a Pod IP of the "
+            "Service."
+        )
+    return ""
