@@ -1,10 +1,11 @@
 """What "the whole cluster" means when a capture, a sweep or the cluster map asks for it.
 
-Every Ingress host × every path of its rules × every listener port of the load balancer it
-resolves to; for a capture, also every Service of type LoadBalancer, traced by its load
-balancer's address and each of its ports. What the user names (hosts, ports, paths) replaces
-the corresponding part. A rule's path is the path a request would use: a regular-expression
-path (``/api(/|$)(.*)``) is cut before its first special character (``/api``), an empty one is
+Every Ingress host and every HTTPRoute hostname (Gateway API; a wildcard name is no host to
+ask for) × every path of its rules × every listener port of the load balancer it resolves to;
+for a capture, also every Service of type LoadBalancer, traced by its load balancer's address
+and each of its ports. What the user names (hosts, ports, paths) replaces the corresponding
+part. A rule's path is the path a request would use: a regular-expression path
+(``/api(/|$)(.*)``) is cut before its first special character (``/api``), an empty one is
 ``/``. A host whose load balancer cannot be found is still traced on port 80, so the trace
 says why.
 """
@@ -56,6 +57,27 @@ def ingress_paths(sources: Sources) -> dict[str, list[str]]:
     return {host: sorted(paths) for host, paths in sorted(found.items())}
 
 
+def route_paths(sources: Sources) -> dict[str, list[str]]:
+    """Every HTTPRoute hostname → the request paths of its rules' matches (``/`` when none); empty
+    when HTTPRoutes cannot be listed (a cluster without the Gateway API)."""
+    try:
+        routes = sources.kube.list("httproutes")
+    except AckwbError:
+        return {}
+    found: dict[str, set[str]] = {}
+    for item in routes:
+        paths = {
+            request_path(dig(m, "path", "value") or "/")
+            for rule in dig(item, "spec", "rules") or []
+            for m in (rule.get("matches") or [{}])
+            if isinstance(m, dict)
+        }
+        for host in dig(item, "spec", "hostnames") or []:
+            if isinstance(host, str) and host and "*" not in host:
+                found.setdefault(host.lower(), set()).update(paths or {"/"})
+    return {host: sorted(paths) for host, paths in sorted(found.items())}
+
+
 def load_balancer_services(sources: Sources) -> dict[str, list[int]]:
     """Every Service of type LoadBalancer's address → its ports (an L4 front door)."""
     found: dict[str, set[int]] = {}
@@ -86,10 +108,12 @@ def plan(
     paths: Iterable[str] = (),
     services: bool = False,
 ) -> list[Request]:
-    """The requests to trace: the hosts given (default: every Ingress host), each on the ports and
-    paths given (default: its listener ports and rule paths); ``services`` adds every Service of
-    type LoadBalancer by address (a capture's default)."""
+    """The requests to trace: the hosts given (default: every Ingress and HTTPRoute host), each on
+    the ports and paths given (default: its listener ports and rule paths); ``services`` adds every
+    Service of type LoadBalancer by address (a capture's default)."""
     rules = ingress_paths(sources)
+    for host, route_ones in route_paths(sources).items():
+        rules[host] = sorted(set(rules.get(host, [])) | set(route_ones))
     wanted_ports, wanted_paths = sorted(set(ports)), sorted({request_path(p) for p in paths})
     requests: set[Request] = set()
     for host in hosts or list(rules):

@@ -23,6 +23,7 @@ from ackwb import steps
 from ackwb.demo import BuiltinWorld, demo_world_root
 from ackwb.errors import AckwbError, InputError
 from ackwb.model import Client, Trace
+from ackwb.plan import route_paths
 from ackwb.sources import Sources
 from ackwb.sources.world import load_world, open_world  # the default world reader: standard library only
 from ackwb.steps.cluster import Cluster, read_cluster
@@ -76,14 +77,14 @@ class Workbook:
         return self.sources.description
 
     def domains(self) -> list[str]:
-        """Every host an Ingress of the world serves."""
+        """Every host an Ingress of the world serves, and every HTTPRoute hostname (not wildcards)."""
         hosts = {
             rule["host"]
             for item in self.sources.kube.list("ingresses")
             for rule in item.get("spec", {}).get("rules", [])
             if rule.get("host")
         }
-        return sorted(hosts)
+        return sorted(hosts | set(route_paths(self.sources)))
 
     def dns(self, domain: str, client_ip: str | None = None) -> steps.DnsResult:
         """Step 1 as ``client_ip`` sees it: inside the cluster's VPC, PrivateZone answers."""
@@ -155,6 +156,13 @@ class Workbook:
         from ackwb.demo import DESIGNS, WORLDS
 
         return {design: [w for w in WORLDS.values() if w.design == design] for design in DESIGNS}
+
+    @staticmethod
+    def design_records() -> dict[str, list[dict[str, str]]]:
+        """Each built-in design world's design, one {axis: value} per load balancer (stored by the build)."""
+        from ackwb.demo import design_records
+
+        return design_records()
 
     @classmethod
     def open(cls, world: str | FilePath) -> Workbook:

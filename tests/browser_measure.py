@@ -94,3 +94,14 @@ def measure(page_path: Path, body: str, width: int = 1400, height: int = 1000, t
     if isinstance(value, dict) and "error" in value:
         raise RuntimeError(f"the measuring script failed: {value['error']}")
     return value
+
+
+def export_report(folder: Path, domain: str, scenario: str) -> Path:
+    """``ackwb report DOMAIN --scenario SCENARIO`` exported to ``folder/report.html``, for a browser."""
+    import sys
+
+    target = folder / "report.html"
+    command = [sys.executable, "-m", "ackwb.cli", "report", domain, "--scenario", scenario, "-o", str(target)]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=240)
+    assert run.returncode == 0 and target.exists(), run.stderr[-2000:]
+    return target

@@ -40,7 +40,12 @@ def test_the_rule_and_the_service_hop_name_every_service_that_shares_the_traffic
     assert ("services", "shop/shop 80%, shop/api 20%") in rule.details
     service = next(h for h in trace.hops if h.kind == "service")
     assert service.id == "service:shop/shop"  # the largest share is the one followed
-    assert ("shares traffic", "shop/shop 80% (this Service), shop/api 20% (not followed)") in service.details
+    pods = {h.id.rsplit("-", 2)[0] for h in trace.hops if h.kind == "pod"}
+    assert pods == {"pod:shop/shop", "pod:shop/api"}  # the other Service's Pods are on the path too
+    assert (
+        "shares traffic",
+        "shop/shop 80% (this Service), shop/api 20% (its Pods are drawn, not its Service)",
+    ) in service.details
 
 
 def test_a_rule_to_one_service_adds_no_share_details() -> None:

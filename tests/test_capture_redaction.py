@@ -275,6 +275,8 @@ NOT_ANNOTATIONS = {
     "k8s.io/ingress-nginx",
     "gateway.envoyproxy.io/owning-gateway-name",  # Envoy Gateway's labels on its proxy Service
     "gateway.envoyproxy.io/owning-gateway-namespace",
+    "gateway.envoyproxy.io/gatewayclass-controller",  # Envoy Gateway's GatewayClass controllerName
+    "gateways.alibabacloud.com/gateway",  # a tag on an ALB (cloud), not a Kubernetes annotation
 }
 
 

@@ -175,3 +175,49 @@ def test_tls_host_without_rule_and_snippets(
     untouched = trace_of(world, host, port=port)
     codes = {f.code for f in untouched.findings}
     assert not codes & {"INGRESS_TLS_HOST_WITHOUT_RULE", "INGRESS_SNIPPET"}
+
+
+@pytest.mark.parametrize("world,namespace,name,host", [
+    ("terway-nlb", "shop", "shop-ingress", "shop.tnl.abc.com"),
+    ("flannel-nodeport", "shop", "shop-ingress", "shop.fln.abc.com"),
+])  # fmt: skip
+@pytest.mark.parametrize("value,fate", [
+    ("true", "the ConfigMap allows them"),
+    ("false", "the ConfigMap disallows them"),
+])  # fmt: skip
+def test_snippets_are_judged_by_the_controllers_configmap(
+    tmp_path: Path, world: str, namespace: str, name: str, host: str, value: str, fate: str
+) -> None:
+    """The controller's ``--configmap`` names the ConfigMap whose allow-snippet-annotations decides."""
+
+    def annotate(items: list[dict[str, Any]]) -> None:
+        found = ingress(items, namespace, name)
+        found["metadata"].setdefault("annotations", {})[f"{PREFIX}server-snippet"] = SNIPPET
+
+    root = edited(tmp_path, world, "ingresses", annotate)
+    without = only(trace_of(root, host), "INGRESS_SNIPPET")
+    assert "dropped unless the ConfigMap sets allow-snippet-annotations: true" in without.message
+    assert len(without.evidence) == 1  # the world has no controller ConfigMap: the default applies
+
+    controller = next(iter(Workbook.from_world(root).sources.kube.list("pods", label_selector=CONTROLLERS)))
+    args = next(c["args"] for c in controller["spec"]["containers"] if c.get("args"))
+    ref = next(a.split("=", 1)[1] for a in args if a.startswith("--configmap="))
+    cm_namespace, _, cm_name = ref.replace(
+        "$(POD_NAMESPACE)", controller["metadata"]["namespace"]
+    ).rpartition("/")
+
+    def add_configmap(items: list[dict[str, Any]]) -> None:
+        meta = {"name": cm_name, "namespace": cm_namespace}
+        items.append(
+            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": {SNIPPETS_KEY: value}}
+        )
+
+    edited(tmp_path, world, "configmaps", add_configmap)
+    snippet = only(trace_of(root, host), "INGRESS_SNIPPET")
+    assert fate in snippet.message, snippet.message
+    assert fields(snippet)[-1] == (f"{cm_namespace}/{cm_name} data[{SNIPPETS_KEY}]", value)
+    assert snippet.evidence[-1].source == "kube:configmaps"
+
+
+SNIPPETS_KEY = "allow-snippet-annotations"
+CONTROLLERS = "app=ingress-nginx"  # the controller Pods' label in every design world

@@ -14,6 +14,7 @@ facts; the failing variants edit a copy of a world so that the same check turns.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -296,11 +297,16 @@ def test_client_ip_affinity_is_shown_and_its_bypass_flagged() -> None:
 def test_iptables_recent_is_shown_and_service_upstream_pins_the_controllers() -> None:
     trace = trace_of("flannel-nodeport", "api.fln.abc.com")
     rules = [h for h in trace.hops if h.kind == "iptables"]
-    assert rules and all(
-        dict(h.details)["client affinity"] == "iptables -m recent --rcheck --seconds 10800: a client address "
-        "keeps its endpoint for 10800 s"
-        for h in rules
-    )
+    saved = (demo_world_root("flannel-nodeport") / "nodes" / "10.20.1.11" / "iptables-save.txt").read_text()
+    checked = sorted(re.findall(r"-m recent --rcheck --seconds 10800 --reap --name (KUBE-SEP-\w+)", saved))
+    assert len(checked) == 2  # api's two endpoints, each remembered in a list named after its chain
+    for h in rules:
+        said = dict(h.details)["client affinity"]
+        assert said.startswith(
+            "iptables -m recent --rcheck --seconds 10800 --reap --name KUBE-SEP-…: a client address keeps "
+            "its endpoint for 10800 s, remembered per endpoint chain ("
+        ), said
+        assert sorted(re.findall(r"KUBE-SEP-\w+", said)) == checked, said
     (bypass,) = [f for f in trace.findings if f.code == "SERVICE_AFFINITY_BYPASSED"]
     assert bypass.severity is Severity.INFO and "service-upstream" in bypass.message
     assert "controller Pod" in bypass.message

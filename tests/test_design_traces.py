@@ -85,6 +85,7 @@ HEALTHY = [
     Healthy("alb-gateway", "www.alb.abc.com", ALB, {}, (), frozenset()),
     Healthy("alb-gateway", "api.alb.abc.com", ALB, {}, (), frozenset()),
     Healthy("alb-gateway", "pay.alb.abc.com", ALB, {}, (), frozenset(), port=443),
+    Healthy("alb-gateway", "store.gw.alb.abc.com", ALB, {}, (), frozenset()),  # Gateway API on its own ALB
     Healthy("alb-gateway", "shop.tnl.abc.com", NLB, {}, (), frozenset()),  # the NLB beside the ALB
     Healthy("flannel-nodeport", "store.fln.abc.com", ALB_INSTANCE, {}, (), frozenset()),  # Instance group
 ]  # fmt: skip
@@ -255,6 +256,14 @@ SCENARIOS = {
         "api.alb.abc.com", "ALB_INGRESS_RULE_MISSING", "alb-rule:lsn-*:default", BLOCKED, BLOCKED,
         "Ingress shop/api-alb asks for a rule on host api.alb.abc.com path /*",
     ),
+    "alb-netpol-denies": Broken(
+        "www.alb.abc.com", "NETWORK_POLICY_DENIES", "pod:shop/shop-*", BLOCKED, BLOCKED,
+        "no ingress rule allows source 10.30.1.0/24 on TCP 8080",
+    ),
+    "gateway-route-not-accepted": Broken(
+        "store.gw.alb.abc.com", "GATEWAY_ROUTE_NOT_ACCEPTED", "httproute:shop/store", BLOCKED, BLOCKED,
+        "Accepted is False (NoMatchingParent): Gateway shop/alb-gw has no listener named https",
+    ),
 }  # fmt: skip
 
 
@@ -388,3 +397,30 @@ def test_a_stale_alb_instance_group_is_one_finding_and_nothing_after_it_reads_ok
         **{f"nodeport:cn-hangzhou.10.20.1.1{i}:30910": BLOCKED for i in range(1, 5)},
         **{h.id: NOT_REACHED for h in trace.hops if h.kind == "pod"},
     }
+
+
+def test_networkpolicy_weighs_the_albs_vswitch_ranges(tmp_path: Path) -> None:
+    """The ALB connects to Pods from addresses of its vSwitches: allow-alb lets both ranges in; a
+    policy holding only half of one range leaves the Pod unknown (which address sends decides),
+    never allowed or refused by guess."""
+    trace = trace_of("alb-gateway", "www.alb.abc.com")
+    pods = [h for h in trace.hops if h.kind == "pod"]
+    assert pods and all(
+        dict(h.details)["network policy"] == "shop/allow-alb ingress[0] allows it" for h in pods
+    )
+    root = tmp_path / "world"
+    shutil.copytree(str(demo_world_root("alb-gateway")), root)
+    path = root / "kube/networkpolicies.json"
+    body = json.loads(path.read_text())
+    allow = next(p for p in body["items"] if p["metadata"]["name"] == "allow-alb")
+    allow["spec"]["ingress"][0]["from"][0]["ipBlock"]["cidr"] = "10.30.1.0/25"
+    path.write_text(json.dumps(body))
+    partly = Workbook.from_world(root).trace("www.alb.abc.com")
+    found = [f for f in partly.findings if f.code == "NETWORK_POLICY_PARTLY"]
+    assert found and all(f.severity is Severity.WARNING for f in found)
+    assert "shop/allow-alb ingress[0] allows only part of 10.30.1.0/24 on TCP 8080" in found[0].message
+    assert "ALB k8s-alb-tab, from addresses of its vSwitches" in found[0].message
+    assert all(h.verdict is Verdict.UNKNOWN for h in partly.hops if h.kind == "pod")
+    assert partly.verdict is Verdict.UNKNOWN and not [
+        f for f in partly.findings if f.code == "NETWORK_POLICY_DENIES"
+    ]

@@ -48,7 +48,7 @@ VIEWS = [
          f"resolved as a client inside {FLN_VPC} sees it: PrivateZone zone fln.abc.com ({FLN_ZONE}) "
          "record web: A 203.0.113.60", "203.0.113.60"),
     View("flannel-nodeport", "web.fln.abc.com", "192.0.2.7", "client (internet)",
-         "web.fln.abc.com\nA 203.0.113.60", f"public DNS: 192.0.2.7 is outside {FLN_VPC} (10.20.1.0/24)",
+         "web.fln.abc.com\nA 203.0.113.60", f"public DNS: 192.0.2.7 is outside {FLN_VPC} (10.20.0.0/16)",
          "203.0.113.60"),
     View("flannel-nodeport", "web.fln.abc.com", None, "client (internet)",
          "web.fln.abc.com\nA 203.0.113.60", "public DNS", "203.0.113.60"),
@@ -58,8 +58,15 @@ VIEWS = [
          "record admin: A 10.30.1.250", "10.30.1.250"),
     View("terway-nlb", "admin.tnl.abc.com", "198.51.100.9", "client (internet)",
          "admin.tnl.abc.com\nA 10.30.1.250",
-         f"public DNS: 198.51.100.9 is outside {TNL_VPC} (10.30.1.0/24, 10.30.2.0/24, 10.30.64.0/20, "
-         "10.30.80.0/20)", "10.30.1.250"),
+         f"public DNS: 198.51.100.9 is outside {TNL_VPC} (10.30.0.0/16)", "10.30.1.250"),
+    View("flannel-nodeport", "web.fln.abc.com", "10.20.200.5", f"client (inside {FLN_VPC})",
+         "web.fln.abc.com\nA 203.0.113.60",
+         f"resolved as a client inside {FLN_VPC} sees it: PrivateZone zone fln.abc.com ({FLN_ZONE}) "
+         "record web: A 203.0.113.60", "203.0.113.60"),
+    View("terway-nlb", "admin.tnl.abc.com", "10.30.200.5", f"client (inside {TNL_VPC})",
+         "admin.tnl.abc.com\nA 10.30.1.250",
+         f"resolved as a client inside {TNL_VPC} sees it: PrivateZone zone tnl.abc.com ({TNL_ZONE}) "
+         "record admin: A 10.30.1.250", "10.30.1.250"),
     View("terway-nlb", "shop.tnl.abc.com", "10.30.1.20", f"client (inside {TNL_VPC})",
          f"shop.tnl.abc.com\nCNAME {NLB}.\nA 203.0.113.70\nA 203.0.113.71",
          f"public DNS: no PrivateZone zone bound to {TNL_VPC} answers shop.tnl.abc.com", "203.0.113.70"),
@@ -82,6 +89,36 @@ def test_the_client_picks_the_resolver_view(case: View) -> None:
     assert looked_up.label.endswith("\n" + case.lb_address), looked_up.label
 
 
+@pytest.mark.parametrize(
+    ("world", "vpc", "domain", "on_vswitch", "elsewhere", "cidrs"),
+    [("flannel-nodeport", FLN_VPC, "web.fln.abc.com", "10.20.1.50", "10.20.200.5", "10.20.1.0/24"),
+     ("terway-nlb", TNL_VPC, "admin.tnl.abc.com", "10.30.1.20", "10.30.200.5",
+      "10.30.1.0/24, 10.30.2.0/24, 10.30.64.0/20, 10.30.80.0/20")],
+)  # fmt: skip
+def test_without_the_vpcs_cidr_blocks_only_the_vswitches_are_known_and_the_trace_says_so(
+    tmp_path: Path, world: str, vpc: str, domain: str, on_vswitch: str, elsewhere: str, cidrs: str
+) -> None:
+    """No vpc:DescribeVpcs answer: a client on the cluster's vSwitches is still inside; one elsewhere
+    is resolved publicly with the unread CIDR blocks as a finding, never silently."""
+    root = tmp_path / "world"
+    shutil.copytree(str(demo_world_root(world)), root)
+    (root / "cloud/vpc/DescribeVpcs.json").unlink()
+    inside = trace_of(root, domain, on_vswitch)
+    assert dict(next(h for h in inside.hops if h.kind == "dns").details)["view"].startswith(
+        f"resolved as a client inside {vpc} sees it"
+    )
+    unsure = trace_of(root, domain, elsewhere)
+    hop = next(h for h in unsure.hops if h.kind == "dns")
+    assert dict(hop.details)["view"] == (
+        f"public DNS: {elsewhere} is outside the cluster's vSwitches in {vpc} ({cidrs}); whether it is "
+        "elsewhere in the VPC could not be read"
+    )
+    unread = [f for f in unsure.findings if f.hop == hop.id and f.code.startswith("SOURCE_")]
+    assert unread and f"the CIDR blocks of {vpc}" in unread[0].message, [f.code for f in unsure.findings]
+    sources = {e.source for e in inside.step("dns").evidence}
+    assert "vpc:DescribeVSwitchAttributes" in sources and "vpc:DescribeVpcs" not in sources
+
+
 def test_the_private_view_follows_the_zone_and_lists_its_record() -> None:
     trace = trace_of("terway-nlb", "admin.tnl.abc.com", "10.30.1.20")
     rows = trace.step("dns").rows
@@ -90,6 +127,7 @@ def test_the_private_view_follows_the_zone_and_lists_its_record() -> None:
     evidence = {(e.source, e.locator) for e in trace.step("dns").evidence}
     assert ("pvtz:DescribeZoneRecords", f"ZoneId={TNL_ZONE} Keyword=admin Records.Record[]") in evidence
     assert ("cs:DescribeClusterDetail", "vpc_id") in evidence
+    assert ("vpc:DescribeVpcs", f"{TNL_VPC} CidrBlock") in evidence
     assert not any(r["source"].startswith("Alidns") for r in rows), "the public record is not this view's"
 
 
@@ -190,7 +228,8 @@ def _trace_json(env: dict[str, str] | None, *args: str) -> dict[str, object]:
 
 @pytest.mark.parametrize(
     ("world", "requests"),
-    [("flannel-nodeport", [("web.fln.abc.com", "10.20.1.50"), ("web.fln.abc.com", "192.0.2.7")]),
+    [("flannel-nodeport", [("web.fln.abc.com", "10.20.1.50"), ("web.fln.abc.com", "192.0.2.7"),
+                           ("web.fln.abc.com", "10.20.200.5")]),
      ("terway-nlb", [("admin.tnl.abc.com", "10.30.1.20"), ("admin.tnl.abc.com", "198.51.100.9"),
                      ("shop.tnl.abc.com", "10.30.1.20")])],
 )  # fmt: skip
@@ -212,5 +251,68 @@ def test_a_live_trace_through_the_real_peers_equals_the_world_trace(
                 v.view for v in VIEWS if (v.world, v.domain, v.client_ip) == (world, domain, client_ip)
             )
         asked = {(r.product, r.action) for r in lab.cloud.requests}
-    wanted = {("pvtz", "DescribeZones"), ("pvtz", "DescribeZoneRecords"), ("cs", "DescribeClusterDetail")}
+    wanted = {("pvtz", "DescribeZones"), ("pvtz", "DescribeZoneRecords"), ("cs", "DescribeClusterDetail"),
+              ("vpc", "DescribeVpcs")}  # fmt: skip
     assert wanted <= asked
+
+
+# --- wildcard records ----------------------------------------------------------------------------
+
+
+def _with_records(root: Path, world: str, zone: str, drop: str, add: list[tuple[str, str, str]]) -> Path:
+    """A copy of ``world`` whose zone loses record ``drop`` and gains ``add`` (Rr, Type, Value)."""
+    template = json.loads(
+        (demo_world_root(world) / f"cloud/pvtz/DescribeZoneRecords/{zone}.json").read_text()
+    )
+    _without(root, world, zone, drop)
+    stored = root / "cloud/pvtz/DescribeZoneRecords" / f"{zone}.json"
+    body = json.loads(stored.read_text())
+    template = template["Records"]["Record"][0]
+    for i, (rr, kind, value) in enumerate(add):
+        body["Records"]["Record"].append(
+            {**template, "Rr": rr, "Type": kind, "Value": value, "RecordId": 900 + i}
+        )
+    stored.write_text(json.dumps(body))
+    return root
+
+
+@pytest.mark.parametrize(
+    ("world", "zone", "vpc", "drop", "domain", "client_ip", "address"),
+    [("flannel-nodeport", FLN_ZONE, FLN_VPC, "api", "api.fln.abc.com", "10.20.1.50", "203.0.113.60"),
+     ("terway-nlb", TNL_ZONE, TNL_VPC, "admin", "admin.tnl.abc.com", "10.30.1.20", "10.30.1.250")],
+)  # fmt: skip
+def test_a_wildcard_record_answers_a_name_the_zone_does_not_hold(
+    tmp_path: Path, world: str, zone: str, vpc: str, drop: str, domain: str, client_ip: str, address: str
+) -> None:
+    """Zone record ``*`` answers every name under the zone that has no record of its own, for VPC
+    clients; a name under a held name (x.y with y held) is not answered by the apex wildcard."""
+    root = _with_records(tmp_path / "world", world, zone, drop, [("*", "A", address), ("y", "A", "10.9.9.9")])
+    trace = trace_of(root, domain, client_ip)
+    hop = next(h for h in trace.hops if h.kind == "dns")
+    zone_name = domain.split(".", 1)[1]
+    assert dict(hop.details)["view"] == (
+        f"resolved as a client inside {vpc} sees it: PrivateZone zone {zone_name} ({zone}) "
+        f"record *: A {address}"
+    )
+    assert trace.step("dns").addresses == [address]
+    assert ("pvtz:DescribeZoneRecords", f"ZoneId={zone} Keyword=* Records.Record[]") in {
+        (e.source, e.locator) for e in trace.step("dns").evidence
+    }
+    under_held = trace_of(root, f"x.y.{zone_name}", client_ip)
+    assert address not in under_held.step("dns").addresses  # y exists, so * does not answer x.y
+    internet = trace_of(root, domain, "192.0.2.7")
+    assert dict(next(h for h in internet.hops if h.kind == "dns").details)["view"].startswith("public DNS")
+
+
+def test_the_closest_wildcard_answers_a_deeper_name(tmp_path: Path) -> None:
+    root = _with_records(
+        tmp_path / "world", "flannel-nodeport", FLN_ZONE, "api",
+        [("*", "A", "203.0.113.60"), ("*.int", "A", "10.20.1.200"), ("db.int", "A", "10.20.1.201")],
+    )  # fmt: skip
+    trace = trace_of(root, "cache.int.fln.abc.com", "10.20.1.50")
+    assert trace.step("dns").addresses == ["10.20.1.200"]
+    assert dict(next(h for h in trace.hops if h.kind == "dns").details)["view"].endswith(
+        "record *.int: A 10.20.1.200"
+    )
+    held = trace_of(root, "db.int.fln.abc.com", "10.20.1.50")
+    assert held.step("dns").addresses == ["10.20.1.201"]  # a name's own record wins over the wildcard

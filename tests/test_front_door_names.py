@@ -84,3 +84,20 @@ def test_the_summary_says_how_each_door_reaches_the_pod() -> None:
         nginx = front_door_name(trace) == "nginx"
         assert ("ingress-nginx sends" in summary) is nginx
         assert bool(trace.design.controllers) is nginx, (host, trace.design.controllers)
+
+
+def test_the_gateway_doors_are_named_and_their_sections_wired() -> None:
+    """Envoy Gateway (terway-eni-https shop.gw) and a Gateway on ALB (alb-gateway store.gw): the name
+    comes from the trace, the section from the door's own module after the dispatcher's heading."""
+    from ackwb.render.door_sections import front_door_section
+    from ackwb.render.html import trace_summary_html
+
+    envoy = Workbook.demo("terway-eni-https").trace("shop.gw.tee.abc.com", path="/api")
+    on_alb = Workbook.demo("alb-gateway").trace("store.gw.alb.abc.com", path="/api")
+    assert (front_door_name(envoy), front_door_name(on_alb)) == ("Envoy Gateway", "Gateway on ALB")
+    text = front_door_section(envoy)
+    assert "Front door: **Envoy Gateway**." in text and "#### Gateway API on Envoy Gateway" in text
+    text = front_door_section(on_alb)
+    assert "Front door: **Gateway on ALB**." in text and "#### Gateway API on ALB" in text
+    assert "| gw\\-shop\\-api\\-8080 | Ip | 80% |" in text  # the ALB's groups, before the Gateway's part
+    assert "The Envoy Gateway proxies send the request straight" in trace_summary_html(envoy)

@@ -218,8 +218,10 @@ def test_decide_reads_envoy_labels_the_selector_and_no_owner() -> None:
     assert decide(None, [controller], "app=ingress-nginx").door is Door.NGINX
 
 
-def test_a_load_balancer_owned_by_an_envoy_gateway_proxy_is_named_and_not_followed(fln: Path) -> None:
-    """No Envoy Gateway front door is traced yet: the door is named, the rest is unknown (never nginx's)."""
+def test_a_load_balancer_owned_by_an_envoy_gateway_proxy_is_followed_to_its_gateway(fln: Path) -> None:
+    """The Envoy door is followed to the Gateway the proxy Service names; this world stores no Gateway
+    API objects, so the Gateway is unknown (not captured), never "does not exist", and nothing after
+    it reads ok (tests/test_envoy_gateway.py traces worlds that hold them)."""
     public_lb = trace_of("flannel-nodeport", "web.fln.abc.com", 80).step("slb").load_balancer_id
     path = fln / "kube" / "services.json"
     body = json.loads(path.read_text())
@@ -230,7 +232,98 @@ def test_a_load_balancer_owned_by_an_envoy_gateway_proxy_is_named_and_not_follow
     path.write_text(json.dumps(body))
     trace = trace_of(fln, "web.fln.abc.com", 80)
     assert trace.step("ecs").door is Door.ENVOY_GATEWAY
-    assert "FRONT_DOOR_NOT_FOLLOWED" in {f.code for f in trace.findings}
+    assert "FRONT_DOOR_NOT_FOLLOWED" not in {f.code for f in trace.findings}
+    assert trace.step("ingress").rows[0]["front door"] == "Envoy Gateway proxy"  # the decision, kept
+    gateway = next(h for h in trace.hops if h.id == "gateway:envoy/eg")
+    assert gateway.verdict is Verdict.UNKNOWN
+    assert ("SOURCE_NOT_CAPTURED", "gateway:envoy/eg") in {(f.code, f.hop) for f in trace.findings}
     assert trace.verdict is Verdict.UNKNOWN
     assert not any(h.verdict is OK for h in trace.hops if h.kind in {"service", "pod"})
     assert not any(h.id.startswith("ingress:") for h in trace.hops)  # nginx was not asked
+
+
+# --- NetworkPolicy behind an L4 Service -------------------------------------------------------------
+
+
+def _redis_world(tmp_path: Path, preserve: bool = True) -> Path:
+    """terway-nlb (Terway enforces NetworkPolicy) with a policy in ops letting only 203.0.113.0/24
+    reach redis; ``preserve`` False turns the NLB server group's client address preservation off."""
+    root = tmp_path / "tnl"
+    shutil.copytree(str(demo_world_root("terway-nlb")), root)
+    path = root / "kube/networkpolicies.json"
+    body = json.loads(path.read_text())
+    rule = {"from": [{"ipBlock": {"cidr": "203.0.113.0/24"}}], "ports": [{"port": 6379, "protocol": "TCP"}]}
+    spec = {"podSelector": {"matchLabels": {"app": "redis"}}, "policyTypes": ["Ingress"], "ingress": [rule]}
+    meta = {"name": "redis-clients", "namespace": "ops"}
+    body["items"].append({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": meta,
+                          "spec": spec})  # fmt: skip
+    path.write_text(json.dumps(body))
+    groups = root / "cloud/nlb/ListServerGroups.json"
+    listed = json.loads(groups.read_text())
+    for group in listed["ServerGroups"]:
+        if "/redis/" in group["ServerGroupName"]:
+            group["PreserveClientIpEnabled"] = preserve
+    groups.write_text(json.dumps(listed))
+    return root
+
+
+@pytest.mark.parametrize(
+    ("client_ip", "verdict", "code"),
+    [("203.0.113.9", OK, None), ("198.51.100.9", BLOCKED, "NETWORK_POLICY_DENIES"),
+     (None, Verdict.DEPENDS, "NETWORK_POLICY_PARTLY")],
+)  # fmt: skip
+def test_a_pod_ip_backend_sees_the_client_and_networkpolicy_weighs_it(
+    tmp_path: Path, client_ip: str | None, verdict: Verdict, code: str | None
+) -> None:
+    """The NLB keeps the client's address: policy redis-clients decides by the client, and with no
+    client IP it depends on the client (never blocked by guess)."""
+    trace = trace_of(_redis_world(tmp_path), "redis.tnl.abc.com", 6379, client_ip)
+    pods = [h for h in trace.hops if h.kind == "pod"]
+    assert len(pods) == 2 and {h.verdict for h in pods} == {verdict}
+    assert trace.verdict is verdict
+    found = [f for f in trace.findings if f.code.startswith("NETWORK_POLICY")]
+    assert {f.code for f in found} == ({code} if code else set())
+    if code == "NETWORK_POLICY_DENIES":
+        assert "no ingress rule allows source 198.51.100.9 on TCP 6379" in found[0].message
+        assert found[0].message.endswith("The sender is the client 198.51.100.9.")
+    if code == "NETWORK_POLICY_PARTLY":
+        assert "any internet client: which client sends it decides" in found[0].message
+
+
+def test_without_client_address_preservation_the_pod_sees_the_nlbs_own_addresses(tmp_path: Path) -> None:
+    trace = trace_of(_redis_world(tmp_path, preserve=False), "redis.tnl.abc.com", 6379, "203.0.113.9")
+    (denied, *_) = [f for f in trace.findings if f.code == "NETWORK_POLICY_DENIES"]
+    assert (
+        "The sender is NLB tnl-redis-nlb, from its own addresses (10.30.1.0/24, 10.30.2.0/24)."
+        in denied.message
+    )
+    assert trace.verdict is BLOCKED
+
+
+def test_masqueraded_nodeport_traffic_is_not_weighed_by_guess(tmp_path: Path) -> None:
+    """The intranet CLB made redis's (listener 6379 → NodePort 31379; externalTrafficPolicy
+    Cluster): kube-proxy masquerades to an address of the node it chose, so a policy that admits
+    only some sources leaves redis's Pods unknown, never allowed or refused by guess."""
+    root = _redis_world(tmp_path)
+    intranet = trace_of("terway-nlb", "admin.tnl.abc.com", 80).step("slb").load_balancer_id
+    _move_owner(root, intranet, ("ops", "redis"))
+    for relative in ("cloud/slb/DescribeVServerGroupAttribute", "cloud/slb/DescribeHealthStatus"):
+        for stored in (root / relative).iterdir():  # as CCM writes it: redis's port and NodePort
+            stored.write_text(
+                stored.read_text()
+                .replace("32614", "31379")
+                .replace('"ListenerPort": 80,', '"ListenerPort": 6379,')
+            )
+    listeners = root / "cloud/slb/DescribeLoadBalancerListeners.json"
+    body = json.loads(listeners.read_text())
+    for listener in body["Listeners"]:
+        if listener["LoadBalancerId"] == intranet:
+            listener["ListenerPort"] = 6379
+    listeners.write_text(json.dumps(body))
+    trace = trace_of(root, "admin.tnl.abc.com", 6379)
+    assert trace.step("ecs").door is Door.L4_SERVICE and trace.step("ecs").traffic_policy == "Cluster"
+    found = [f for f in trace.findings if f.code == "NETWORK_POLICY_NOT_WEIGHED"]
+    pods = [h for h in trace.hops if h.kind == "pod"]
+    assert len(pods) == 2 and {f.hop for f in found} == {h.id for h in pods}
+    assert all(h.verdict is Verdict.UNKNOWN for h in pods)
+    assert "ops/redis-clients" in found[0].message and "masquerades" in found[0].message

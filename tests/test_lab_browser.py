@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 from browser import CHROMIUM_FLAGS, in_ci, require_chromium
 from jupyterlab import Lab, running_lab
+from report_page import follow_contents
 
 from ackwb.render.dot import BLOCKED_STYLE
 from ackwb.render.report import export_report
@@ -178,19 +179,7 @@ def test_report_links_work_and_it_asks_for_nothing_but_files(page: Any, report: 
     page.wait_for_load_state("load")
     assert EXPECTED_CODE in page.inner_text("body")
 
-    contents = page.locator("a[href^='#']:not(.anchor-link)")
-    assert contents.count() >= 10, "the report has no contents list"
-    for index in range(contents.count()):
-        link = contents.nth(index)
-        page.evaluate("window.scrollTo(0, 0)")
-        link.click()
-        target = page.evaluate(
-            """() => { const t = document.querySelector(':target');
-                       return t && {tag: t.tagName, top: t.getBoundingClientRect().top,
-                                    height: window.innerHeight}; }"""
-        )
-        assert target, f"link {link.get_attribute('href')!r} leads nowhere"
-        assert re.fullmatch(r"H[1-6]", target["tag"]) and -2 <= target["top"] < target["height"], target
+    follow_contents(page, 10)
     for href in page.locator("a.anchor-link").evaluate_all("links => links.map(a => a.getAttribute('href'))"):
         tag = page.evaluate(
             "h => { location.hash = h; const t = document.querySelector(':target'); return t && t.tagName; }",

@@ -34,10 +34,29 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("parsers and model", ["ackwb.parse", "ackwb.hops", "ackwb.verdicts", "ackwb.model"]),
     ("steps", ["ackwb.steps"]),
     # ackwb.diff compares Traces; readahead starts a trace's reads; plan and sweep trace every path
-    ("trace", ["ackwb.trace", "ackwb.diff", "ackwb.readahead", "ackwb.readahead_nodes", "ackwb.plan",
-               "ackwb.sweep"]),
-    ("front ends", ["ackwb.cli", "ackwb.cli_common", "ackwb.cli_sweep", "ackwb.workbook", "ackwb.render",
-                    "ackwb.__main__"]),
+    (
+        "trace",
+        [
+            "ackwb.trace",
+            "ackwb.diff",
+            "ackwb.readahead",
+            "ackwb.readahead_nodes",
+            "ackwb.plan",
+            "ackwb.sweep",
+        ],
+    ),
+    (
+        "front ends",
+        [
+            "ackwb.cli",
+            "ackwb.cli_common",
+            "ackwb.cli_sweep",
+            "ackwb.workbook",
+            "ackwb.designs",
+            "ackwb.render",
+            "ackwb.__main__",
+        ],
+    ),
     ("package root", ["ackwb"]),  # ackwb/__init__.py re-exports Workbook
 ]
 

@@ -151,7 +151,8 @@ def test_environment_installs_the_dot_program() -> None:
 def test_console_script_and_package_data() -> None:
     pyproject = load_pyproject()
     assert pyproject["project"]["scripts"] == {"ackwb": "ackwb.cli:main"}
-    assert "worlds/**/*" in pyproject["tool"]["setuptools"]["package-data"]["ackwb.demo"]
+    data = pyproject["tool"]["setuptools"]["package-data"]["ackwb.demo"]
+    assert "worlds/**/*" in data and "designs.json" in data  # the overview reads the stored designs
 
 
 def test_conda_name_table_only_names_declared_packages() -> None:

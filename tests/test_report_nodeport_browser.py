@@ -9,14 +9,12 @@ page asks for nothing but ``file://`` URLs, and the whole-path diagram does not 
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_measure import DIAGRAM_BOXES
+from browser_measure import export_report
+from report_page import follow_contents, whole_diagram_fits
 from test_lab_browser import browser, page  # noqa: F401  (fixtures: Chromium through Playwright)
 
 from ackwb import Workbook
@@ -28,15 +26,7 @@ pytestmark = pytest.mark.timeout(300)
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("nodeport") / "report.html"
-    run = subprocess.run(
-        [sys.executable, "-m", "ackwb.cli", "report", DOMAIN, "--scenario", SCENARIO, "-o", str(target)],
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    assert run.returncode == 0 and target.exists(), run.stderr[-2000:]
-    return target
+    return export_report(tmp_path_factory.mktemp("nodeport"), DOMAIN, SCENARIO)
 
 
 def test_the_nodeport_report_in_chromium(page: Any, report: Path) -> None:  # noqa: F811
@@ -51,25 +41,8 @@ def test_the_nodeport_report_in_chromium(page: Any, report: Path) -> None:  # no
     body = page.inner_text("body")
     assert all(chain in body for chain in chains), f"the report does not name {sorted(chains)}"
 
-    contents = page.locator("a[href^='#']:not(.anchor-link)")
-    assert contents.count() >= 5, "the report has no contents list"
-    for index in range(contents.count()):
-        link = contents.nth(index)
-        page.evaluate("window.scrollTo(0, 0)")
-        link.click()
-        target = page.evaluate(
-            """() => { const t = document.querySelector(':target');
-                       return t && {tag: t.tagName, top: t.getBoundingClientRect().top,
-                                    height: window.innerHeight}; }"""
-        )
-        assert target, f"link {link.get_attribute('href')!r} leads nowhere"
-        assert re.fullmatch(r"H[1-6]", target["tag"]) and -2 <= target["top"] < target["height"], target
-
-    boxes = page.evaluate(f"() => {{ {DIAGRAM_BOXES} }}")
-    assert boxes, "the report draws no diagram"
-    whole = boxes[0]  # the whole-path diagram comes first
-    assert whole["scrollWidth"] <= whole["clientWidth"], f"the whole-path diagram scrolls sideways: {whole}"
-    assert whole["svgWidth"] <= whole["clientWidth"] + 1 and whole["pageWidth"] <= whole["windowWidth"], whole
+    follow_contents(page, 5)
+    whole_diagram_fits(page)
 
     outside = [url for url in requested if not url.startswith("file://")]
     assert requested and not outside, f"the report asked for {outside}"

@@ -377,4 +377,4 @@ def test_answers_are_copies_with_stable_request_ids(cloud) -> None:
 
 def test_every_action_is_declared_for_a_known_product() -> None:
     assert {p for p, _ in ACTIONS} <= {"alidns", "pvtz", "slb", "nlb", "alb", "ecs", "vpc", "cs"}
-    assert len(ACTIONS) == 35  # 22, plus ALB's 10 and PrivateZone's 3 (tests/test_world_cloud_frontdoor.py)
+    assert len(ACTIONS) == 36  # 23, plus ALB's 10 and PrivateZone's 3 (tests/test_world_cloud_frontdoor.py)

@@ -57,6 +57,8 @@ def test_every_domain_resolves_to_a_load_balancer_as_alidns_says(world: str) -> 
         if s["metadata"]["namespace"] != "kube-system"
     }
     hosts |= {host for host in records if host.split(".")[0] in l4}  # an L4 Service's own name
+    routes = (v.files.json("kube/httproutes.json") or {}).get("items", [])  # Gateway API hosts
+    hosts |= {host for route in routes for host in route["spec"].get("hostnames", [])}
     assert set(records) == hosts
     for host, record in records.items():
         answer = dns.resolve(host)
@@ -92,7 +94,15 @@ def test_clb_backends_are_nodes_on_the_services_ports(world: str) -> None:
                 assert v.node_ips[instances[backend["ServerId"]]] == backend["ServerIp"]
             else:
                 assert backend["Type"] == "eni" and backend["Port"] == port["targetPort"]
-                assert backend["ServerIp"] in v.node_ips.values()
+                selector = svc["spec"].get("selector") or {}
+                own_pods = {  # Terway exclusive ENI: the Service's Pods' own ENIs (an Envoy proxy's)
+                    p["status"].get("podIP")
+                    for p in v.items("pods")
+                    if p["metadata"]["namespace"] == svc["metadata"]["namespace"]
+                    and selector.items() <= p["metadata"].get("labels", {}).items()
+                    and not p["spec"].get("hostNetwork")
+                }
+                assert backend["ServerIp"] in {*v.node_ips.values(), *own_pods}
             name = svc["metadata"]["name"]
             assert (
                 backend["Description"]

@@ -123,7 +123,7 @@ def test_tee_pod_sg_denies_lost_the_accept_rule_for_port_80() -> None:
 
     assert rules("terway-eni-https") - rules("tee-pod-sg-denies") == {("Accept", "80/80", "10.40.0.0/16")}
     assert ("Drop", "-1/-1", "0.0.0.0/0") in rules("tee-pod-sg-denies")
-    (health,) = View("tee-pod-sg-denies").bodies("slb/DescribeHealthStatus").values()
+    health = _controller_health(View("tee-pod-sg-denies"))
     assert {r["ServerHealthStatus"] for r in health["BackendServers"]["BackendServer"]} == {"abnormal"}
 
 
@@ -139,9 +139,15 @@ def test_tee_https_to_tls_port_sends_the_https_nodeport_to_port_443(node: str) -
         assert {(e.address, e.port) for e in rules.endpoints(entry)} == {
             (p["status"]["podIP"], target) for p in v.controllers()
         }
-        (lb,) = v.cloud("slb/DescribeLoadBalancers.json", "LoadBalancers", "LoadBalancer")
+        (lb,) = [
+            x
+            for x in v.cloud("slb/DescribeLoadBalancers.json", "LoadBalancers", "LoadBalancer")
+            if x["LoadBalancerName"] == "tee-public-lb"  # the Envoy Gateway's CLB is tee-eg-lb
+        ]
         listeners = {
-            li["ListenerPort"]: li for li in v.cloud("slb/DescribeLoadBalancerListeners.json", "Listeners")
+            li["ListenerPort"]: li
+            for li in v.cloud("slb/DescribeLoadBalancerListeners.json", "Listeners")
+            if li["LoadBalancerId"] == lb["LoadBalancerId"]
         }
         assert listeners[443]["ListenerProtocol"] == "https" and listeners[443]["BackendServerPort"] == 30443
         health = _controller_health(v)

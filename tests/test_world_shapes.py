@@ -81,6 +81,7 @@ def answers() -> list[tuple[str, str, dict[str, Any]]]:
         ("slb", "DescribeHealthStatus", {"LoadBalancerId": lb["LoadBalancerId"], "ListenerPort": 80}),
         ("ecs", "DescribeNetworkInterfaces", {"PrivateIpAddress.1": "10.17.10.91", "MaxResults": 10}),
         ("ecs", "DescribeInstances", {"PrivateIpAddresses": '["10.17.10.11"]'}),
+        ("vpc", "DescribeVpcs", {"VpcId": nat["VpcId"]}),
         ("vpc", "DescribeVSwitchAttributes", {"VSwitchId": vsw}),
         ("vpc", "DescribeRouteEntryList", {"RouteTableId": route_table, "DestinationCidrBlock": "0.0.0.0/0"}),
         ("vpc", "DescribeNatGateways", {"VpcId": nat["VpcId"]}),

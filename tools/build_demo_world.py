@@ -4,7 +4,8 @@ Each design world (tools/demo_world/designs/) is a complete world; every broken 
 (tools/demo_world/scenarios.py) is an overlay folder beside it holding its ``world.json``,
 which names its design world as ``base``, and only the files that differ. The generated
 files are committed and are the truth the package reads; this script only keeps them
-consistent with each other and with the registry in ``ackwb/demo/__init__.py``. Run from
+consistent with each other and with the registry in ``ackwb/demo/__init__.py``, and stores each
+design world's design records (``ackwb/demo/designs.json``, traced by ``ackwb.designs``). Run from
 the repository root:
 
     python tools/build_demo_world.py           # rewrite every world
@@ -28,6 +29,7 @@ from tools.demo_world.scenarios import SCENARIOS, overlay  # noqa: E402
 from tools.demo_world.world import world_files as design_files  # noqa: E402
 
 WORLDS = ROOT / "ackwb" / "demo" / "worlds"
+DESIGN_RECORDS = ROOT / "ackwb" / "demo" / "designs.json"
 WORLD = WORLDS / "healthy"
 
 
@@ -89,7 +91,21 @@ def check() -> list[str]:
         problems += [f"differs: {name}/{path}" for path in differences(WORLDS / name, files)]
     strays = sorted(p.name for p in WORLDS.iterdir() if p.is_dir() and p.name not in worlds)
     problems += [f"not generated (remove it): {name}/" for name in strays]
-    return problems + package_listing_problems()
+    problems += package_listing_problems()
+    if not problems and _stored_records() != _traced_records():
+        problems.append(f"differs: {DESIGN_RECORDS.relative_to(ROOT)} (the design worlds trace differently)")
+    return problems
+
+
+def _traced_records() -> str:
+    """The design records of the written worlds, traced by the installed ackwb (``ackwb.designs``)."""
+    from ackwb.designs import dumps, trace_design_records
+
+    return dumps(trace_design_records())
+
+
+def _stored_records() -> str:
+    return DESIGN_RECORDS.read_text(encoding="utf-8") if DESIGN_RECORDS.exists() else ""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,6 +124,9 @@ def main(argv: list[str] | None = None) -> int:
         write(WORLDS / name, files)
     print(f"wrote {len(worlds)} worlds into {WORLDS.relative_to(ROOT)}")
     problems = package_listing_problems()
+    if not problems:  # the records trace the registered worlds
+        DESIGN_RECORDS.write_text(_traced_records(), encoding="utf-8")
+        print(f"wrote the design records into {DESIGN_RECORDS.relative_to(ROOT)}")
     for problem in problems:
         print(problem)
     return 1 if problems else 0

@@ -6,9 +6,10 @@ balances to the Service's Pod IPs; an ALB tries its forwarding rules in priority
 forwards to server groups of type Ip (Pod IPs) or Instance (nodes on the NodePort); an L4
 Service evaluates no HTTP at all. ``front_door_section`` is the one entry point the notebook
 cells call: it finds the step-4 result (of a trace, or the result itself) and hands it to the
-section of its door in ``SECTIONS``. The Gateway API doors are written elsewhere
-(``door_gateway.gateway_section`` for Envoy Gateway, the ALB Gateway's module); wiring one in is
-one line of ``SECTIONS``. Every world value goes through ``markdown_text``.
+section of its door in ``SECTIONS``. The Gateway API doors' sections are their own modules
+(``door_gateway.gateway_section`` for Envoy Gateway, ``door_alb_gateway.gateway_on_alb`` for a
+Gateway on ALB, after the ALB's rules); a new door is one line of ``SECTIONS``. Every world value
+goes through ``markdown_text``.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ackwb.model import Trace
+from ackwb.model import Client, StepResult, Trace
+from ackwb.render.door_alb_gateway import gateway_on_alb
+from ackwb.render.door_gateway import gateway_section
 from ackwb.render.html import markdown_text as md
 from ackwb.steps.alb_result import AlbPathResult
-from ackwb.steps.door_name import NAMES
+from ackwb.steps.door_name import NAMES, front_door
 from ackwb.steps.ecs.result import NodeResult
 from ackwb.steps.front_door import Door
 from ackwb.steps.ingress.result import IngressResult
@@ -69,7 +72,8 @@ def alb_section(ing: IngressResult) -> str:
             f"path), but they could not be read: {md(ing.dead_end or 'see the findings')}.",
         ])  # fmt: skip
     parts = [
-        "The **ALB** itself evaluates HTTP: the ALB Ingress controller turned the Ingresses into forwarding "
+        "The **ALB** itself evaluates HTTP: the ALB Ingress controller turned what the cluster asks for "
+        "(Ingresses, or a Gateway's HTTPRoutes) into forwarding "
         f"rules on listener {_b(f'{match.listener.protocol} {match.listener.port}')} and stays off the data "
         "path. The ALB tries the rules in priority order (lowest number first); the first whose conditions "
         "all match takes the request, else the listener's default action.",
@@ -94,8 +98,11 @@ def alb_section(ing: IngressResult) -> str:
     if len(ing.shares) > 1:
         shared = ", ".join(f"{md(name)} {share:.0%}" for name, share in ing.shares)
         main = max(ing.shares, key=lambda s: s[1])[0]
-        parts += ["", f"The rule splits the traffic between Services: {shared}. The steps after this one "
-                  f"follow the one with the largest share, {_b(main)}."]  # fmt: skip
+        parts += [
+            "",
+            f"The rule splits the traffic between Services: {shared}. The Service step follows the one with "
+            f"the largest share, {_b(main)}; the Pod step draws the Pods of each.",
+        ]
     return _lines(NAMES[Door.ALB], parts)
 
 
@@ -152,23 +159,57 @@ def not_followed_section(ing: IngressResult) -> str:
     ])  # fmt: skip
 
 
-# One entry per door. Gateway API doors: the integrator wires door_gateway.gateway_section (Envoy
-# Gateway) and the ALB Gateway's section here, one line each.
-SECTIONS: dict[Door, Callable[[IngressResult], str]] = {
-    Door.NGINX: nginx_section,
-    Door.ALB: alb_section,
-    Door.L4_SERVICE: l4_section,
-    Door.ENVOY_GATEWAY: not_followed_section,
+def _envoy(trace: Trace) -> str:
+    return _lines(NAMES[Door.ENVOY_GATEWAY], [gateway_section(trace)])
+
+
+def _alb_gateway(trace: Trace) -> str:
+    """The ALB's rules (what really evaluates the request), then the Gateway and HTTPRoute they were
+    programmed for."""
+    ing = trace.step("ingress")
+    assert isinstance(ing, IngressResult)
+    rules = alb_section(ing).replace(
+        f"Front door: **{md(NAMES[Door.ALB])}**", f"Front door: **{md(NAMES[Door.ALB_GATEWAY])}**"
+    )
+    return rules + "\n\n" + gateway_on_alb(trace)
+
+
+def _of_step(section: Callable[[IngressResult], str]) -> Callable[[Trace], str]:
+    def run(trace: Trace) -> str:
+        ing = trace.step("ingress")
+        assert isinstance(ing, IngressResult)
+        return section(ing)
+
+    return run
+
+
+# One entry per door: a function of the trace (of its step-4 result, through ``_of_step``).
+SECTIONS: dict[Door, Callable[[Trace], str]] = {
+    Door.NGINX: _of_step(nginx_section),
+    Door.ALB: _of_step(alb_section),
+    Door.L4_SERVICE: _of_step(l4_section),
+    Door.ENVOY_GATEWAY: _envoy,  # ackwb.render.door_gateway
+    Door.ALB_GATEWAY: _alb_gateway,  # ackwb.render.door_alb_gateway
 }
+
+
+def _trace_of(ing: IngressResult) -> Trace:
+    """The steps up to ``ing`` (a notebook's step-by-step results) as a trace the sections read."""
+    chain: list[StepResult] = []
+    step: StepResult | None = ing
+    while step is not None:
+        if step.hops or step.findings or step.rows or step is ing:
+            chain.insert(0, step)
+        step = step.prev
+    return Trace(domain=ing.domain, client=Client(), world="", steps=chain)
 
 
 def front_door_section(result: Trace | IngressResult | Any) -> str:
     """Markdown saying which door answers this host and what it evaluates, for a trace or a step-4
     result; when the trace never reached the door, says so and claims nothing."""
-    ing = result.step("ingress") if isinstance(result, Trace) else result
-    if not isinstance(ing, IngressResult):
-        return "\n".join(
-            [HEADING, "", "The trace did not reach the front door, so which one answers is not known."]
-        )
-    section = SECTIONS.get(ing.door, not_followed_section)
-    return section(ing)
+    trace = _trace_of(result) if isinstance(result, IngressResult) else result
+    door = front_door(trace) if isinstance(trace, Trace) else None
+    if door is None or not isinstance(trace.step("ingress"), IngressResult):
+        unknown = "The trace did not reach the front door, so which one answers is not known."
+        return "\n".join([HEADING, "", unknown])
+    return SECTIONS.get(door, _of_step(not_followed_section))(trace)

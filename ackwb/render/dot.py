@@ -32,6 +32,7 @@ RANKDIRS = {"LR": "0.45", "TB": "0.3"}  # rankdir → ranksep (inches between ra
 LAYERS: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("client", "client / DNS", frozenset({"client", "dns", "record", "domain"})),
     ("lb", "load balancer", frozenset({"lb", "slb", "clb", "nlb", "listener", "acl", "server_group"})),
+    ("gateway", "Gateway API", frozenset({"gateway", "httproute"})),  # what a Gateway on the LB asks for
     ("node", "node ENI / ECS", frozenset({"backend", "eni", "ecs", "instance", "node", "nodeport"})),
     ("ingress", "ingress controller", frozenset({"controller", "ingress", "server", "location", "upstream"})),
     ("service", "Service VIP", frozenset({"service", "clusterip", "endpoints", "endpointslice"})),

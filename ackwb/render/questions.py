@@ -38,9 +38,10 @@ def _cell(value: str) -> str:
     return md(value).replace("|", "\\|") if value else "—"
 
 
-def design_table(loaded: str, trace: Trace, designs: Mapping[str, Sequence[Trace]]) -> str:
-    """A Markdown table: this trace's design record beside every built-in design (each the values
-    its traces read, several joined by " / "). ``loaded`` names the world the trace is from."""
+def design_table(loaded: str, trace: Trace, designs: Mapping[str, Sequence[Mapping[str, str]]]) -> str:
+    """A Markdown table: this trace's design record beside every built-in design's records (one
+    {axis: value} per load balancer, several values joined by " / "; ``Workbook.design_records()``).
+    ``loaded`` names the world the trace is from."""
     ours = {row["axis"]: row["this cluster"] for row in trace.design.rows}
     names = list(designs)
     header = ["axis", f"this path ({loaded})", *names]
@@ -48,9 +49,7 @@ def design_table(loaded: str, trace: Trace, designs: Mapping[str, Sequence[Trace
     for axis in AXES:
         cells = [axis, ours.get(axis, "")]
         for name in names:
-            values = [
-                row["this cluster"] for t in designs[name] for row in t.design.rows if row["axis"] == axis
-            ]
+            values = [record[axis] for record in designs[name] if axis in record]
             cells.append(" / ".join(dict.fromkeys(_short(axis, v) for v in values)))
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return "\n".join(lines)

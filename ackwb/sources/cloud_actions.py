@@ -65,6 +65,7 @@ ALLOWED_ACTIONS: frozenset[tuple[str, str]] = frozenset(
     + [
         ("vpc", a)
         for a in (
+            "DescribeVpcs",
             "DescribeVSwitchAttributes",
             "DescribeRouteEntryList",
             "DescribeNatGateways",

@@ -32,6 +32,7 @@ LISTED: dict[tuple[str, str], tuple[str, tuple[str, ...], str]] = {
         "NetworkInterfaceId",
     ),
     ("ecs", "DescribeInstances"): ("ecs/DescribeInstances.json", ("Instances", "Instance"), "InstanceId"),
+    ("vpc", "DescribeVpcs"): ("vpc/DescribeVpcs.json", ("Vpcs", "Vpc"), "VpcId"),
     ("vpc", "DescribeNatGateways"): (
         "vpc/DescribeNatGateways.json", ("NatGateways", "NatGateway"), "NatGatewayId"),
     ("vpc", "DescribeEipAddresses"): (

@@ -189,6 +189,11 @@ CLOUD: dict[tuple[str, str], Rules] = {
         RouteEntrys.RouteEntry[].NextHops.NextHop[].NextHopType str
         RouteEntrys.RouteEntry[].NextHops.NextHop[].NextHopId str"""
     ),
+    ("vpc", "DescribeVpcs"): rules(
+        """Vpcs obj; Vpcs.Vpc list; Vpcs.Vpc[] obj; Vpcs.Vpc[].VpcId str; Vpcs.Vpc[].CidrBlock str
+        Vpcs.Vpc[].SecondaryCidrBlocks obj; Vpcs.Vpc[].SecondaryCidrBlocks.SecondaryCidrBlock list
+        Vpcs.Vpc[].SecondaryCidrBlocks.SecondaryCidrBlock[] str"""
+    ),
     ("vpc", "DescribeNatGateways"): rules(
         """NatGateways obj; NatGateways.NatGateway list; NatGateways.NatGateway[] obj
         NatGateways.NatGateway[].NatGatewayId str; NatGateways.NatGateway[].Name str

@@ -240,6 +240,9 @@ ACTIONS: dict[tuple[str, str], Handler] = {
          eq("VpcId", "VpcAttributes.VpcId"), eq("VSwitchId", "VpcAttributes.VSwitchId"),
          *eqs("ZoneId", "InstanceName", "Status", "InstanceType")),
         tokens("MaxResults", 10, 100))),
+    ("vpc", "DescribeVpcs"): listing("vpc/DescribeVpcs.json", Answer(
+        ("Vpcs", "Vpc"), (one_of_csv("VpcId"), *eqs("VpcName", "IsDefault", "ResourceGroupId")),
+        pages(10, 50))),
     ("vpc", "DescribeVSwitchAttributes"): by_id(
         "VSwitchId", "vpc/DescribeVSwitchAttributes", "InvalidVSwitchId.NotFound", "vSwitch"),
     ("vpc", "DescribeRouteEntryList"): by_id(

@@ -33,6 +33,7 @@ from ackwb.parse.alb_rules import read_rules
 from ackwb.sources import Sources
 from ackwb.steps import alb_nodes
 from ackwb.steps.alb_findings import group_findings, no_rule_findings
+from ackwb.steps.alb_gateway import gateway_on_alb
 from ackwb.steps.alb_result import AlbPathResult
 from ackwb.steps.alb_rules import AlbMatch, AlbRequest, match_rule
 from ackwb.steps.alb_sync import sync_findings
@@ -79,6 +80,7 @@ def alb_path(
     else:
         _answer(result, match)
     sync_findings(sources, result, lb, rules)
+    gateway_on_alb(sources, result, lb)  # a Gateway programmed on this ALB: its route rule beside the ALB's
     _checks(result, region, listener.listener_id)
     settle_verdicts(result)
     return result

@@ -46,3 +46,17 @@ class AlbPathResult(IngressResult):
     def _share(self, group: str) -> float:
         forward = self.match.outcome.forward if self.match else ()
         return next((f.share for f in forward if f.server_group_id == group), 0.0)
+
+    def also_endpoints(self) -> list[str]:
+        """The carrying Pod IPs of forwarded groups that stand for another Service than the one the
+        Service step follows (weighted backends across two Services)."""
+        followed = (self.namespace, self.service_name, self.service_port)
+        found = []
+        for group in self.groups:
+            if not self._share(group.server_group_id) or group.service() in (None, followed):
+                continue
+            for server in self.servers.get(group.server_group_id, []):
+                address = f"{server.ip}:{server.port}"
+                if address in self.backend_endpoints and address not in found:
+                    found.append(address)
+        return found

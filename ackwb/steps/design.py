@@ -40,13 +40,14 @@ def describe(cluster: Cluster, results: list[StepResult]) -> Design:
     if isinstance(nodes, NodeResult):
         order = list(KINDS)
         kinds = sorted({b.kind for b in nodes.branches}, key=order.index)
-        controllers = nodes.controller_pods if nodes.door is Door.NGINX else []  # else: the Service's Pods
+        proxies = (Door.NGINX, Door.ENVOY_GATEWAY)  # an L4 Service's or an ALB group's: the Service's Pods
+        controllers = nodes.controller_pods if nodes.door in proxies else []
         networks = sorted({"host network" if c.host_network else "Pod IPs" for c in controllers})
         design = replace(
             design,
             backends=" + ".join(KINDS[k].split(" (")[0] for k in kinds),
             traffic_policy=nodes.traffic_policy,
-            controllers=f"ingress-nginx on {', '.join(networks)}" if networks else "",
+            controllers=f"{_answerer(nodes)} on {', '.join(networks)}" if networks else "",
         )
     return design
 
@@ -62,3 +63,7 @@ def _tls(lb: LoadBalancerResult) -> str:
     if listener.port == 443:
         return f"passes through the load balancer ({where}) to nginx"
     return ""
+
+
+def _answerer(nodes: NodeResult) -> str:
+    return "Envoy Gateway proxy" if nodes.door is Door.ENVOY_GATEWAY else "ingress-nginx"

@@ -95,6 +95,13 @@ def _in_private_view(sources: Sources, result: DnsResult, hop_id: str, client: C
         result.findings.append(source_finding(error, hop_id, "the cluster's VPC (is the client inside it?)"))
         result.view = f"{PUBLIC}: whether {client.ip} is inside the cluster's VPC could not be read"
         return False
+    if not vpc.holds(client.ip) and vpc.partial is not None:
+        result.findings.append(source_finding(vpc.partial, hop_id, f"the CIDR blocks of {vpc.id}"))
+        result.view = (
+            f"{PUBLIC}: {client.ip} is outside the cluster's vSwitches in {vpc.id} ({', '.join(vpc.cidrs)}); "
+            "whether it is elsewhere in the VPC could not be read"
+        )
+        return False
     if not vpc.holds(client.ip):
         result.view = f"{PUBLIC}: {client.ip} is outside {vpc.id} ({', '.join(vpc.cidrs)})"
         return False

@@ -4,7 +4,7 @@ A client inside the cluster's VPC asks the VPC's resolver, which answers from th
 zones bound to that VPC before it asks the internet; an internet client (or a trace with no
 client IP) gets what public DNS says. The same name can therefore lead two clients to two
 different load balancers, or lead one of them nowhere. This module decides the view from the
-client IP and the cluster's VPC (read from the cloud: the cluster's VPC and its vSwitches), and
+client IP and the cluster's VPC (read from the cloud: the cluster's VPC and its CIDR blocks), and
 answers a name the way a bound zone does (``DescribeZones`` with ``QueryVpcId``, then
 ``DescribeZoneRecords``). The DNS step (``ackwb.steps.dns``) shows the answer and says which
 view it used.
@@ -28,11 +28,13 @@ PUBLIC = "public DNS"
 
 @dataclass(frozen=True)
 class Vpc:
-    """The cluster's VPC and the address ranges of its vSwitches (nodes' and Pods')."""
+    """The cluster's VPC and its address ranges: its CIDR blocks (``DescribeVpcs``), or, when those
+    could not be read, only its vSwitches' (nodes' and Pods'), with the reason in ``partial``."""
 
     id: str
     cidrs: tuple[str, ...]
     evidence: tuple[Evidence, ...] = ()
+    partial: SourceError | None = None  # why only the vSwitches' ranges are known
 
     def holds(self, ip: str) -> bool:
         address = ipaddress.ip_address(ip)
@@ -69,16 +71,36 @@ class PrivateAnswer:
 
 
 def cluster_vpc(sources: Sources) -> Vpc:
-    """The cluster's VPC (CS ``DescribeClusterDetail``) and its vSwitches' CIDR blocks
-    (``DescribeVSwitchAttributes``); raises ``SourceError`` when they cannot be read."""
+    """The cluster's VPC (CS ``DescribeClusterDetail``) and its CIDR blocks (VPC ``DescribeVpcs``),
+    or its vSwitches' (``DescribeVSwitchAttributes``) when those cannot be read; raises
+    ``SourceError`` when the cluster cannot be read."""
     cluster_id = sources.settings.cluster_id
     if not cluster_id:
         raise SourceError("cs:DescribeClusterDetail", "no cluster id is configured, so its VPC is unknown")
     detail = sources.cloud.call("cs", "DescribeClusterDetail", {"ClusterId": cluster_id})
     vpc_id = str(detail.get("vpc_id") or "")
+    evidence = [cloud_evidence("cs", "DescribeClusterDetail", "vpc_id", vpc_id)]
+    try:
+        body = sources.cloud.call(
+            "vpc", "DescribeVpcs", {"RegionId": sources.settings.region, "VpcId": vpc_id}
+        )
+    except SourceError as error:
+        return _vswitch_ranges(sources, detail, vpc_id, evidence, error)
+    found = next((v for v in dig(body, "Vpcs", "Vpc") or [] if v.get("VpcId") == vpc_id), None)
+    if found is None or not found.get("CidrBlock"):
+        missing = SourceError("vpc:DescribeVpcs", f"DescribeVpcs does not list {vpc_id}")
+        return _vswitch_ranges(sources, detail, vpc_id, evidence, missing)
+    cidrs = [str(found["CidrBlock"]), *(dig(found, "SecondaryCidrBlocks", "SecondaryCidrBlock") or [])]
+    evidence.append(cloud_evidence("vpc", "DescribeVpcs", f"{vpc_id} CidrBlock", ", ".join(cidrs)))
+    return Vpc(vpc_id, tuple(cidrs), tuple(evidence))
+
+
+def _vswitch_ranges(
+    sources: Sources, detail: Obj, vpc_id: str, evidence: list[Evidence], why: SourceError
+) -> Vpc:
+    """The VPC known only by the cluster's node and Pod vSwitches (a part of its address space)."""
     pod_vswitches = str(dig(detail, "parameters", "PodVswitchIds") or "")
     ids = [*(detail.get("vswitch_ids") or []), *(v for v in pod_vswitches.split(",") if v.strip())]
-    evidence = [cloud_evidence("cs", "DescribeClusterDetail", "vpc_id", vpc_id)]
     cidrs = []
     for vswitch_id in dict.fromkeys(v.strip() for v in ids):
         query = {"RegionId": sources.settings.region, "VSwitchId": vswitch_id}
@@ -87,7 +109,7 @@ def cluster_vpc(sources: Sources) -> Vpc:
             cidrs.append(str(body["CidrBlock"]))
             evidence.append(cloud_evidence("vpc", "DescribeVSwitchAttributes", f"{vswitch_id} CidrBlock",
                                            body["CidrBlock"]))  # fmt: skip
-    return Vpc(vpc_id, tuple(cidrs), tuple(evidence))
+    return Vpc(vpc_id, tuple(cidrs), tuple(evidence), partial=why)
 
 
 def bound_zones(sources: Sources, vpc_id: str) -> list[Obj]:
@@ -116,18 +138,17 @@ def private_answer(sources: Sources, vpc: Vpc, name: str, depth: int = 0) -> Pri
     zone = _zone_for(bound_zones(sources, vpc.id), name)
     if zone is None:
         return None
-    apex = _bare(zone.get("ZoneName"))
+    apex, zone_id = _bare(zone.get("ZoneName")), str(zone.get("ZoneId", ""))
     rr = "@" if name == apex else name[: -len(apex) - 1]
-    query = {"ZoneId": zone.get("ZoneId"), "Keyword": rr, "SearchMode": "EXACT", "PageSize": 100}
-    listed = cloud_items(sources, "pvtz", "DescribeZoneRecords", query, "Records", "Record")
-    raw = [
-        r for r in listed
-        if str(r.get("Rr", "")).lower() == rr and str(r.get("Status", "ENABLE")).upper() == "ENABLE"
-        and r.get("Type") in ("A", "CNAME")
-    ]  # fmt: skip
-    answer = PrivateAnswer(zone, rr, raw=raw)
+    held = _records(sources, zone_id, rr)
+    raw = [r for r in held if r.get("Type") in ("A", "CNAME")]
+    matched = rr  # the record name that answers: the name's own, or a wildcard
+    if not held and rr != "@":  # the zone holds nothing at the name: a wildcard may answer it
+        wildcard, raw = _wildcard(sources, zone_id, rr)
+        matched = wildcard or rr
+    answer = PrivateAnswer(zone, matched, raw=raw)
     answer.evidence.append(cloud_evidence(
-        "pvtz", "DescribeZoneRecords", f"ZoneId={answer.zone_id} Keyword={rr} Records.Record[]",
+        "pvtz", "DescribeZoneRecords", f"ZoneId={answer.zone_id} Keyword={matched} Records.Record[]",
         [{k: r.get(k) for k in ("Rr", "Type", "Value", "Ttl", "Status")} for r in raw],
     ))  # fmt: skip
     if not raw:
@@ -148,6 +169,31 @@ def private_answer(sources: Sources, vpc: Vpc, name: str, depth: int = 0) -> Pri
         answer.records = [r for r in answer.records if r.type == "CNAME"][:1]
         answer.records += resolve_in_vpc(sources, vpc, target, depth + 1)
     return answer
+
+
+def _records(sources: Sources, zone_id: str, rr: str, mode: str = "EXACT") -> list[Obj]:
+    """The zone's enabled records at ``rr`` (EXACT), or at ``rr`` and every name under it (LIKE)."""
+    query = {"ZoneId": zone_id, "Keyword": rr, "SearchMode": mode, "PageSize": 100}
+    listed = cloud_items(sources, "pvtz", "DescribeZoneRecords", query, "Records", "Record")
+    enabled = [r for r in listed if str(r.get("Status", "ENABLE")).upper() == "ENABLE"]
+    at = [r for r in enabled if str(r.get("Rr", "")).lower() == rr]
+    return at + [r for r in enabled if mode == "LIKE" and str(r.get("Rr", "")).lower().endswith("." + rr)]
+
+
+def _wildcard(sources: Sources, zone_id: str, rr: str) -> tuple[str, list[Obj]]:
+    """The wildcard record that answers ``rr`` when the zone holds nothing at it, as DNS wildcards
+    work: only the ``*`` child of the closest name the zone holds something at or under (for
+    a.b: ``*.b``; ``*`` at the apex only when nothing is at or under b). ("", []) when none does."""
+    labels = rr.split(".")
+    for i in range(1, len(labels) + 1):
+        parent = ".".join(labels[i:])
+        owner = f"*.{parent}" if parent else "*"
+        found = [r for r in _records(sources, zone_id, owner) if r.get("Type") in ("A", "CNAME")]
+        if found:
+            return owner, found
+        if parent and _records(sources, zone_id, parent, "LIKE"):
+            return "", []  # the closest encloser has no wildcard child: the name does not exist
+    return "", []
 
 
 def _value(record: Obj) -> str:

@@ -25,6 +25,7 @@ NAMES: dict[Door, str] = {
     Door.ALB: "ALB",
     Door.L4_SERVICE: "L4 Service",
     Door.ENVOY_GATEWAY: "Envoy Gateway",
+    Door.ALB_GATEWAY: "Gateway on ALB",
 }
 UNKNOWN = "unknown"
 
@@ -32,7 +33,10 @@ UNKNOWN = "unknown"
 def front_door(trace: Trace) -> Door | None:
     """The door the trace went through, or None when the trace never got to decide it."""
     by_step: dict[str, StepResult] = {s.step: s for s in trace.steps}
-    door = getattr(by_step.get("ingress"), "door", None)
+    ing = by_step.get("ingress")
+    door = getattr(ing, "door", None)
+    if door is Door.ALB and ing is not None and any(h.kind == "gateway" for h in ing.hops):
+        return Door.ALB_GATEWAY  # the ALB's rules were programmed for a Gateway's HTTPRoutes
     if isinstance(door, Door):
         return door
     decision = getattr(by_step.get("ecs"), "decision", None)  # decided, but nothing behind it was read
@@ -67,6 +71,12 @@ def reach_sentence(trace: Trace) -> str:
             "The ALB sends the request straight to the Pod IPs of its server group (type Ip); the ClusterIP "
             "→ kube-proxy hop is the in-cluster path (dashed): the way a client inside the cluster reaches "
             "the Service."
+        )
+    if isinstance(ing, IngressResult) and ing.door is Door.ENVOY_GATEWAY:
+        return (
+            "The Envoy Gateway proxies send the request straight to the Pod IPs of the route's backends "
+            "(read from their EndpointSlices); the ClusterIP → kube-proxy hop is the in-cluster path "
+            "(dashed): the way a client inside the cluster reaches the Service."
         )
     if isinstance(ing, IngressResult) and ing.door is Door.L4_SERVICE:
         nodes = ing.earlier("ecs")

@@ -37,6 +37,7 @@ class Door(Enum):
     ENVOY_GATEWAY = "Envoy Gateway proxy"
     L4_SERVICE = "L4 Service"
     ALB = "ALB Ingress"  # decided in the slb step: the ALB's forwarding rules answer
+    ALB_GATEWAY = "Gateway API on ALB"  # an ALB a Gateway of class alb was programmed on (steps.alb_gateway)
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Decision:
     service: str = ""  # namespace/name of the Service that owns the load balancer ("" if none)
     why: str = ""  # one sentence a newcomer understands
     evidence: tuple[Evidence, ...] = ()
+    gateway: str = ""  # Envoy Gateway: namespace/name of the Gateway the proxy Service belongs to
 
 
 def decide(service: Obj | None, controllers: list[Obj], controller_selector: str) -> Decision:
@@ -68,7 +70,7 @@ def decide(service: Obj | None, controllers: list[Obj], controller_selector: str
         gateway = f"{labels.get(ENVOY_GATEWAY_NAMESPACE, '?')}/{labels[ENVOY_GATEWAY_NAME]}"
         said = kube_evidence("services", namespace, name, f"metadata.labels[{ENVOY_GATEWAY_NAME}]", gateway)
         why = f"Service {owner} is the Envoy proxy Service of Gateway {gateway}"
-        return Decision(Door.ENVOY_GATEWAY, owner, why, (said,))
+        return Decision(Door.ENVOY_GATEWAY, owner, why, (said,), gateway)
     said = kube_evidence("services", namespace, name, "spec.selector", selector)
     if selector and _selects(namespace, selector, controllers, controller_selector):
         why = f"Service {owner} selects the ingress-nginx controller Pods"

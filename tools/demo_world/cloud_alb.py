@@ -12,77 +12,45 @@ named ``<namespace>-<service>-<port>``. With Terway the groups are of type Ip an
 The rules are written out in the design (``AlbSpec``) as the controller writes them, not derived
 from the Ingresses here, so a test that compares the two compares two independent statements.
 Shapes as in the frontdoor test world: plain arrays, ``MaxResults``/``NextToken``/``TotalCount``.
+A Gateway's instance (``AlbSpec.gateway``) is made the same way, with listeners only on its rules'
+ports, the Gateway's tags instead of the AlbConfig's, and its rules and groups tagged with the
+HTTPRoute they were made for (the tag scheme is UNCONFIRMED: see ``alb_model``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from tools.demo_world.alb_model import GATEWAY_TAG, TAG, AlbGroup, AlbRuleSpec, AlbSpec
 from tools.demo_world.design import Design
 from tools.demo_world.ids import ali_id, hexid
-from tools.demo_world.model import VSwitch
+
+__all__ = ["AlbGroup", "AlbRuleSpec", "AlbSpec", "responses"]
 
 Obj = dict[str, Any]
-TAG = "ingress.k8s.alibaba/"
 
 
-@dataclass(frozen=True)
-class AlbGroup:
-    namespace: str
-    service: str
-    port: int
-    servers: tuple[tuple[str, int], ...]  # (Pod IP, port); Instance: (node IP, the Service's NodePort)
-    type: str = "Ip"  # Ip (Terway: Pod IPs) or Instance (ECS nodes on the NodePort: Flannel)
-    health_checks: bool = True  # off unless the Ingress asks (alb.ingress.kubernetes.io/healthcheck-enabled)
-
-    @property
-    def name(self) -> str:
-        return f"{self.namespace}-{self.service}-{self.port}"
-
-    @property
-    def id(self) -> str:
-        return "sgp-" + hexid(f"alb group {self.name}", 20)
+def _owner(a: AlbSpec, listener: bool = False) -> list[Obj]:
+    """Who made the instance (or listener): an AlbConfig, or a Gateway (UNCONFIRMED tag scheme)."""
+    if not a.gateway:
+        return [{"Key": TAG + "albconfig", "Value": a.albconfig}]
+    tags = [{"Key": GATEWAY_TAG + "gateway", "Value": a.gateway}]
+    return tags + ([{"Key": GATEWAY_TAG + "listener", "Value": a.gateway_listener}] if listener else [])
 
 
-@dataclass(frozen=True)
-class AlbRuleSpec:
-    port: int  # the listener's
-    priority: int
-    host: str
-    paths: tuple[str, ...]
-    forward: tuple[tuple[AlbGroup, int], ...] = ()  # (group, weight)
-    redirect_to_port: int = 0  # a redirect to HTTPS on this port (301) instead of a forward
+def _route_tags(a: AlbSpec, r: AlbRuleSpec) -> list[Obj]:
+    if not r.route:
+        return []
+    return [
+        {"Key": GATEWAY_TAG + "gateway", "Value": a.gateway},
+        {"Key": GATEWAY_TAG + "httproute", "Value": r.route},
+        {"Key": GATEWAY_TAG + "httproute-rule", "Value": str(r.route_rule)},
+    ]
 
 
-@dataclass(frozen=True)
-class AlbSpec:
-    name: str
-    albconfig: str
-    zones: tuple[tuple[VSwitch, str, str], ...]  # (vSwitch, public address, intranet address)
-    certificate: str
-    rules: tuple[AlbRuleSpec, ...]
-    created: str
-
-    @property
-    def id(self) -> str:
-        return ali_id("alb", self.name)
-
-    @property
-    def dns_name(self) -> str:
-        return f"{self.id}.cn-hangzhou.alb.aliyuncsslb.com"
-
-    def listener_id(self, port: int) -> str:
-        return ali_id("lsn", f"{self.name} {port}")
-
-    @property
-    def groups(self) -> list[AlbGroup]:
-        return list({g.name: g for r in self.rules for g, _ in r.forward}.values())
-
-    @property
-    def default_group(self) -> AlbGroup:
-        """The listeners' default server group: no Service behind it, no server in it."""
-        return AlbGroup("", f"{self.albconfig}-default", 0, ())
+def _group_route_tags(a: AlbSpec, g: AlbGroup) -> list[Obj]:
+    routes = sorted({r.route for r in a.rules if r.route and any(f == g for f, _ in r.forward)})
+    return [{"Key": GATEWAY_TAG + "httproute", "Value": route} for route in routes]
 
 
 def _page(d: Design, seed: str, field: str, items: list[Obj]) -> Obj:
@@ -111,10 +79,7 @@ def _lb(d: Design, a: AlbSpec) -> Obj:
         "ResourceGroupId": "rg-" + hexid(f"rg {d.cluster_name}", 15),
         "CreateTime": a.created,
         "SecurityGroupIds": [],
-        "Tags": [
-            {"Key": "ack.aliyun.com", "Value": d.cluster_id},
-            {"Key": TAG + "albconfig", "Value": a.albconfig},
-        ],
+        "Tags": [{"Key": "ack.aliyun.com", "Value": d.cluster_id}, *_owner(a)],
         "LoadBalancerOperationLocks": [],
     }
 
@@ -138,7 +103,7 @@ def _listener(a: AlbSpec, port: int) -> Obj:
                 "ForwardGroupConfig": {"ServerGroupTuples": [{"ServerGroupId": a.default_group.id}]},
             }
         ],
-        "Tags": [{"Key": TAG + "albconfig", "Value": a.albconfig}],
+        "Tags": _owner(a, listener=True),
     }
 
 
@@ -164,7 +129,7 @@ def _rule(a: AlbSpec, r: AlbRuleSpec) -> Obj:
         "LoadBalancerId": a.id,
         "RuleConditions": conditions,
         "RuleActions": [action],
-        "Tags": [],
+        "Tags": _route_tags(a, r),
     }
 
 
@@ -194,7 +159,7 @@ def _group(d: Design, a: AlbSpec, g: AlbGroup) -> Obj:
         },
         "StickySessionConfig": {"StickySessionEnabled": False},
         "RelatedLoadBalancerIds": [a.id],
-        "Tags": [{"Key": TAG + k, "Value": v} for k, v in tags.items()],
+        "Tags": [{"Key": TAG + k, "Value": v} for k, v in tags.items()] + _group_route_tags(a, g),
     }
 
 
@@ -250,7 +215,7 @@ def _health(d: Design, a: AlbSpec, port: int) -> Obj:
             for r in rules
         ],
         "NextToken": "",
-        "RequestId": d.rid(f"alb health {port}"),
+        "RequestId": d.rid(f"alb health {port}" + (f" {a.name}" if a.gateway else "")),
     }
 
 
@@ -260,10 +225,9 @@ def responses(d: Design) -> dict[str, Obj]:
     albs: tuple[AlbSpec, ...] = d.albs  # type: ignore[assignment]
     if not albs:
         return out
-    ports = sorted({r.port for a in albs for r in a.rules})
     out["alb/ListLoadBalancers.json"] = _page(d, "alb lbs", "LoadBalancers", [_lb(d, a) for a in albs])
     out["alb/ListListeners.json"] = _page(
-        d, "alb listeners", "Listeners", [_listener(a, p) for a in albs for p in ports]
+        d, "alb listeners", "Listeners", [_listener(a, p) for a in albs for p in a.ports]
     )
     out["alb/ListRules.json"] = _page(d, "alb rules", "Rules", [_rule(a, r) for a in albs for r in a.rules])
     groups = [(a, g) for a in albs for g in [*a.groups, a.default_group]]
@@ -293,13 +257,13 @@ def responses(d: Design) -> dict[str, Obj]:
             "ZoneMappings": zones,
             "RequestId": d.rid(f"alb {a.id}"),
         }
-        for port in ports:
+        for port in a.ports:
             attribute = {
                 **_listener(a, port),
                 "CaEnabled": False,
                 "CaCertificates": [],
                 "Certificates": [],
-                "RequestId": d.rid(f"alb lsn {port}"),
+                "RequestId": d.rid(f"alb lsn {port}" + (f" {a.name}" if a.gateway else "")),
             }
             if port == 443:
                 attribute["Certificates"] = [{"CertificateId": a.certificate}]

@@ -4,7 +4,8 @@
 One group per listener, named like its backends' ``Description``:
 ``k8s/<vgroupPort>/<svc>/<ns>/<clusterId>``, where vgroupPort is the targetPort for ENI
 backends and the NodePort for ECS backends. ENI backends are the nodes running a
-host-network Pod the Service selects (the controller's); ECS backends are node instances on
+host-network Pod the Service selects (the controller's), or, with Terway exclusive ENI, the
+Pods' own ENIs and IPs (an Envoy Gateway proxy's); ECS backends are node instances on
 the NodePort, in the group order the design gives. Health follows the Service: with ``externalTrafficPolicy:
 Local`` a node passes only when it runs a ready Pod the Service selects.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tools.demo_world.cloud_ecs import pod_eni_id
 from tools.demo_world.cloud_lb import backend_port
 from tools.demo_world.design import Design
 from tools.demo_world.ids import later
@@ -30,6 +32,17 @@ def backend_nodes(d: Design, lb: LoadBalancer) -> list[Node]:
     if d.lb_service(lb).backend_type == "ecs":
         return [d.node(ip) for ip in lb.backend_order] if lb.backend_order else list(d.nodes)
     return [d.node(node_ip) for _pod_ip, node_ip in d.lb_workload(lb).replicas]
+
+
+def servers(d: Design, lb: LoadBalancer) -> list[tuple[str, str, Node]]:
+    """(ServerId, ServerIp, node) of each backend: an ECS instance, a node's ENI (host-network Pods),
+    or a Pod's own ENI (Terway exclusive ENI, Pods off the host network)."""
+    if d.lb_service(lb).backend_type == "ecs":
+        return [(n.instance_id, n.ip, n) for n in backend_nodes(d, lb)]
+    workload = d.lb_workload(lb)
+    if workload.host_network or d.network != "terway-eni":
+        return [(n.primary_eni, n.ip, n) for n in backend_nodes(d, lb)]
+    return [(pod_eni_id(d, pod_ip), pod_ip, d.node(node_ip)) for pod_ip, node_ip in workload.replicas]
 
 
 def _groups_created(d: Design, lb: LoadBalancer) -> str:
@@ -54,13 +67,13 @@ def vserver_groups(d: Design, lb: LoadBalancer) -> Obj:
     return {"RequestId": d.rid("groups " + lb.name), "VServerGroups": {"VServerGroup": groups}}
 
 
-def _backend(d: Design, lb: LoadBalancer, port: int, n: Node) -> Obj:
+def _backend(d: Design, lb: LoadBalancer, port: int, server: tuple[str, str, Node]) -> Obj:
     ecs = d.lb_service(lb).backend_type == "ecs"
     return {
         "Description": group_name(d, lb, port),
         "Port": backend_port(d, lb, port),
-        "ServerId": n.instance_id if ecs else n.primary_eni,
-        "ServerIp": n.ip,
+        "ServerId": server[0],
+        "ServerIp": server[1],
         "Type": "ecs" if ecs else "eni",
         "Weight": 100,
     }
@@ -68,7 +81,7 @@ def _backend(d: Design, lb: LoadBalancer, port: int, n: Node) -> Obj:
 
 def vserver_group_attribute(d: Design, lb: LoadBalancer, port: int) -> Obj:
     return {
-        "BackendServers": {"BackendServer": [_backend(d, lb, port, n) for n in backend_nodes(d, lb)]},
+        "BackendServers": {"BackendServer": [_backend(d, lb, port, x) for x in servers(d, lb)]},
         "CreateTime": _groups_created(d, lb),
         "LoadBalancerId": lb.id,
         "RequestId": d.rid(f"group {lb.name} {port}"),
@@ -91,11 +104,11 @@ def health_status(d: Design, lb: LoadBalancer) -> Obj:
             "Port": backend_port(d, lb, port),
             "Protocol": protocol,
             "ServerHealthStatus": "normal" if healthy(d, lb, n) else "abnormal",
-            "ServerId": n.instance_id if d.lb_service(lb).backend_type == "ecs" else n.primary_eni,
-            "ServerIp": n.ip,
+            "ServerId": server_id,
+            "ServerIp": server_ip,
         }
         for port, protocol in lb.protocols
-        for n in backend_nodes(d, lb)
+        for server_id, server_ip, n in servers(d, lb)
     ]
     return {"BackendServers": {"BackendServer": rows}, "RequestId": d.rid("health " + lb.name)}
 

@@ -1,4 +1,4 @@
-"""VPC response bodies of a design world: vSwitches, the route table, NAT gateway, SNAT, EIPs.
+"""VPC response bodies of a design world: the VPC, vSwitches, route table, NAT gateway, SNAT, EIPs.
 
 Egress goes vSwitch → route 0.0.0.0/0 → NAT gateway → the SNAT entry of the vSwitch → EIP
 (addresses distinct from every load balancer's; the NLBs' own EIPs are listed beside them).
@@ -39,6 +39,35 @@ def vswitch_attributes(d: Design, vsw: VSwitch) -> Obj:
         "VpcId": d.vpc_id,
         "ZoneId": vsw.zone,
     }
+
+
+def vpcs(d: Design) -> Obj:
+    """DescribeVpcs: the cluster's VPC with its CIDR block (a client in it asks the VPC's resolver)."""
+    vpc = {
+        "CenStatus": "Detached",
+        "CidrBlock": d.vpc_cidr,
+        "CreationTime": later(d.created, -3600),  # the VPC came an hour before the cluster
+        "Description": "",
+        "DhcpOptionsSetId": "",
+        "DhcpOptionsSetStatus": "",
+        "DnsHostnameStatus": "DISABLED",
+        "IsDefault": False,
+        "NatGatewayIds": {"NatGatewayIds": [d.nat_id]},
+        "OwnerId": int(ACCOUNT_ID),
+        "RegionId": REGION,
+        "ResourceGroupId": "",
+        "RouterTableIds": {"RouterTableIds": [d.route_table_id]},
+        "SecondaryCidrBlocks": {"SecondaryCidrBlock": []},
+        "Status": "Available",
+        "Tags": {"Tag": []},
+        "UserCidrs": {"UserCidr": []},
+        "VRouterId": ali_id("vrt", d.cluster_name),
+        "VSwitchIds": {"VSwitchId": [v.id for v in d.vswitches]},
+        "VpcId": d.vpc_id,
+        "VpcName": f"{d.cluster_name}-vpc",
+    }
+    listed = {"Vpcs": {"Vpc": [vpc]}, "TotalCount": 1}
+    return {"PageNumber": 1, "PageSize": 10, "RequestId": d.rid("vpcs"), **listed}
 
 
 def _hop(kind: str, target: str) -> Obj:
@@ -262,6 +291,7 @@ def responses(d: Design) -> dict[str, Obj]:
     out.update(
         {
             f"vpc/DescribeRouteEntryList/{d.route_table_id}.json": route_entries(d),
+            "vpc/DescribeVpcs.json": vpcs(d),
             "vpc/DescribeNatGateways.json": nat_gateways(d),
             f"vpc/DescribeSnatTableEntries/{d.snat_table_id}.json": snat_entries(d),
             "vpc/DescribeEipAddresses.json": eip_addresses(d),

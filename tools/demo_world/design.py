@@ -105,10 +105,12 @@ class Namespace:
 
 @dataclass(frozen=True)
 class PolicyPeer:
-    """One ``from`` entry: a namespace selector AND a pod selector (None: that part is absent)."""
+    """One ``from`` entry: a namespace selector AND a pod selector (None: that part is absent), or
+    an ``ipBlock`` CIDR (then the selectors are None)."""
 
     namespaces: dict[str, str] | None
     pods: dict[str, str] | None
+    ip_block: str = ""
 
 
 @dataclass(frozen=True)
@@ -162,7 +164,9 @@ class Design:
     seed_prefix: str = ""  # put before the seeds of request IDs, so each world has its own
     outside_dns: tuple[OutsideRecord, ...] = ()  # names outside the zone the world's Pods reach
     albs: tuple[Any, ...] = ()  # ALB Ingress front doors (``cloud_alb.AlbSpec``)
+    alb_gateways: tuple[Any, ...] = ()  # Gateways of class alb (``kube_alb_gateway.AlbGatewaySpec``)
     private_zones: tuple[PrivateZone, ...] = ()  # PrivateZone zones bound to the VPC
+    gateways: tuple[Any, ...] = ()  # Gateway API front doors on Envoy Gateway (``kube_gateway.EnvoyGateway``)
 
     # ----------------------------------------------------------------------------- identities
     @property

@@ -3,14 +3,22 @@
 Ingresses (one rule each, as ``kubectl apply`` left them, with the address the controller
 publishes) and the IngressClass live here; ``resources`` assembles every List the world
 stores: Nodes, Pods, Services, EndpointSlices, Ingresses, IngressClasses, Namespaces,
-NetworkPolicies, DaemonSets and ConfigMaps (kube_nodes, kube_pods, kube_services, kube_cluster).
+NetworkPolicies, DaemonSets and ConfigMaps (kube_nodes, kube_pods, kube_services, kube_cluster), and
+the Gateway API objects of an Envoy Gateway front door (kube_gateway).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from tools.demo_world import kube_cluster, kube_nodes, kube_pods, kube_services
+from tools.demo_world import (
+    kube_alb_gateway,
+    kube_cluster,
+    kube_gateway,
+    kube_nodes,
+    kube_pods,
+    kube_services,
+)
 from tools.demo_world.design import Design
 from tools.demo_world.ingress_controller import served
 from tools.demo_world.kube_meta import by_key, dump, kube_list, last_applied, metadata
@@ -90,6 +98,7 @@ def alb_classes(d: Design) -> list[Obj]:
             },
         }
         for a in d.albs
+        if a.albconfig
     ]
 
 
@@ -120,6 +129,7 @@ def albconfigs(d: Design) -> list[Obj]:
             "status": {"loadBalancer": {"id": a.id, "dnsname": a.dns_name}},
         }
         for a in d.albs
+        if a.albconfig
     ]
 
 
@@ -137,5 +147,7 @@ def resources(d: Design) -> dict[str, Obj]:
         "networkpolicies": kube_list(kube_cluster.network_policies(d)),
         "daemonsets": kube_list(kube_cluster.daemon_sets(d)),
         "configmaps": kube_list(kube_cluster.config_maps(d)),
-        **({"albconfigs": kube_list(albconfigs(d))} if d.albs else {}),
+        **({"albconfigs": kube_list(albconfigs(d))} if any(a.albconfig for a in d.albs) else {}),
+        **kube_gateway.lists(d.gateways),
+        **kube_alb_gateway.resources(d.alb_gateways),
     }

@@ -84,7 +84,7 @@ def policy_spec(p: NetworkPolicy) -> Obj:
     if p.peers:
         peers = []
         for peer in p.peers:
-            entry: Obj = {}
+            entry: Obj = {"ipBlock": {"cidr": peer.ip_block}} if peer.ip_block else {}
             if peer.namespaces is not None:
                 entry["namespaceSelector"] = _selector(peer.namespaces)
             if peer.pods is not None:

@@ -99,7 +99,8 @@ def service(d: Design, s: Service) -> Obj:
         if isinstance(lb, NetworkLoadBalancer):  # CCM publishes an NLB by its DNS name
             spec["loadBalancerClass"] = "alibabacloud.com/nlb"
             status = {"loadBalancer": {"ingress": [{"hostname": lb.dns_name, "ipMode": "VIP"}]}}
-    if s.namespace not in ("default", "kube-system"):  # an application Service, applied with kubectl
+    managed = s.labels.get("app.kubernetes.io/managed-by") == "envoy-gateway"  # made by its controller
+    if s.namespace not in ("default", "kube-system") and not managed:  # applied with kubectl
         annotations["kubectl.kubernetes.io/last-applied-configuration"] = last_applied(applied(s))
     return {
         "apiVersion": "v1",

@@ -44,8 +44,7 @@ def _ready(pod: Obj) -> bool:
 def service_spec(svc: Service) -> Obj:
     """``Service.spec`` in Go field order, as the controller marshals it."""
     ports = [
-        {"name": p.name, "protocol": p.protocol, "port": p.port, "targetPort": p.target}
-        for p in svc.ports
+        {"name": p.name, "protocol": p.protocol, "port": p.port, "targetPort": p.target} for p in svc.ports
     ]
     if svc.external_name:
         return {

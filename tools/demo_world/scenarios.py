@@ -12,6 +12,7 @@ from __future__ import annotations
 from tools.demo_world import scenarios_alb as alb
 from tools.demo_world import scenarios_cluster as cluster
 from tools.demo_world import scenarios_edge as edge
+from tools.demo_world import scenarios_envoy as envoy
 from tools.demo_world import scenarios_flannel as flannel
 from tools.demo_world import scenarios_l4 as l4
 from tools.demo_world import scenarios_nginx as nginx
@@ -195,6 +196,7 @@ HEALTHY = [
         edit=cluster.egress_snat_removed,
     ),
 ]
-OTHERS = [*flannel.SCENARIOS, *terway.SCENARIOS, *nginx.SCENARIOS, *l4.SCENARIOS, *alb.SCENARIOS]
+OTHERS = [*flannel.SCENARIOS, *terway.SCENARIOS, *nginx.SCENARIOS, *l4.SCENARIOS, *alb.SCENARIOS,
+          *envoy.SCENARIOS]  # fmt: skip
 SCENARIOS = [*HEALTHY, *sorted(OTHERS, key=lambda s: list(DESIGNS).index(s.base))]  # grouped by design
 BY_NAME = {s.name: s for s in SCENARIOS}

@@ -4,13 +4,17 @@ The www Ingress moved to path /shop (the controller followed: the request for / 
 and the listener's default action forwards to the empty default server group, 503); every Pod of
 shop fails the ALB's health check (the server group carries nothing); the api rule was deleted
 from the listener by hand while its Ingress still asks for it (drift: the request falls to the
-default action). flannel-nodeport: Service app/store was deleted and applied again and got a new
+default action); HTTPRoute shop/store names a listener section the Gateway does not have, so the
+controller does not accept it and programs no rule for it (the Gateway ALB's default action answers);
+NetworkPolicy allow-alb was deleted, so namespace shop's default deny refuses the ALB's connections
+from its vSwitches. flannel-nodeport: Service app/store was deleted and applied again and got a new
 NodePort, while the ALB's Instance server group still sends to the old one on every node.
 """
 
 from __future__ import annotations
 
 from tools.demo_world.designs import alb_gateway as ag
+from tools.demo_world.designs import alb_gateway_api as gw
 from tools.demo_world.designs import flannel_nodeport as fln
 from tools.demo_world.designs import flannel_nodeport_alb as fln_alb
 from tools.demo_world.draft import Draft
@@ -73,6 +77,41 @@ def rule_drift(d: Draft) -> None:
     body["TotalCount"] = len(body["Rules"])
 
 
+def route_not_accepted(d: Draft) -> None:
+    """HTTPRoute shop/store was re-applied with parentRef sectionName https (the Gateway has only
+    listener http): the controller sets Accepted=False, NoMatchingParent, and removes the route's
+    forwarding rules from the Gateway's ALB, whose listener's default action now answers."""
+    route = d.get("httproutes", "store", "shop")
+    route["spec"]["parentRefs"][0]["sectionName"] = "https"
+    d.touched(route, "section https", spec_changed=True)
+    parent = route["status"]["parents"][0]
+    parent["parentRef"]["sectionName"] = "https"
+    for condition in parent["conditions"]:
+        condition["observedGeneration"] = route["metadata"]["generation"]
+        if condition["type"] == "Accepted":
+            condition.update(
+                status="False",
+                reason="NoMatchingParent",
+                message="Gateway shop/alb-gw has no listener named https",
+            )
+    gateway = d.get("gateways", "alb-gw", "shop")
+    gateway["status"]["listeners"][0]["attachedRoutes"] = 0
+    body = d.cloud("alb/ListRules.json")
+    listener = gw.GW_ALB.listener_id(80)
+    gone = {r["RuleId"] for r in body["Rules"] if r["ListenerId"] == listener}
+    body["Rules"] = [r for r in body["Rules"] if r["RuleId"] not in gone]
+    body["TotalCount"] = len(body["Rules"])
+    health = d.cloud(f"alb/GetListenerHealthStatus/{listener}.json")
+    health["RuleHealthStatus"] = [r for r in health["RuleHealthStatus"] if r["RuleId"] not in gone]
+
+
+def netpol_denies(d: Draft) -> None:
+    """allow-alb was deleted in a clean-up ("the apps only take traffic from ingress-nginx"): the
+    ALB connects from its vSwitches' addresses, which namespace shop's default deny refuses."""
+    policies = d.items("networkpolicies")
+    policies[:] = [p for p in policies if p["metadata"]["name"] != ag.ALLOW_ALB.name]
+
+
 def instance_nodeport_stale(d: Draft) -> None:
     """Service app/store was deleted and applied again (a new ClusterIP 172.21.10.97 and nodePort 31574);
     the ALB Ingress controller did not reconcile the Ingress since, so server group app-store-80 still
@@ -112,6 +151,28 @@ SCENARIOS = [
         "forwards to the empty default server group",
         domain="api.alb.abc.com",
         edit=rule_drift,
+        base=AG,
+    ),
+    Scenario(
+        name="gateway-route-not-accepted",
+        family="load balancer",
+        summary="HTTPRoute shop/store names listener section https, which Gateway alb-gw does not have: not "
+        "accepted, no ALB rule for store.gw.alb.abc.com",
+        expect="GATEWAY_ROUTE_NOT_ACCEPTED for shop/store (Accepted=False, NoMatchingParent); the Gateway "
+        "ALB's default action forwards to its empty default server group",
+        domain=gw.HOST,
+        edit=route_not_accepted,
+        base=AG,
+    ),
+    Scenario(
+        name="alb-netpol-denies",
+        family="pod",
+        summary="NetworkPolicy allow-alb was deleted: namespace shop's default deny refuses the ALB, which "
+        "connects to the Pods from addresses of its vSwitches",
+        expect="NETWORK_POLICY_DENIES on shop's Pods: shop/allow-ingress-nginx and shop/default-deny-ingress "
+        "allow no source in 10.30.1.0/24 or 10.30.2.0/24 on TCP 8080",
+        domain="www.alb.abc.com",
+        edit=netpol_denies,
         base=AG,
     ),
     Scenario(

@@ -57,7 +57,7 @@ def ecs(sources: Sources, lb: LoadBalancerResult, cluster: Cluster | None = None
     _owner(result, seen)
     result.decision = decide(seen.service, seen.controllers, sources.settings.ingress_selector)
     result.evidence.extend(result.decision.evidence)
-    if result.door is Door.L4_SERVICE:
+    if result.door in (Door.L4_SERVICE, Door.ENVOY_GATEWAY):  # the Service's own Pods answer
         l4.read_service_pods(sources, seen)
     context = Context(sources, cluster or read_cluster(sources), lb, seen, result)
     for backend in lb.backends:
@@ -154,7 +154,7 @@ def _why_unhealthy(context: Context, branch: Branch) -> None:
         message = (
             f"Backend {backend.server_ip}:{backend.port} (node {node.name}) fails its health check by "
             f"design: Service {service} has externalTrafficPolicy Local and no "
-            f"{'Pod of it' if context.l4 else 'controller Pod'} runs on this "
+            f"{'Pod of it' if context.own_pods else 'controller Pod'} runs on this "
             "node, so its health-check NodePort answers 503 and the load balancer sends it no requests."
         )
         evidence = (
@@ -188,7 +188,7 @@ def _behind(context: Context) -> None:
 def _nothing_serves(context: Context) -> str:
     result, seen = context.result, context.seen
     if seen.controllers_error is not None:
-        return f"could not read the {context.answerers if context.l4 else 'ingress controller Pods'}"
+        return f"could not read the {context.answerers if context.own_pods else 'ingress controller Pods'}"
     if not result.branches:
         return "the load balancer has no backend to follow"
     if not any(b.carries for b in result.branches):

@@ -50,13 +50,27 @@ class Context:
         return self.result.door in (Door.L4_SERVICE, Door.ALB)
 
     @property
+    def proxy(self) -> str:
+        """What the answering Pods are called on their hop: an Envoy Gateway proxy or ingress-nginx."""
+        return "Envoy proxy" if self.result.door is Door.ENVOY_GATEWAY else "ingress-nginx"
+
+    @property
+    def own_pods(self) -> bool:
+        """The owning Service's own Pods answer (an L4 Service's, or an Envoy Gateway's proxies)."""
+        return self.result.door in (Door.L4_SERVICE, Door.ENVOY_GATEWAY)
+
+    @property
     def answerers(self) -> str:
         """What answers behind the load balancer, for sentences: "controller Pods" or the Service's."""
+        if self.result.door is Door.ENVOY_GATEWAY:
+            return f"Envoy proxy Pods of Service {self.result.service}"
         return f"Pods of Service {self.result.service}" if self.l4 else "controller Pods"
 
     @property
     def answerer(self) -> str:
         """One of them: "controller Pod", or "Pod of Service <ns>/<name>"."""
+        if self.result.door is Door.ENVOY_GATEWAY:
+            return f"Envoy proxy Pod of Service {self.result.service}"
         return f"Pod of Service {self.result.service}" if self.l4 else "controller Pod"
 
     @property
@@ -149,7 +163,7 @@ class Context:
                 Hop(
                     pod.hop_id,
                     "controller",
-                    f"ingress-nginx\n{pod.name}",
+                    f"{self.proxy}\n{pod.name}",
                     verdict=Verdict.OK if pod.ready else Verdict.BLOCKED,
                     details=details(ip=pod.pod_ip, node=pod.node, network=network, ready=pod.ready),
                     arrives=arrives,
@@ -165,17 +179,17 @@ class Context:
         if error is None:
             return False
         namespace = self.sources.settings.ingress_namespace
-        if self.l4:
+        if self.own_pods:
             namespace = self.result.service.partition("/")[0]
         unseen = f"controller:{namespace}/?@{where}"
         result = self.result
         if all(h.id != unseen for h in result.hops):
-            label = "Pod\n?" if self.l4 else "ingress-nginx\n?"
+            label = "Pod\n?" if self.l4 else f"{self.proxy}\n?"
             result.hops.append(Hop(unseen, "controller", label, verdict=Verdict.UNKNOWN))
             if not any(
                 f.code.startswith("SOURCE_") and f.hop.startswith("controller:") for f in result.findings
             ):
-                what = f"the {self.answerers}" if self.l4 else "the ingress controller Pods"
+                what = f"the {self.answerers}" if self.own_pods else "the ingress controller Pods"
                 result.findings.append(source_finding(error, unseen, what))
         result.edges.append(Edge(src, unseen, label))
         return True

@@ -146,7 +146,7 @@ def _controllers(
                     Severity.WARNING,
                     hop_id,
                     f"kube-proxy's NodePort rule sends a share of requests to {target.hostport}, which is no "
-                    f"{context.answerer if context.l4 else 'ingress controller Pod'}: "
+                    f"{context.answerer if context.own_pods else 'ingress controller Pod'}: "
                     "its rules are stale (kube-proxy's logs say why).",
                     target.evidence,
                 )

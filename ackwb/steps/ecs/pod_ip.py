@@ -23,7 +23,7 @@ def follow(context: Context, backend: Backend) -> Branch:
         context.result.evidence.append(evidence)
     for pod in pods:
         context.draw_controller(pod, backend.hop_id, f"Pod IP {backend.server_ip}:{backend.port}", arriving)
-    if not pods and context.l4:
+    if not pods and context.own_pods:  # the Service's own Pods: an L4 Service's or Envoy's
         context.result.findings.append(l4_not_a_pod(context, backend))
     elif not pods:
         settings = context.sources.settings

@@ -25,7 +25,7 @@ from ackwb.steps.front_door import Door
 from ackwb.steps.ingress.canary import check_canary
 from ackwb.steps.ingress.checks import check_in_sync, class_not_served, class_verdicts, close_hosts
 from ackwb.steps.ingress.controller import DEFAULT_BACKEND, read_view
-from ackwb.steps.ingress.l4 import ingress_for, not_followed
+from ackwb.steps.ingress.l4 import ingress_for
 from ackwb.steps.ingress.objects import object_findings
 from ackwb.steps.ingress.request import evaluate
 from ackwb.steps.ingress.result import ControllerView, IngressResult
@@ -42,8 +42,10 @@ def ingress(sources: Sources, nodes: NodeResult, path: str = "/") -> IngressResu
     result = IngressResult(step="ingress", title=TITLE, domain=nodes.domain, prev=nodes, path=path or "/")
     if nodes.door is Door.L4_SERVICE:  # nothing reads HTTP: the Service itself answers
         return ingress_for(nodes, result)
-    if nodes.door is Door.ENVOY_GATEWAY:
-        return not_followed(nodes, result)
+    if nodes.door is Door.ENVOY_GATEWAY:  # Envoy evaluates the Gateway's HTTPRoutes
+        from ackwb.steps.gateway.envoy import envoy_path
+
+        return envoy_path(sources, nodes, path)
     serving = nodes.serving or [c for c in nodes.controller_pods if c.ready] or nodes.controller_pods
     if not serving:
         result.dead_end = nodes.dead_end or "no ingress controller Pod to ask"

@@ -6,7 +6,6 @@ port the listener serves, for the Service step to read; the decision's reason is
 
 from __future__ import annotations
 
-from ackwb.model import Edge, Finding, Hop, Path, Severity, Verdict
 from ackwb.steps.ecs.result import NodeResult
 from ackwb.steps.front_door import Door
 from ackwb.steps.ingress.result import IngressResult
@@ -33,26 +32,4 @@ def ingress_for(nodes: NodeResult, result: IngressResult) -> IngressResult:
     result.evidence.extend(nodes.decision.evidence)
     if not nodes.service:
         result.dead_end = nodes.dead_end or "no Service owns the load balancer"
-    return result
-
-
-def not_followed(nodes: NodeResult, result: IngressResult) -> IngressResult:
-    """Step 4 behind a front door this ackwb does not follow yet (an Envoy Gateway proxy): the door
-    is named and everything after it is unknown, never assumed to be nginx."""
-    decision = nodes.decision
-    hop_id = f"frontdoor:{decision.service}"
-    label = f"{decision.door.value} {decision.service}"
-    result.door = decision.door
-    result.hops.append(Hop(hop_id, "ingress", label, verdict=Verdict.UNKNOWN, path=Path.REQUEST))
-    result.edges.extend(Edge(c.hop_id, hop_id, "") for c in nodes.serving)  # the proxy Pods reached
-    result.rows.append({"front door": decision.door.value, "service": decision.service, "why": decision.why})
-    result.evidence.extend(decision.evidence)
-    reason = (
-        f"the load balancer belongs to {label} ({decision.why}); ackwb does not follow "
-        f"{decision.door.value} routes yet, so the hops after it are unknown"
-    )
-    result.findings.append(
-        Finding("FRONT_DOOR_NOT_FOLLOWED", Severity.WARNING, hop_id, reason, tuple(decision.evidence))
-    )
-    result.dead_end = reason
     return result

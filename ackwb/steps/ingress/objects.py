@@ -5,7 +5,8 @@ meaning of another's paths, two Ingresses may claim one path (one silently loses
 without a main Ingress is dropped, an Ingress without a class is served only when the
 controller is told to. ``ackwb.steps.ingress_objects`` judges the objects (pure); this module
 reads them (every Ingress with a rule or a ``tls`` entry for the host, the IngressClasses, the
-serving controller's args) and turns the records into findings on the Ingress hop.
+serving controller's args and the ``allow-snippet-annotations`` key of its ConfigMap) and turns
+the records into findings on the Ingress hop.
 """
 
 from __future__ import annotations
@@ -14,11 +15,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from ackwb.errors import SourceError
-from ackwb.model import Finding
+from ackwb.model import Evidence, Finding
+from ackwb.parse.ingresses import PREFIX
 from ackwb.sources import Sources
-from ackwb.steps.common import dig, sh
+from ackwb.steps.common import dig, kube_evidence, sh
 from ackwb.steps.ecs.result import ControllerPod
-from ackwb.steps.ingress_objects import ObjectFinding, check_ingress_objects
+from ackwb.steps.ingress_objects import SNIPPETS, ObjectFinding, check_ingress_objects, flag_values
+
+SNIPPETS_KEY = "allow-snippet-annotations"
 
 # by hand: what to look at for each finding (the Ingress the finding is about fills {ns} and {name})
 CHECKS = {
@@ -31,7 +35,9 @@ CHECKS = {
     "-o jsonpath='{{.spec.tls}}{{.spec.rules}}'",
     "INGRESS_CANARY_WITHOUT_MAIN": "kubectl get ingress -A "
     "-o custom-columns=NS:.metadata.namespace,NAME:.metadata.name,HOSTS:.spec.rules[*].host",
-    "INGRESS_SNIPPET": "kubectl -n {ns} get ingress {name} -o jsonpath='{{.metadata.annotations}}'",
+    "INGRESS_SNIPPET": "kubectl -n {ns} get ingress {name} -o jsonpath='{{.metadata.annotations}}'; "
+    "kubectl get configmap -A -o custom-columns=NS:.metadata.namespace,NAME:.metadata.name,"
+    "SNIPPETS:.data.allow-snippet-annotations",
 }
 # handed to the Service step: the Service's own hop carries it
 FOR_THE_SERVICE = frozenset({"SERVICE_AFFINITY_BYPASSED"})
@@ -55,6 +61,29 @@ def controller_args(sources: Sources, controller: ControllerPod) -> list[str]:
     return [str(a) for a in (containers[0].get("args") or [])] if containers else []
 
 
+def snippet_policy(
+    sources: Sources, controller: ControllerPod, args: Sequence[str]
+) -> tuple[bool | None, Evidence | None]:
+    """``allow-snippet-annotations`` as the controller's ConfigMap (its ``--configmap`` flag) sets it,
+    with the field as evidence; (None, None) when the flag, the ConfigMap or the key is not there
+    or could not be read: then the controller's own default applies, which the finding states."""
+    ref = flag_values(args).get("configmap", "").replace("$(POD_NAMESPACE)", controller.namespace)
+    namespace, _, name = ref.rpartition("/")
+    if not name:
+        return None, None
+    try:
+        config = sources.kube.get("configmaps", name, namespace or controller.namespace)
+    except SourceError:
+        return None, None
+    value = (dig(config, "data") or {}).get(SNIPPETS_KEY) if config else None
+    if not isinstance(value, str) or value.strip().lower() not in ("true", "false"):
+        return None, None
+    said = kube_evidence(
+        "configmaps", namespace or controller.namespace, name, f"data[{SNIPPETS_KEY}]", value
+    )
+    return value.strip().lower() == "true", said
+
+
 def object_findings(
     sources: Sources,
     host: str,
@@ -73,11 +102,21 @@ def object_findings(
     of_host = [i for i in listed if mentions(i, host)]
     if not of_host:
         return []
-    found = check_ingress_objects(of_host, classes, args)
-    return [_finding(f, hop_id, controller) for f in found if f.code not in FOR_THE_SERVICE]
+    allow, said = None, None
+    if controller is not None and any(_has_snippet(i) for i in of_host):  # read only when it matters
+        allow, said = snippet_policy(sources, controller, args)
+    found = check_ingress_objects(of_host, classes, args, allow_snippets=allow)
+    return [_finding(f, hop_id, controller, said) for f in found if f.code not in FOR_THE_SERVICE]
 
 
-def _finding(found: ObjectFinding, hop_id: str, controller: ControllerPod | None) -> Finding:
+def _has_snippet(ingress: dict[str, Any]) -> bool:
+    annotations = dig(ingress, "metadata", "annotations") or {}
+    return any(f"{PREFIX}{s}" in annotations for s in SNIPPETS)
+
+
+def _finding(
+    found: ObjectFinding, hop_id: str, controller: ControllerPod | None, policy: Evidence | None
+) -> Finding:
     namespace, _, name = found.ingress.partition("/")
     check = CHECKS.get(found.code, "").format(
         ns=sh(namespace),
@@ -85,4 +124,7 @@ def _finding(found: ObjectFinding, hop_id: str, controller: ControllerPod | None
         cns=sh(controller.namespace if controller else "kube-system"),
         cname=sh(controller.name if controller else "<controller pod>"),
     )
-    return Finding(found.code, found.severity, hop_id, found.message, found.evidence, check)
+    evidence = found.evidence
+    if found.code == "INGRESS_SNIPPET" and policy is not None:
+        evidence += (policy,)
+    return Finding(found.code, found.severity, hop_id, found.message, evidence, check)

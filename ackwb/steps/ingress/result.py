@@ -70,6 +70,11 @@ class IngressResult(StepResult):
     balancer: str = "Lua balancer"  # who picks the Pod IP from ``backend_endpoints`` (an ALB's rule)
     door: Door = Door.NGINX  # who answers behind the listener (L4: no HTTP evaluation, no hop)
 
+    def also_endpoints(self) -> list[str]:
+        """ "ip:port" the front door also sends to behind Services other than the one followed (an ALB
+        rule forwarding to two Services' server groups); the Pod step follows them too."""
+        return []
+
     @property
     def answered(self) -> bool:
         """nginx answers the request itself (a redirect, a refusal): nothing is proxied."""

@@ -15,76 +15,24 @@ reported as not analysed, never guessed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from ackwb.errors import AckwbError, SourceError
-from ackwb.model import Edge, Evidence, Finding, Hop, Packet, Severity, StepResult, Verdict
+from ackwb.model import Edge, Evidence, Finding, Hop, Packet, Severity, Verdict
 from ackwb.parse.endpointslices import kube_proxy_endpoints
-from ackwb.parse.ipvsadm import VirtualService
-from ackwb.sources import Sources, commands
+from ackwb.sources import Sources
 from ackwb.steps.cluster import Cluster, node_ip_of, read_cluster
 from ackwb.steps.common import attempt, details, settle_verdicts, sh, source_finding, unwrap
 from ackwb.steps.ecs.result import NodeResult
 from ackwb.steps.front_door import Door
 from ackwb.steps.ingress.result import IngressResult
-from ackwb.steps.kube_proxy.checks import no_endpoints, stale_rules
-from ackwb.steps.rules import RULE_MODES, RuleLookup, Target, check, read_rules, rows
+from ackwb.steps.kube_proxy.checks import mode_differs, no_endpoints, stale_rules, weight_zero
+from ackwb.steps.kube_proxy.result import KubeProxyResult, NodeRules
+from ackwb.steps.rules import RULE_MODES, RuleLookup, Target, affinity, check, read_rules, rows
 from ackwb.steps.rules.ipvs import read_virtual_service
 from ackwb.steps.rules.mode import proxy_mode
 from ackwb.steps.service.result import ServiceResult
 
+__all__ = ["TITLE", "KubeProxyResult", "NodeRules", "kube_proxy"]
 TITLE = "6. Virtual IP → Pod IP (Kube-proxy)"
-
-
-@dataclass
-class NodeRules:
-    """What kube-proxy on one node does with the ClusterIP:port."""
-
-    node: str
-    node_ip: str
-    mode: str = ""
-    virtual_service: VirtualService | None = None  # IPVS mode
-    rules: RuleLookup | None = None  # iptables and nftables mode
-    forwards: tuple[str, ...] = ()  # the endpoints it sends new connections to
-    sender: str = "*"  # the address the connections come from: the controller Pod on this node
-    affinity: str = ""  # how the rules pin a client (IPVS persistent, iptables recent), "" without
-
-    @property
-    def hop_id(self) -> str:
-        return f"kube-proxy:{self.node}"
-
-
-@dataclass(kw_only=True)
-class KubeProxyResult(StepResult):
-    read: list[NodeRules] = field(default_factory=list)  # one per node of a serving controller
-    modes: dict[str, str] = field(default_factory=dict)  # node name → mode, for every node of the trace
-
-    def _first(self) -> NodeRules:
-        return self.read[0] if self.read else NodeRules("", "")
-
-    @property
-    def node(self) -> str:
-        return self._first().node
-
-    @property
-    def node_ip(self) -> str:
-        return self._first().node_ip
-
-    @property
-    def mode(self) -> str:
-        return self._first().mode
-
-    @property
-    def virtual_service(self) -> VirtualService | None:
-        return self._first().virtual_service
-
-    @property
-    def rules(self) -> RuleLookup | None:
-        return self._first().rules
-
-    @property
-    def hop_id(self) -> str:
-        return self._first().hop_id
 
 
 def kube_proxy(sources: Sources, svc: ServiceResult, cluster: Cluster | None = None) -> KubeProxyResult:
@@ -109,7 +57,7 @@ def kube_proxy(sources: Sources, svc: ServiceResult, cluster: Cluster | None = N
     _read_modes(sources, cluster, result, svc, nodes)
     for node in result.read:
         _follow(sources, cluster, result, node, svc)
-    _compare_modes(result)
+    mode_differs(result)
     if result.read and all(
         h.verdict is Verdict.BLOCKED for h in result.hops if h.id.startswith("kube-proxy:")
     ):
@@ -232,7 +180,7 @@ def _follow_ipvs(
         )
     by_hand = f"ipvsadm -Ln -t {sh(vs.address)}:{sh(vs.port)}"
     _compare_with_endpoints(result, node, svc, targets, head, "IPVS", by_hand)
-    _weight_zero(result, node, vs, where)
+    weight_zero(result, node, vs, where)
     node.forwards = tuple(t.hostport for t in targets if t.forwarding)
     verdict = Verdict.OK if node.forwards else Verdict.BLOCKED
     sticky = f" persistent {vs.persistent}" if vs.persistent else ""
@@ -254,8 +202,7 @@ def _follow_rules(result: KubeProxyResult, node: NodeRules, svc: ServiceResult, 
     result.rows.extend(rows(lookup, node.node))
     seconds = lookup.chain.affinity_seconds if lookup.chain else None
     if seconds:
-        how = "-m recent --rcheck --seconds" if mode == "iptables" else "ip saddr @affinity-… timeout"
-        node.affinity = f"{mode} {how} {seconds}: a client address keeps its endpoint for {seconds} s"
+        node.affinity = affinity(mode, seconds, lookup.chain.endpoints if lookup.chain else ())
     if lookup.entry is not None:
         _compare_with_endpoints(result, node, svc, lookup.targets, lookup.evidence, mode, by_hand)
         node.forwards = tuple(t.hostport for t in lookup.targets if t.forwarding)
@@ -297,28 +244,6 @@ def _trace_nodes(sources: Sources, cluster: Cluster, svc: ServiceResult, nodes: 
     return found
 
 
-def _compare_modes(result: KubeProxyResult) -> None:
-    """Say when kube-proxy's mode differs between the nodes of the trace."""
-    if len(set(result.modes.values())) < 2 or not result.read:
-        return
-    by_mode: dict[str, list[str]] = {}
-    for name, mode in sorted(result.modes.items()):
-        by_mode.setdefault(mode, []).append(name)
-    spread = "; ".join(f"{mode} on {', '.join(names)}" for mode, names in sorted(by_mode.items()))
-    message = (
-        f"kube-proxy does not run in the same mode on every node of this path: {spread}. The same Service "
-        f"is forwarded by different rules depending on the node; a node whose mode differs from the cluster "
-        "setting was usually restarted with another configuration."
-    )
-    evidence = tuple(e for e in result.evidence if e.source.endswith(str(commands.proxy_mode())))
-    by_hand = f"curl -s {sh(commands.PROXY_MODE_URL)}  (on each node)"
-    result.findings.append(
-        Finding(
-            "KUBE_PROXY_MODE_DIFFERS", Severity.WARNING, result.read[0].hop_id, message, evidence, by_hand
-        )
-    )
-
-
 def _compare_with_endpoints(
     result: KubeProxyResult,
     node: NodeRules,
@@ -331,23 +256,6 @@ def _compare_with_endpoints(
     finding = stale_rules(svc, node.node, node.hop_id, targets, head, what, by_hand)
     if finding is not None:
         result.findings.append(finding)
-
-
-def _weight_zero(result: KubeProxyResult, node: NodeRules, vs: VirtualService, where: str) -> None:
-    for rs in vs.real_servers:
-        if rs.weight == 0:
-            result.findings.append(
-                Finding(
-                    "KUBE_PROXY_WEIGHT_ZERO",
-                    Severity.WARNING,
-                    node.hop_id,
-                    f"Real server {rs.address}:{rs.port} of {vs.address}:{vs.port} has weight 0 on "
-                    f"{node.node}: a terminating endpoint whose {rs.active_conn} open connection(s) drain; "
-                    "IPVS sends it no new connections.",
-                    (Evidence(where, f"line {rs.line}", rs.raw),),
-                    check=f"ipvsadm -Ln -t {sh(vs.address)}:{sh(vs.port)}",
-                )
-            )
 
 
 def _add_hop(

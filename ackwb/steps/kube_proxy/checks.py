@@ -1,6 +1,7 @@
 """Step 6's judgements of kube-proxy's rules against the Service's endpoints: stale targets
 (IPVS real servers or DNAT targets that are not the ready endpoints) and a Service kube-proxy
-rejects for want of endpoints. They apply to every mode alike, as ``Target`` lists.
+rejects for want of endpoints. They apply to every mode alike, as ``Target`` lists. Also the
+differences between nodes (kube-proxy's mode) and IPVS real servers left at weight 0.
 """
 
 from __future__ import annotations
@@ -9,6 +10,10 @@ from collections.abc import Sequence
 
 from ackwb.model import Evidence, Finding, Severity
 from ackwb.parse.endpointslices import kube_proxy_endpoints
+from ackwb.parse.ipvsadm import VirtualService
+from ackwb.sources import commands
+from ackwb.steps.common import sh
+from ackwb.steps.kube_proxy.result import KubeProxyResult, NodeRules
 from ackwb.steps.rules import RuleLookup, Target
 from ackwb.steps.service.result import ServiceResult
 
@@ -76,3 +81,42 @@ def no_endpoints(svc: ServiceResult, node: str, hop_id: str, lookup: RuleLookup,
         f"{how}, so in-cluster clients are refused."
     )
     return Finding("KUBE_PROXY_NO_ENDPOINTS", Severity.INFO, hop_id, message, evidence, by_hand)
+
+
+def mode_differs(result: KubeProxyResult) -> None:
+    """Say when kube-proxy's mode differs between the nodes of the trace."""
+    if len(set(result.modes.values())) < 2 or not result.read:
+        return
+    by_mode: dict[str, list[str]] = {}
+    for name, mode in sorted(result.modes.items()):
+        by_mode.setdefault(mode, []).append(name)
+    spread = "; ".join(f"{mode} on {', '.join(names)}" for mode, names in sorted(by_mode.items()))
+    message = (
+        f"kube-proxy does not run in the same mode on every node of this path: {spread}. The same Service "
+        f"is forwarded by different rules depending on the node; a node whose mode differs from the cluster "
+        "setting was usually restarted with another configuration."
+    )
+    evidence = tuple(e for e in result.evidence if e.source.endswith(str(commands.proxy_mode())))
+    by_hand = f"curl -s {sh(commands.PROXY_MODE_URL)}  (on each node)"
+    result.findings.append(
+        Finding(
+            "KUBE_PROXY_MODE_DIFFERS", Severity.WARNING, result.read[0].hop_id, message, evidence, by_hand
+        )
+    )
+
+
+def weight_zero(result: KubeProxyResult, node: NodeRules, vs: VirtualService, where: str) -> None:
+    for rs in vs.real_servers:
+        if rs.weight == 0:
+            result.findings.append(
+                Finding(
+                    "KUBE_PROXY_WEIGHT_ZERO",
+                    Severity.WARNING,
+                    node.hop_id,
+                    f"Real server {rs.address}:{rs.port} of {vs.address}:{vs.port} has weight 0 on "
+                    f"{node.node}: a terminating endpoint whose {rs.active_conn} open connection(s) drain; "
+                    "IPVS sends it no new connections.",
+                    (Evidence(where, f"line {rs.line}", rs.raw),),
+                    check=f"ipvsadm -Ln -t {sh(vs.address)}:{sh(vs.port)}",
+                )
+            )

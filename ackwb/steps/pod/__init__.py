@@ -78,7 +78,10 @@ def _targets(
     """(Pod name, IP, port) to follow: the Service's endpoints, or, when its EndpointSlices could
     not be read, the Pod IPs nginx or kube-proxy send to (the Pods are then found by IP)."""
     if svc.endpoints_seen:
-        return [(e.pod, e.address, e.port or 0) for e in svc.endpoints]
+        listed = [(e.pod, e.address, e.port or 0) for e in svc.endpoints]
+        known = {f"{address}:{port}" for _, address, port in listed}
+        more = [e for e in ing.also_endpoints() if e not in known]  # another Service's share of the rule
+        return listed + [(None, a, int(p)) for a, _, p in (e.rpartition(":") for e in more)]
     seen = list(ing.backend_endpoints) if not ing.service_upstream else []
     seen += [target for node in kp.read for target in node.forwards]
     found = dict.fromkeys(seen)
@@ -123,8 +126,10 @@ def _add_pod(
         "pods", info.namespace, info.name, "status.conditions[type=Ready]", condition(obj)
     )
     result.evidence += [ready_line, kube_evidence("pods", info.namespace, info.name, "status.podIP", info.ip)]
-    sender = "the NodePort" if ing.door is Door.L4_SERVICE or getattr(ing, "branches", []) else "a controller"
     by_node_port = bool(getattr(ing, "branches", []))  # an ALB's Instance groups: NodePorts send to the Pods
+    sender = {Door.L4_SERVICE: "the NodePort", Door.ENVOY_GATEWAY: "an Envoy proxy"}.get(
+        ing.door, "the NodePort" if by_node_port else "a controller"
+    )
     across = crossing(sources, cluster, info.hop_id, node, senders, sender, by_node_port)
     if by_node_port and not senders:  # no node's NodePort rule forwards to any Pod: behind a blocked hop
         across = Crossing(Verdict.NOT_REACHED, "no node's NodePort rule forwards to it")

@@ -7,7 +7,9 @@ source (``podSelector`` in the policy's namespace, ``namespaceSelector`` — wit
 ``podSelector`` beside it, both must match — or an ``ipBlock`` CIDR minus its ``except``), and
 a rule with ``ports`` must name the port (a number, or a container port's name). A source on
 the host network (a controller Pod with ``hostNetwork``) is its node's address to the
-policy: only ``ipBlock`` peers can match it.
+policy: only ``ipBlock`` peers can match it. So is a sender outside the cluster known only by a
+range (an ALB connects from addresses of its vSwitches): an ``ipBlock`` holding the whole range
+matches, one holding none of it does not, and one holding a part leaves the answer unknown.
 
 Pure functions over the objects as the API returns them; the Pod step reads them and decides
 whether the plugin enforces policies at all.
@@ -28,7 +30,7 @@ Obj = dict[str, Any]
 class Source:
     """Who sends: a Pod with its labels and its namespace's labels, or an address only."""
 
-    address: str
+    address: str  # an address, or a CIDR: some address of that range (which one is not known)
     namespace: str = ""
     labels: tuple[tuple[str, str], ...] = ()
     namespace_labels: tuple[tuple[str, str], ...] = ()
@@ -37,7 +39,7 @@ class Source:
 
 @dataclass(frozen=True)
 class PolicyDecision:
-    allowed: bool
+    allowed: bool | None  # None: it depends on which address of the source's range sends
     selecting: tuple[str, ...]  # namespace/name of the policies that select the Pod for Ingress
     allowing: str  # "namespace/name ingress[i]" of the rule that allows, "" when none does
     reason: str
@@ -54,20 +56,16 @@ def _name(policy: Obj) -> str:
     return f"{meta.get('namespace')}/{meta.get('name')}"
 
 
-def _peer_matches(peer: Obj, policy_namespace: str, source: Source) -> bool:
+def _peer_matches(peer: Obj, policy_namespace: str, source: Source) -> bool | None:
+    """Whether the peer matches the source; None when it matches only part of a source range."""
     block = peer.get("ipBlock")
     if block:
         try:
-            address = ipaddress.ip_address(source.address)
-            if address not in ipaddress.ip_network(block.get("cidr", ""), strict=False):
-                return False
-            return not any(
-                address in ipaddress.ip_network(e, strict=False) for e in block.get("except") or []
-            )
+            return _block_holds(block, source.address)
         except ValueError:
             return False
-    if source.host_network:
-        return False  # selectors match Pods by labels; a host-network Pod is its node's address
+    if source.host_network or "/" in source.address:
+        return False  # selectors match Pods by labels; an address-only sender has none
     if "namespaceSelector" in peer:
         if not selector_matches(peer.get("namespaceSelector") or {}, dict(source.namespace_labels)):
             return False
@@ -78,6 +76,22 @@ def _peer_matches(peer: Obj, policy_namespace: str, source: Source) -> bool:
         if "podSelector" in peer
         else True
     )
+
+
+def _block_holds(block: Obj, address: str) -> bool | None:
+    """Whether an ``ipBlock`` (cidr minus except) holds the address, or every address of a range
+    (None: some of them)."""
+    wanted = ipaddress.ip_network(address, strict=False)
+    cidr = ipaddress.ip_network(block.get("cidr", ""), strict=False)
+    excepted = [ipaddress.ip_network(e, strict=False) for e in block.get("except") or []]
+    if wanted.version != cidr.version or not wanted.overlaps(cidr):
+        return False
+    if any(wanted.version == e.version and wanted.subnet_of(e) for e in excepted):
+        return False
+    whole = wanted.subnet_of(cidr) and not any(
+        wanted.version == e.version and wanted.overlaps(e) for e in excepted
+    )
+    return True if whole else None
 
 
 def _port_matches(rule: Obj, port: int, port_name: str, protocol: str) -> bool:
@@ -112,14 +126,23 @@ def decide(
     names = tuple(sorted(_name(p) for p in selecting))
     if not selecting:
         return PolicyDecision(True, (), "", "no NetworkPolicy selects the Pod: it accepts every source")
+    partly = ""  # the first rule that allows part of a source range
     for policy in sorted(selecting, key=_name):
         for index, rule in enumerate((policy.get("spec") or {}).get("ingress") or []):
             peers = rule.get("from")
-            if peers and not any(_peer_matches(peer, namespace, source) for peer in peers):
+            matched = [_peer_matches(peer, namespace, source) for peer in peers] if peers else [True]
+            if not any(m is not False for m in matched) or not _port_matches(rule, port, port_name, protocol):
                 continue
-            if _port_matches(rule, port, port_name, protocol):
-                where = f"{_name(policy)} ingress[{index}]"
+            where = f"{_name(policy)} ingress[{index}]"
+            if True in matched:
                 return PolicyDecision(True, names, where, f"{where} allows it")
+            partly = partly or where
+    if partly:
+        reason = (
+            f"{partly} allows only part of {source.address} on {protocol} {port}: whether the request is "
+            "allowed depends on which of those addresses sends it"
+        )
+        return PolicyDecision(None, names, partly, reason)
     who = f"host-network source {source.address}" if source.host_network else f"source {source.address}"
     return PolicyDecision(
         False,

@@ -14,7 +14,7 @@ real servers as well, as ``Target``s.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,6 +76,20 @@ def check(mode: str, address: str, port: int, protocol: str, chain: str | None) 
     element = f"{address} . {protocol.lower()} . {port}"
     by_hand = f"nft list map ip kube-proxy service-ips | grep {sh(element)}"
     return f"{by_hand}; nft list chain ip kube-proxy {sh(chain)}" if chain else by_hand
+
+
+def affinity(mode: str, seconds: int, endpoints: Sequence[RuleEndpoint]) -> str:
+    """How the rules pin a client and where they remember its endpoint: one ``recent`` list per
+    KUBE-SEP chain (iptables), one ``affinity-…`` set per endpoint chain (nftables)."""
+    chains = ", ".join(e.chain for e in endpoints[:3]) + (", …" if len(endpoints) > 3 else "")
+    if mode == "iptables":
+        how = f"-m recent --rcheck --seconds {seconds} --reap --name KUBE-SEP-…"  # as iptables-save prints it
+    else:
+        how = f"ip saddr @affinity-… goto endpoint-… (timeout {seconds} s)"
+    return (
+        f"{mode} {how}: a client address keeps its endpoint for {seconds} s, remembered per endpoint "
+        f"chain ({chains or 'none listed'})"
+    )
 
 
 def read_rules(

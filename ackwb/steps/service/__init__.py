@@ -145,8 +145,10 @@ def _shares(result: ServiceResult, ing: IngressResult) -> None:
     if len(shares) < 2 or not result.hops:
         return
     mine = f"{result.namespace}/{result.name}"
-    text = ", ".join(f"{name} {share:.0%}" + (" (this Service)" if name == mine else " (not followed)")
-                     for name, share in shares)  # fmt: skip
+    other = " (its Pods are drawn, not its Service)"
+    text = ", ".join(
+        f"{name} {share:.0%}" + (" (this Service)" if name == mine else other) for name, share in shares
+    )
     result.hops[-1] = replace(result.hops[-1], details=result.hops[-1].details + details(shares_traffic=text))
 
 

@@ -56,6 +56,15 @@ class AlbFront:
         return str(self.item.get("DNSName", ""))
 
     @property
+    def name(self) -> str:
+        return str(self.item.get("LoadBalancerName") or self.item.get("LoadBalancerId", ""))
+
+    @property
+    def vswitches(self) -> tuple[str, ...]:
+        """The vSwitch of each zone: the ALB connects to its backends from addresses in them."""
+        return tuple(str(z["VSwitchId"]) for z in self.item.get("ZoneMappings") or [] if z.get("VSwitchId"))
+
+    @property
     def albconfig(self) -> str:
         """The AlbConfig the ALB Ingress controller made this instance for (its tag), "" when none."""
         tags = {t.get("Key"): t.get("Value") for t in self.item.get("Tags") or [] if isinstance(t, dict)}

@@ -9,6 +9,8 @@ directly, no NodePort, no kube-proxy, no controller Pod on the data path. The li
 action forwards to the AlbConfig's default server group, which holds no server (503). The hosts
 are CNAMEs to the ALB's DNS name. The ingress-nginx NLB of terway-nlb stays, so one world holds
 both front doors (shop.tnl and www.alb are decided apart by what the cloud says owns their names).
+Gateway API on ALB (Gateway shop/alb-gw, HTTPRoute shop/store, host store.gw.alb) is in
+``alb_gateway_api``: a third front door, on an ALB instance of its own.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from tools.demo_world.cloud_alb import AlbGroup, AlbRuleSpec, AlbSpec
+from tools.demo_world.design import NetworkPolicy, PolicyPeer
+from tools.demo_world.designs import alb_gateway_api as gw
 from tools.demo_world.designs import terway_nlb as tnl
 from tools.demo_world.designs.terway_nlb_net import APPS, NODE_H, NODE_I
 from tools.demo_world.ids import later
@@ -71,6 +75,16 @@ ALB_INGRESSES = (
         created=later(ALB_CREATED, 140),
     ),
 )
+# the ALB connects to the Pods from addresses of its zones' vSwitches: namespace shop's default
+# deny would refuse it, so the ALB's vSwitches are let in on the apps' port, as ACK's docs advise
+ALLOW_ALB = NetworkPolicy(
+    "shop",
+    "allow-alb",
+    {},
+    tuple(PolicyPeer(None, None, vsw.cidr) for vsw in (NODE_H, NODE_I)),
+    (("TCP", 8080),),
+    created=later(ALB_CREATED, 110),
+)
 VIA_ALB = "tab shop, through the ALB Ingress (k8s-alb-tab)"
 ALB_RECORDS = tuple(DnsRecord(f"{h}.alb", "CNAME", ALB.dns_name, VIA_ALB) for h in ("www", "api", "pay"))
 
@@ -79,13 +93,22 @@ DESIGN = replace(
     name="alb-gateway",
     summary="terway-nlb's cluster behind an ALB Ingress: AlbConfig alb, ALB k8s-alb-tab with HTTP 80 and "
     "HTTPS 443 (certificate), server groups of type Ip holding Pod IPs; www, api, and pay (tls, "
-    "ssl-redirect: 301 to HTTPS); the ingress-nginx NLB stays beside it",
+    "ssl-redirect: 301 to HTTPS); Gateway API on a second ALB: Gateway alb-gw, HTTPRoute store (/api 80/20 "
+    "across api and api-v2, / to shop); the ingress-nginx NLB stays beside it",
     description=tnl.DESIGN.description
     + " Beside it an ALB Ingress front door: AlbConfig alb made ALB k8s-alb-tab (listeners HTTP 80 and "
     "HTTPS 443 with certificate 12345678-cn-hangzhou, default action to an empty default server group), "
     "one forwarding rule per Ingress path and server groups of type Ip holding the Pod IPs of shop, api "
-    "and pay. Hosts www.alb, api.alb and pay.alb (tls, ssl-redirect) are CNAMEs to the ALB's DNS name.",
+    "and pay. Hosts www.alb, api.alb and pay.alb (tls, ssl-redirect) are CNAMEs to the ALB's DNS name; "
+    "NetworkPolicy allow-alb lets the ALBs' vSwitches (10.30.1.0/24, 10.30.2.0/24) reach the apps' port. "
+    "Gateway API on ALB: GatewayClass alb, Gateway shop/alb-gw (listener http, HTTP 80) programmed on ALB "
+    "gw-shop-alb-gw, HTTPRoute shop/store for store.gw.alb.abc.com: /api to api (80) and api-v2 (20), / to "
+    "shop, as two forwarding rules and server groups of type Ip.",
     ingresses=tnl.DESIGN.ingresses + ALB_INGRESSES,
-    dns_records=tnl.DESIGN.dns_records + ALB_RECORDS,
-    albs=(ALB,),
+    dns_records=tnl.DESIGN.dns_records + ALB_RECORDS + gw.RECORDS,
+    albs=(ALB, gw.GW_ALB),
+    alb_gateways=(gw.GATEWAY,),
+    workloads=(*tnl.DESIGN.workloads, gw.API_V2),
+    services=(*tnl.DESIGN.services, gw.API_V2_SERVICE),
+    policies=tnl.DESIGN.policies + (ALLOW_ALB,),
 )

@@ -215,7 +215,12 @@ DESIGN = Design(
     apps_created=APP_CREATED,
     nodepool_seed="default",
     private_zones=(  # RECORD: the names it does not hold go on to public DNS
-        PrivateZone("qas.abc.com", (DnsRecord("app1", "A", PUBLIC_LB.address, "app1 for VPC clients"),),
-                    APP_CREATED, proxy_pattern="RECORD", remark="qas names for clients inside the VPC"),
+        PrivateZone(
+            "qas.abc.com",
+            (DnsRecord("app1", "A", PUBLIC_LB.address, "app1 for VPC clients"),),
+            APP_CREATED,
+            proxy_pattern="RECORD",
+            remark="qas names for clients inside the VPC",
+        ),
     ),
 )

@@ -7,6 +7,8 @@ ENI's primary IP) in a security group of the Pods' own; kube-proxy runs in nftab
 controllers' plain-HTTP port 80, because its CLB has an HTTP listener on 80 and an HTTPS
 listener on 443 that terminates TLS with an uploaded certificate; backends are the three
 ECS instances on the NodePorts, health-checked over TCP. The Ingresses have no TLS section.
+Beside nginx, an Envoy Gateway front door (``terway_eni_envoy``): Gateway store/eg behind its
+own CLB tee-eg-lb.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from tools.demo_world.design import (
     SgRule,
     SnatEntry,
 )
+from tools.demo_world.designs import terway_eni_envoy as envoy
 from tools.demo_world.ids import ACCOUNT_ID, later
 from tools.demo_world.model import (
     DnsRecord,
@@ -110,6 +113,7 @@ WORKLOADS = (
     ),
     _app("www", "www:4.0.2", (("10.40.16.41", N2), ("10.40.16.42", N3))),
     _app("docs", "docs:2.2.0", (("10.40.16.51", N3),)),
+    *envoy.workloads(N1, N2, N3),
 )
 SERVICES = (
     Service(
@@ -146,6 +150,7 @@ SERVICES = (
     ),
     Service("web", "www", "172.22.40.12", (HTTP,), {"app": "www"}, created=APPS),
     Service("web", "docs", "172.22.40.77", (HTTP,), {"app": "docs"}, created=APPS),
+    *envoy.SERVICES,
 )
 INGRESSES = (
     IngressRule("www-ingress", "www.tee.abc.com", "www", namespace="web"),
@@ -170,6 +175,7 @@ POD_RULES = (
     SgRule("Accept", "TCP", "8080/8080", VPC, 1, "applications: the controllers and kubelet probes"),
     SgRule("Accept", "UDP", "53/53", VPC, 1, "cluster DNS"),
     SgRule("Accept", "TCP", "53/53", VPC, 1, "cluster DNS"),
+    envoy.POD_RULE,
     SgRule("Drop", "ALL", "-1/-1", "0.0.0.0/0", 100, "everything else"),
 )
 POD_SG = SecurityGroup(
@@ -183,18 +189,24 @@ EGRESS = Eip("203.0.113.230", "tee nat", "tee-nat-eip", later(CREATED, -229))
 NAMESPACES = (
     *(Namespace(name, CREATED) for name in ("default", "kube-node-lease", "kube-public", "kube-system")),
     Namespace("web", APPS),
+    *envoy.NAMESPACES,
 )
 
 DESIGN = Design(
     name="terway-eni-https",
     summary="Terway exclusive ENI (a Pod security group), kube-proxy nftables, CLB HTTPS listener "
-    "terminating TLS → ECS NodePorts with externalTrafficPolicy Cluster",
+    "terminating TLS → ECS NodePorts with externalTrafficPolicy Cluster; an Envoy Gateway (Gateway API) "
+    "on a CLB of its own → the proxy Pods' ENIs",
     description="ACK cluster tee in cn-hangzhou: Terway exclusive ENI (each Pod's IP is the primary IP of "
     "its own ENI on the pod vSwitch, in the Pod security group tee-pod-eni), kube-proxy in nftables mode, "
     "ingress-nginx off the host network behind tee-public-lb: an HTTP listener on 80 and an HTTPS listener "
     "on 443 that terminates TLS (uploaded certificate, X-Forwarded-For on), both to the three nodes' "
     "NodePorts and on to the controllers' port 80 (externalTrafficPolicy Cluster: kube-proxy masquerades "
-    "to the node). www and docs without TLS sections, egress through a NAT gateway from both vSwitches.",
+    "to the node). www and docs without TLS sections, egress through a NAT gateway from both vSwitches. "
+    "Beside it an Envoy Gateway front door: Gateway store/eg (class eg, HTTP 80 for *.gw.tee.abc.com) served "
+    "by two Envoy proxy Pods in envoy-gateway-system behind their own CLB tee-eg-lb (TCP 80 → the Pods' ENIs "
+    "on 10080, externalTrafficPolicy Local); HTTPRoutes shop (/api → api, /blog → 301 to docs, / → web 90 "
+    "and web-next 10) and docs (→ Service docs in namespace web, allowed by a ReferenceGrant).",
     cluster_name="tee",
     network="terway-eni",
     proxy_mode="nftables",
@@ -212,7 +224,8 @@ DESIGN = Design(
     dns_records=tuple(
         DnsRecord(r.host.removesuffix(".abc.com"), "A", LB.address, "tee via tee-public-lb")
         for r in INGRESSES
-    ),
+    )
+    + envoy.DNS_RECORDS,
     node_sg=NODE_SG,
     pod_sg=POD_SG,
     nat_private_ip="10.40.1.250",
@@ -223,7 +236,8 @@ DESIGN = Design(
     ),
     namespaces=NAMESPACES,
     publish_status={"ip": LB.address},
-    clbs=(LB,),
+    clbs=(LB, envoy.EG_LB),
+    gateways=(envoy.gateway(),),
     dns_stamp=1716271371000,
     init_version="1.30.1-aliyun.1",
     apps_created=APPS,
