@@ -12,7 +12,6 @@ group's NodePort rule on each node). What must be there is read from the world's
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_measure import DIAGRAM_BOXES
+from report_page import follow_contents, whole_diagram_fits
 from test_lab_browser import browser, page  # noqa: F401  (fixtures: Chromium through Playwright)
 
 from ackwb import Workbook
@@ -89,22 +88,9 @@ def test_each_door_report_in_chromium(page: Any, reports: dict[str, Path], name:
         rule = next(h for h in trace.hops if h.id.startswith("alb-rule:"))
         assert f"{rule.label.splitlines()[0].removeprefix('ALB rule ')} taken: http://{door.domain}/" in body
 
-    contents = page.locator("a[href^='#']:not(.anchor-link)")
-    assert contents.count() >= 5, "the report has no contents list"
-    for index in range(contents.count()):
-        link = contents.nth(index)
-        page.evaluate("window.scrollTo(0, 0)")
-        link.click()
-        target = page.evaluate(
-            "() => { const t = document.querySelector(':target'); return t && t.tagName; }"
-        )
-        assert target and re.fullmatch(r"H[1-6]", target), (
-            f"link {link.get_attribute('href')!r} leads nowhere"
-        )
-
+    follow_contents(page, at_least=5)
+    whole_diagram_fits(page)
     width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     assert width[0] <= width[1], f"{name}: the page scrolls sideways at 1,280 px: {width}"
-    whole = page.evaluate(f"() => {{ {DIAGRAM_BOXES} }}")[0]  # the whole-path diagram comes first
-    assert whole["scrollWidth"] <= whole["clientWidth"], f"{name}: the whole-path diagram scrolls: {whole}"
     outside = [url for url in requested if not url.startswith("file://")]
     assert requested and not outside, f"the report asked for {outside}"
