@@ -22,7 +22,7 @@ from ackwb.cli_common import EXIT_BROKEN, EXIT_OK, err, open_workbook, out, outp
 from ackwb.model import Client
 from ackwb.workbook import Workbook, check_domain, make_client
 
-SWEEP_COLUMNS = ("host", "path", "port", "client", "verdict", "first finding")
+SWEEP_COLUMNS = ("host", "path", "port", "client", "front door", "verdict", "first finding")
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:

@@ -18,6 +18,7 @@ from ackwb.model import Client, Presentable, Severity, Trace, Verdict, rows_to_f
 from ackwb.plan import Request, plan
 from ackwb.sources import Sources
 from ackwb.sources.session import session
+from ackwb.steps.door_name import front_door_name
 from ackwb.trace import dead_end, run_trace
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ class Traced:
             "path": self.request.path,
             "port": self.request.port,
             "client": self.trace.client.ip or "any",
+            "front door": front_door_name(self.trace),
             "verdict": self.trace.verdict.value,
             "first finding": first_finding(self.trace),
         }
@@ -82,7 +84,6 @@ class Sweep(Presentable):
     def broken(self) -> list[Traced]:
         """The paths a request does not get through (blocked, or not seen whole)."""
         return [t for t in self.traced if not t.ok]
-
 
 
 def sweep(

@@ -88,7 +88,9 @@ def _steps(
         cluster = future.result() if ahead is not None else read_cluster(sources)
     if r2.front_door == "alb":  # the ALB's rules answer behind its listener: no controller Pod
         r3 = NodeResult(step="ecs", title="", domain=r2.domain, prev=r2)
-        r4 = _guarded(IngressResult, "ingress", domain, r2, lambda: alb_path(sources, r2, client.path))
+        r4 = _guarded(
+            IngressResult, "ingress", domain, r2, lambda: alb_path(sources, r2, client.path, cluster)
+        )
     else:
         r3 = _guarded(NodeResult, "ecs", domain, r2, lambda: ecs(sources, r2, cluster))
         r4 = _guarded(IngressResult, "ingress", domain, r3, lambda: ingress(sources, r3, client.path))

@@ -103,10 +103,19 @@ class Workbook:
         return steps.slb(self.sources, _expect(dns, steps.DnsResult, "dns"), client)
 
     def ecs(self, lb: steps.LoadBalancerResult) -> steps.NodeResult:
-        return steps.ecs(self.sources, _expect(lb, steps.LoadBalancerResult, "slb"), self.cluster)
+        lb = _expect(lb, steps.LoadBalancerResult, "slb")
+        if lb.front_door == "alb":  # the ALB's rules answer: its servers are step 4's, as in a trace
+            return steps.NodeResult(step="ecs", title="", domain=lb.domain, prev=lb)
+        return steps.ecs(self.sources, lb, self.cluster)
 
     def ingress(self, nodes: steps.NodeResult, path: str = "/") -> steps.IngressResult:
-        return steps.ingress(self.sources, _expect(nodes, steps.NodeResult, "ecs"), path)
+        nodes = _expect(nodes, steps.NodeResult, "ecs")
+        lb = nodes.prev
+        if isinstance(lb, steps.LoadBalancerResult) and lb.front_door == "alb":
+            from ackwb.steps.alb_path import alb_path
+
+            return alb_path(self.sources, lb, path, self.cluster)
+        return steps.ingress(self.sources, nodes, path)
 
     def service(self, ing: steps.IngressResult) -> steps.ServiceResult:
         return steps.service(self.sources, _expect(ing, steps.IngressResult, "ingress"))

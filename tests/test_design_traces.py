@@ -31,6 +31,7 @@ NLB = "this cluster: Terway, ipvs, NLB → Pod IP, Cluster"
 INTRANET = "this cluster: Terway, ipvs, CLB → ECS:NodePort, Cluster"
 TEE = "this cluster: Terway, nftables, CLB → ECS:NodePort, Cluster"
 ALB = "this cluster: Terway, kube-proxy mode not read, ALB"
+ALB_INSTANCE = "this cluster: Flannel, iptables, ALB → ECS:NodePort, Cluster"
 # Flannel's by-design and real unhealthy backends: node 3 runs no controller, node 2's is not ready
 FLN_IDLE = {
     "backend:10.20.1.13:30581": BLOCKED, "backend:10.20.1.12:30581": BLOCKED,
@@ -86,6 +87,7 @@ HEALTHY = [
     Healthy("alb-gateway", "pay.alb.abc.com", ALB, {}, (), frozenset(), port=443),
     Healthy("alb-gateway", "store.gw.alb.abc.com", ALB, {}, (), frozenset()),  # Gateway API on its own ALB
     Healthy("alb-gateway", "shop.tnl.abc.com", NLB, {}, (), frozenset()),  # the NLB beside the ALB
+    Healthy("flannel-nodeport", "store.fln.abc.com", ALB_INSTANCE, {}, (), frozenset()),  # Instance group
 ]  # fmt: skip
 
 
@@ -246,6 +248,10 @@ SCENARIOS = {
         "www.alb.abc.com", "ALB_GROUP_UNHEALTHY", "alb-group:sgp-*", BLOCKED, BLOCKED,
         "10.30.64.21:8080 Unhealthy, 10.30.80.21:8080 Unhealthy",
     ),
+    "alb-instance-nodeport-stale": Broken(
+        "store.fln.abc.com", "ALB_GROUP_NODEPORT_STALE", "nodeport:cn-hangzhou.10.20.1.11:30910", BLOCKED,
+        BLOCKED, "Server group app-store-80 (sgp-07d0c22a181109741434) sends requests to NodePort 30910",
+    ),
     "alb-rule-drift": Broken(
         "api.alb.abc.com", "ALB_INGRESS_RULE_MISSING", "alb-rule:lsn-*:default", BLOCKED, BLOCKED,
         "Ingress shop/api-alb asks for a rule on host api.alb.abc.com path /*",
@@ -349,6 +355,48 @@ def test_front_door_is_decided_by_what_owns_the_name() -> None:
     assert " ".join(rule.label.split()) == "ALB rule rule-80-3 (priority 3) www.alb.abc.com/"
     lb = next(h for h in alb.hops if h.kind == "lb")
     assert dict(lb.details)["product"] == "ALB" and dict(lb.details)["albconfig"] == "alb"
+
+
+def test_an_alb_instance_group_is_followed_through_kube_proxy_to_the_pods() -> None:
+    """store.fln: ALB rule → server group of type Instance → each Ecs server (node on the NodePort) →
+    kube-proxy's iptables NodePort rule there (externalTrafficPolicy Cluster: masquerade, any node's
+    Pod) → the Service's two Pods, from every node."""
+    trace = trace_of("flannel-nodeport", "store.fln.abc.com", "192.0.2.7")
+    nodes = ("10.20.1.11", "10.20.1.12", "10.20.1.13", "10.20.1.14")
+    request = [h.id for h in trace.hops if h.path is Journey.REQUEST]
+    group = next(h for h in trace.hops if h.id.startswith("alb-group:"))
+    assert request[:5] == ["client", "dns:store.fln.abc.com", "lb:alb-bp1ymwep0z16rsdzdndm",
+                           "listener:alb-bp1ymwep0z16rsdzdndm:80", request[4]]  # fmt: skip
+    assert request[4].startswith("alb-rule:lsn-") and ("type", "Instance") in group.details
+    assert [h.id for h in trace.hops if h.kind == "backend" and h.id.startswith("backend:")] == [
+        f"backend:{ip}:30910" for ip in nodes
+    ]
+    assert [h.id for h in trace.hops if h.kind == "nodeport"] == [
+        f"nodeport:cn-hangzhou.{ip}:30910" for ip in nodes
+    ]
+    hop = next(h for h in trace.hops if h.id == "nodeport:cn-hangzhou.10.20.1.13:30910")
+    assert "iptables KUBE-SVC-" in hop.label and str(hop.arrives) == "an ALB address:* → 10.20.1.13:30910"
+    assert str(hop.leaves) == "10.20.1.13:* → 172.20.0.8:8080, 172.20.1.5:8080"
+    assert "masquerade to the node's address 10.20.1.13" in hop.rewrite
+    pods = sorted(h.id for h in trace.hops if h.kind == "pod")
+    to_pods = {(e.src, e.dst) for e in trace.edges if e.dst in pods and e.path is Journey.REQUEST}
+    assert to_pods == {(f"nodeport:cn-hangzhou.{ip}:30910", pod) for ip in nodes for pod in pods}
+    assert trace.verdict is OK and all(h.verdict is OK for h in trace.hops if h.id in pods)
+    assert not any(h.kind == "controller" for h in trace.hops)  # no controller Pod on the data path
+
+
+def test_a_stale_alb_instance_group_is_one_finding_and_nothing_after_it_reads_ok() -> None:
+    trace = trace_of("alb-instance-nodeport-stale", "store.fln.abc.com")
+    errors = [f for f in trace.findings if f.severity is Severity.ERROR]
+    assert [f.code for f in errors] == ["ALB_GROUP_NODEPORT_STALE"]
+    (stale,) = errors
+    assert "app-store-80" in stale.message and "NodePort 30910" in stale.message
+    assert "nodePort 31574" in stale.message
+    assert [e.excerpt for e in stale.evidence[:2]] == ["[30910]", "31574"]
+    assert {h.id: h.verdict for h in trace.hops if h.kind in ("nodeport", "pod")} == {
+        **{f"nodeport:cn-hangzhou.10.20.1.1{i}:30910": BLOCKED for i in range(1, 5)},
+        **{h.id: NOT_REACHED for h in trace.hops if h.kind == "pod"},
+    }
 
 
 def test_networkpolicy_weighs_the_albs_vswitch_ranges(tmp_path: Path) -> None:

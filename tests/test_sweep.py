@@ -47,11 +47,11 @@ def test_a_sweep_lists_exactly_the_broken_paths(scenario: str) -> None:
 def test_the_table_names_the_first_finding_of_a_broken_path() -> None:
     result = Workbook.demo("pod-crashloop").sweep()
     rows = {(r["host"], r["port"]): r for r in result.rows}
-    columns = ["host", "path", "port", "client", "verdict", "first finding"]
+    columns = ["host", "path", "port", "client", "front door", "verdict", "first finding"]
     assert list(rows[("app1.qas.abc.com", 80)]) == columns
     assert rows[("app1.qas.abc.com", 80)]["verdict"] == "blocked"
     assert "CrashLoopBackOff" in rows[("app1.qas.abc.com", 80)]["first finding"]
-    clean = ["app2.qas.abc.com", "/", 80, "any", "ok", ""]
+    clean = ["app2.qas.abc.com", "/", 80, "any", "nginx", "ok", ""]
     assert rows[("app2.qas.abc.com", 80)] == dict(zip(columns, clean, strict=True))
 
 
@@ -85,7 +85,8 @@ def test_ackwb_sweep_prints_one_row_per_path_and_exits_1_when_one_breaks(tmp_pat
     run = ackwb("sweep", "--scenario", "lb-listener-stopped")
     assert run.returncode == 1, run.stderr
     lines = run.stdout.splitlines()
-    assert lines[0].split() == ["host", "path", "port", "client", "verdict", "first", "finding"]
+    heading = ["host", "path", "port", "client", "front", "door", "verdict", "first", "finding"]
+    assert lines[0].split() == heading
     blocked = sorted((line.split()[0], line.split()[2]) for line in lines[2:] if " blocked " in line)
     assert blocked == [("app1.qas.abc.com", "80"), ("app2.qas.abc.com", "80")]
     assert "8 paths, 2 not ok" in run.stdout

@@ -88,7 +88,9 @@ def test_ackwb_worlds_prints_each_design_then_its_scenarios_indented(
 
 def test_demo_opens_a_design_world_and_rejects_unknown_names() -> None:
     wb = Workbook.demo("flannel-nodeport")
-    assert wb.domains() == [f"{name}.fln.abc.com" for name in ("api", "logs", "partner", "shop", "web")]
+    assert wb.domains() == [
+        f"{name}.fln.abc.com" for name in ("api", "logs", "partner", "shop", "store", "web")
+    ]
     assert wb.sources.settings.cluster_id == View("flannel-nodeport").meta["cluster_id"]
     assert Workbook.demo("terway-nlb").domains() == [
         f"{name}.tnl.abc.com" for name in ("admin", "api", "ext", "grpc", "old", "pay", "search", "shop")

@@ -205,6 +205,14 @@ _ROWS = [  # fmt: skip
         ),
     ),
     (
+        "alb-instance-nodeport-stale",
+        "flannel-nodeport",
+        (
+            "Service app/store was recreated with NodePort 31574: the ALB's Instance server group "
+            "app-store-80 still sends to NodePort 30910"
+        ),
+    ),
+    (
         "terway-podvsw-no-snat",
         "terway-nlb",
         (

@@ -8,6 +8,7 @@ compact enough to stay readable for fifty domains: left to right, small boxes, o
 cluster per namespace, parallel edges merged. Hops the map leaves out lend their verdict
 to the box they belong with: a listener or ACL to its load balancer, a node or the
 controller to the Ingress, kube-proxy to the Service; an error finding counts as blocked.
+Each load balancer's box names the front door behind it (``door_name``): nginx, ALB, L4 Service.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from ackwb.render.dot import (
     quote_id,
     unquote_id,
 )
+from ackwb.steps.door_name import front_door_name
 from ackwb.verdicts import passes
 
 if TYPE_CHECKING:
@@ -70,6 +72,7 @@ class MapNode:
     address: str
     namespace: str
     verdict: Verdict
+    doors: tuple[str, ...] = ()  # a load balancer's box: the front doors its paths go through
 
 
 class ClusterMap:
@@ -99,6 +102,8 @@ class ClusterMap:
             for hop in hops:
                 verdict = verdicts.get(hop.id if kind == "pod" else kind, Verdict.OK)
                 node = map_node(hop, trace.domain)
+                if kind == "lb":  # the map shows on each path who answers behind the load balancer
+                    node = replace(node, doors=(front_door_name(trace),))
                 worst = worst_verdict([node.verdict, verdict])
                 nodes.append(self._merge(replace(node, verdict=worst)))
             if nodes:
@@ -107,10 +112,14 @@ class ClusterMap:
             self.edges.update((a.id, b.id) for a in left for b in right)
 
     def _merge(self, node: MapNode) -> MapNode:
-        """A box seen by several traces (a shared load balancer) keeps the worst verdict."""
+        """A box seen by several traces (a shared load balancer) keeps the worst verdict, and every door."""
         known = self.nodes.get(node.id)
+        if known is not None:
+            node = replace(node, doors=tuple(sorted({*known.doors, *node.doors})))
         if known is None or VERDICT_RANK[node.verdict] > VERDICT_RANK[known.verdict]:
             self.nodes[node.id] = node
+        else:
+            self.nodes[node.id] = replace(known, doors=node.doors)
         return self.nodes[node.id]
 
     @property
@@ -127,6 +136,7 @@ class ClusterMap:
                     "port": trace.client.port,
                     "path": trace.client.path,
                     "load balancer": ", ".join(f"{n.name} {n.address}".strip() for n in names["lb"]),
+                    "front door": front_door_name(trace),
                     "ingress": ", ".join(f"{n.namespace}/{n.name}" for n in names["ingress"]),
                     "service": ", ".join(f"{n.namespace}/{n.name}" for n in names["service"]),
                     "pods": len(names["pod"]),
@@ -190,6 +200,8 @@ def map_node(hop: Hop, domain: str = "") -> MapNode:
     namespace = dict(hop.details).get("namespace", namespace)
     named = [t for t in tokens if t.lower() != hop.kind.lower() and not _ADDRESS.match(t)]
     name = id_name if hop.kind in NAMESPACED or not named else named[0]
+    if hop.id.startswith("alb-rule:"):  # an ALB's rule is no namespaced object: its name and priority
+        name = hop.label.splitlines()[0].removeprefix("ALB rule ").strip() or name
     return MapNode(hop.id, hop.kind, name, address, namespace or NO_NAMESPACE, hop.verdict)
 
 
@@ -252,6 +264,8 @@ def _node(node: MapNode) -> str:
     text = f"<B>{escape_label(node.name)}</B>"
     if node.address:
         text += f'<BR/><FONT COLOR="#555555">{escape_label(node.address)}</FONT>'
+    if node.doors:
+        text += f'<BR/><FONT COLOR="#555555">door: {escape_label(", ".join(node.doors))}</FONT>'
     attrs = [
         f"id={quote_id('map-' + node.id)}",
         f"class={quote_id(node.kind + ' ' + node.verdict.name.lower().replace('_', '-'))}",

@@ -18,6 +18,7 @@ from ackwb.model import Finding, Hop, Path, Severity, StepResult, Trace, Verdict
 from ackwb.render.diagram import Diagram
 from ackwb.render.dot import to_dot
 from ackwb.render.fold import fold_parallel
+from ackwb.steps.door_name import reach_sentence
 
 SEVERITY_COLOURS = {Severity.INFO: "#2c6fbb", Severity.WARNING: "#b7791f", Severity.ERROR: "#c0392b"}
 VERDICT_COLOURS = {
@@ -83,7 +84,10 @@ def trace_summary_html(trace: Trace) -> str:
     client = trace.client.ip or "any internet client"
     via_service = any(h.kind == "service" for h in request_hops)
     has_in_cluster = any(h.path is Path.IN_CLUSTER for h in trace.hops)
-    if via_service:
+    door_way = reach_sentence(trace)  # an ALB or an L4 Service: not nginx's dynamic backends
+    if door_way:
+        how = _esc(door_way)
+    elif via_service:
         how = (
             "The request passes the Service's ClusterIP and kube-proxy "
             '(the Ingress sets <code>service-upstream: "true"</code>).'

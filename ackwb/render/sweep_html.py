@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ackwb.sweep import Sweep, Traced
 
 CELL = "text-align:left;padding:2px 8px;border-bottom:1px solid #e5e5e5"
-COLUMNS = ("host", "path", "port", "client", "verdict", "first finding")
+COLUMNS = ("host", "path", "port", "client", "front door", "verdict", "first finding")
 PAGE_STYLE = (
     "body{font-family:'Noto Sans','DejaVu Sans',sans-serif;margin:16px;color:#222;background:white}"
     "h1{font-size:20px}h2{font-size:17px;margin-top:28px}h3{font-size:15px}"

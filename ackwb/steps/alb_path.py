@@ -22,20 +22,24 @@ from ackwb.errors import SourceError
 from ackwb.model import Edge, Finding, Hop, Packet, Severity, Verdict
 from ackwb.parse.alb_groups import (
     NO_TRAFFIC,
+    AlbServer,
     AlbServerGroup,
     GroupHealth,
     read_health,
     read_server_groups,
     read_servers,
 )
-from ackwb.parse.alb_rules import AlbRule, read_rules
+from ackwb.parse.alb_rules import read_rules
 from ackwb.sources import Sources
+from ackwb.steps import alb_nodes
 from ackwb.steps.alb_findings import group_findings, no_rule_findings
 from ackwb.steps.alb_gateway import gateway_on_alb
 from ackwb.steps.alb_result import AlbPathResult
 from ackwb.steps.alb_rules import AlbMatch, AlbRequest, match_rule
 from ackwb.steps.alb_sync import sync_findings
+from ackwb.steps.cluster import Cluster, read_cluster
 from ackwb.steps.common import cloud_evidence, cloud_items, details, settle_verdicts, sh, source_finding
+from ackwb.steps.ecs import l4
 from ackwb.steps.slb.result import LoadBalancerResult
 
 TITLE = "4. Host → Service (ALB forwarding rules)"
@@ -43,7 +47,9 @@ PAGE = 100
 POD_SERVER_TYPES = ("Ip", "Eni", "Eci")  # server addresses that are Pod IPs
 
 
-def alb_path(sources: Sources, lb: LoadBalancerResult, path: str = "/") -> AlbPathResult:
+def alb_path(
+    sources: Sources, lb: LoadBalancerResult, path: str = "/", cluster: Cluster | None = None
+) -> AlbPathResult:
     result = AlbPathResult(step="ingress", title=TITLE, domain=lb.domain, prev=lb, path=path or "/")
     front = lb.alb
     if lb.dead_end or front is None or front.listener is None:
@@ -70,7 +76,7 @@ def alb_path(sources: Sources, lb: LoadBalancerResult, path: str = "/") -> AlbPa
     _draw_rule(result, match, listener_hop, lb.client_text)
     result.findings.extend(no_rule_findings(match, result.rule_hop))
     if match.kind == "forward":
-        _forward(sources, result, match, rules)
+        _forward(sources, result, match, lb, cluster)
     else:
         _answer(result, match)
     sync_findings(sources, result, lb, rules)
@@ -127,7 +133,9 @@ def _answer(result: AlbPathResult, match: AlbMatch) -> None:
         result.dead_end = text
 
 
-def _forward(sources: Sources, result: AlbPathResult, match: AlbMatch, rules: list[AlbRule]) -> None:
+def _forward(
+    sources: Sources, result: AlbPathResult, match: AlbMatch, lb: LoadBalancerResult, cluster: Cluster | None
+) -> None:
     wanted = [f.server_group_id for f in match.outcome.forward]
     listener = match.listener
     try:
@@ -151,7 +159,20 @@ def _forward(sources: Sources, result: AlbPathResult, match: AlbMatch, rules: li
         return
     for share in match.outcome.forward:
         group = next((g for g in result.groups if g.server_group_id == share.server_group_id), None)
-        _draw_group(result, match, share.server_group_id, share.weight, share.share, group, health)
+        instances = _draw_group(
+            result, match, share.server_group_id, share.weight, share.share, group, health
+        )
+        if instances and group is not None:  # ECS nodes on the NodePort: kube-proxy there, then the Pods
+            alb_nodes.follow(sources, result, lb, cluster or read_cluster(sources), group, instances)
+        service = group.service() if group else None
+        if service is not None and share.share:
+            result.shares.append((f"{service[0]}/{service[1]}", share.share))
+    if len(result.shares) > 1:  # the rule hop says every Service that gets a share, not only the main one
+        hop = next(i for i, h in enumerate(result.hops) if h.id == result.rule_hop)
+        split = ", ".join(f"{name} {share:.0%}" for name, share in result.shares)
+        result.hops[hop] = replace(
+            result.hops[hop], details=result.hops[hop].details + details(services=split)
+        )
     weightless = group_findings(match, {}, {}, result.rule_hop)
     result.findings.extend(f for f in weightless if f.code == "ALB_NO_WEIGHT")
     main = max(match.outcome.forward, key=lambda f: f.share, default=None)
@@ -163,10 +184,14 @@ def _forward(sources: Sources, result: AlbPathResult, match: AlbMatch, rules: li
                                               chosen.tags))  # fmt: skip
     if not result.backend_endpoints and not any(h.kind == "node" for h in result.hops):
         result.dead_end = result.dead_end or "no server of the rule's server groups carries requests"
+    elif not result.backend_endpoints and not l4.carrying(result.branches):
+        result.dead_end = result.dead_end or "no node of the rule's server groups forwards to a ready Pod"
 
 
 def _draw_group(result: AlbPathResult, match: AlbMatch, group_id: str, weight: int, share: float,
-                group: AlbServerGroup | None, health: dict[str, GroupHealth]) -> None:  # fmt: skip
+                group: AlbServerGroup | None, health: dict[str, GroupHealth],
+                ) -> list[tuple[AlbServer, str]]:  # fmt: skip
+    """Draw the group; the Ecs servers that carry requests, with their health state, for ``alb_nodes``."""
     hop_id = f"alb-group:{group_id}"
     servers = result.servers.get(group_id, [])
     one = replace(match, outcome=replace(match.outcome, forward=tuple(
@@ -185,12 +210,11 @@ def _draw_group(result: AlbPathResult, match: AlbMatch, group_id: str, weight: i
     ))  # fmt: skip
     result.edges.append(Edge(result.rule_hop, hop_id, f"weight {weight} ({share:.0%})"))
     if not share:
-        return
+        return []
+    instances = []
     for server in carrying:
         if server.type in POD_SERVER_TYPES or kind == "Ip":
             result.backend_endpoints.append(f"{server.ip}:{server.port}")
         else:  # an ECS node on the Service's NodePort: kube-proxy there forwards to a Pod
-            node_hop = f"node:{server.ip}"
-            result.hops.append(Hop(node_hop, "node", f"node {server.server_id}\n{server.ip}:{server.port}",
-                                   details=details(nodeport=server.port, type=server.type)))  # fmt: skip
-            result.edges.append(Edge(hop_id, node_hop, f"NodePort {server.port}"))
+            instances.append((server, state[server.key]))
+    return instances

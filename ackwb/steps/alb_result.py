@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from ackwb.parse.alb_groups import AlbServer, AlbServerGroup
 from ackwb.steps.alb_rules import AlbMatch
+from ackwb.steps.ecs.result import Branch, Link, NodeResult
+from ackwb.steps.front_door import Door
 from ackwb.steps.ingress.result import IngressResult
 
 
@@ -21,6 +23,19 @@ class AlbPathResult(IngressResult):
     servers: dict[str, list[AlbServer]] = field(default_factory=dict)
     rule_hop: str = ""
     balancer: str = "ALB to the Pod IP"
+    door: Door = Door.ALB
+    node_results: list[NodeResult] = field(default_factory=list)  # Instance groups: nodes on the NodePort
+    shares: list[tuple[str, float]] = field(default_factory=list)  # (namespace/Service, share) forwarded to
+
+    @property
+    def links(self) -> list[Link]:
+        """Instance groups: the edges from NodePort hops to the Service's Pods (the Pod step draws them)."""
+        return [link for nodes in self.node_results for link in nodes.links]
+
+    @property
+    def branches(self) -> list[Branch]:
+        """Instance groups: one branch per Ecs server followed (node, NodePort rule, Pods)."""
+        return [branch for nodes in self.node_results for branch in nodes.branches]
 
     @property
     def hop_id(self) -> str:

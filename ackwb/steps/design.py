@@ -21,6 +21,9 @@ from ackwb.steps.slb.result import LoadBalancerResult
 def describe(cluster: Cluster, results: list[StepResult]) -> Design:
     by_step = {r.step: r for r in results}
     lb, nodes, kp = by_step.get("slb"), by_step.get("ecs"), by_step.get("kube_proxy")
+    inner = getattr(by_step.get("ingress"), "node_results", None)  # an ALB's Instance groups
+    if inner and not (isinstance(nodes, NodeResult) and nodes.branches):
+        nodes = inner[0]
     modes: dict[str, str] = {}
     if isinstance(nodes, NodeResult):
         modes.update(nodes.modes)
@@ -37,7 +40,9 @@ def describe(cluster: Cluster, results: list[StepResult]) -> Design:
     if isinstance(nodes, NodeResult):
         order = list(KINDS)
         kinds = sorted({b.kind for b in nodes.branches}, key=order.index)
-        networks = sorted({"host network" if c.host_network else "Pod IPs" for c in nodes.controller_pods})
+        proxies = (Door.NGINX, Door.ENVOY_GATEWAY)  # an L4 Service's or an ALB group's: the Service's Pods
+        controllers = nodes.controller_pods if nodes.door in proxies else []
+        networks = sorted({"host network" if c.host_network else "Pod IPs" for c in controllers})
         design = replace(
             design,
             backends=" + ".join(KINDS[k].split(" (")[0] for k in kinds),

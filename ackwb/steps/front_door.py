@@ -36,6 +36,8 @@ class Door(Enum):
     NGINX = "ingress-nginx controller"
     ENVOY_GATEWAY = "Envoy Gateway proxy"
     L4_SERVICE = "L4 Service"
+    ALB = "ALB Ingress"  # decided in the slb step: the ALB's forwarding rules answer
+    ALB_GATEWAY = "Gateway API on ALB"  # an ALB a Gateway of class alb was programmed on (steps.alb_gateway)
 
 
 @dataclass(frozen=True)

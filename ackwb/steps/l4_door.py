@@ -67,10 +67,9 @@ def door_finding(hop: str, nodes: NodeResult, obj: Obj) -> Finding:
 
 
 def links_to(nodes: Any, pod_hop: str) -> list[Link]:
-    """The edges step 3 recorded to this Pod (none outside an L4 door)."""
-    if not isinstance(nodes, NodeResult):
-        return []
-    return [link for link in nodes.links if link.dst == pod_hop]
+    """The edges step 3 (or an ALB's Instance groups) recorded to this Pod (none behind a controller)."""
+    links: list[Link] = getattr(nodes, "links", None) or []
+    return [link for link in links if link.dst == pod_hop]
 
 
 def draw_links(edges: list[Edge], links: list[Link]) -> Packet | None:

@@ -32,8 +32,10 @@ class AlbGroup:
     namespace: str
     service: str
     port: int
-    servers: tuple[tuple[str, int], ...]  # (Pod IP, port)
+    servers: tuple[tuple[str, int], ...]  # (Pod IP, port); Instance: (node IP, the Service's NodePort)
     prefix: str = ""  # a Gateway's groups: "gw", so they are not an AlbConfig's groups of the Service
+    type: str = "Ip"  # Ip (Terway: Pod IPs) or Instance (ECS nodes on the NodePort: Flannel)
+    health_checks: bool = True  # off unless the Ingress asks (alb.ingress.kubernetes.io/healthcheck-enabled)
 
     @property
     def name(self) -> str:

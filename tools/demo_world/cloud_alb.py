@@ -140,7 +140,7 @@ def _group(d: Design, a: AlbSpec, g: AlbGroup) -> Obj:
     return {
         "ServerGroupId": g.id,
         "ServerGroupName": g.service if g == a.default_group else g.name,
-        "ServerGroupType": "Ip",
+        "ServerGroupType": g.type,
         "ServerGroupStatus": "Available",
         "Protocol": "HTTP",
         "Scheduler": "Wrr",
@@ -148,7 +148,7 @@ def _group(d: Design, a: AlbSpec, g: AlbGroup) -> Obj:
         "ServerCount": len(g.servers),
         "ConfigManagedEnabled": True,
         "HealthCheckConfig": {
-            "HealthCheckEnabled": True,
+            "HealthCheckEnabled": g.health_checks,
             "HealthCheckProtocol": "HTTP",
             "HealthCheckPath": "/",
             "HealthCheckCodes": ["http_2xx", "http_3xx"],
@@ -163,13 +163,18 @@ def _group(d: Design, a: AlbSpec, g: AlbGroup) -> Obj:
     }
 
 
+def _server_id(g: AlbGroup, ip: str) -> str:
+    """An Ip server is named by its address; an Ecs server by its node's instance ID (as ``Node``)."""
+    return ali_id("i", "node " + ip, 18) if g.type == "Instance" else ip
+
+
 def _servers(d: Design, g: AlbGroup) -> Obj:
     servers = [
         {
             "ServerGroupId": g.id,
-            "ServerId": ip,
+            "ServerId": _server_id(g, ip),
             "ServerIp": ip,
-            "ServerType": "Ip",
+            "ServerType": "Ecs" if g.type == "Instance" else "Ip",
             "Port": port,
             "Weight": 100,
             "Status": "Available",
@@ -182,12 +187,17 @@ def _servers(d: Design, g: AlbGroup) -> Obj:
 
 def _health(d: Design, a: AlbSpec, port: int) -> Obj:
     def info(g: AlbGroup) -> Obj:
+        unchecked = [  # health checks off: every server is Unavailable, and still gets requests
+            {"ServerId": _server_id(g, ip), "ServerIp": ip, "Port": port, "Status": "Unavailable"}
+            for ip, port in g.servers
+            if not g.health_checks
+        ]
         return {
             "ServerGroupId": g.id,
             "ActionType": "ForwardGroup",
-            "HealthCheckEnabled": "on",
+            "HealthCheckEnabled": "on" if g.health_checks else "off",
             "ServerCount": len(g.servers),
-            "NonNormalServers": [],
+            "NonNormalServers": unchecked,
         }
 
     rules = [r for r in a.rules if r.port == port and r.forward]

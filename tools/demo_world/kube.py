@@ -116,8 +116,14 @@ def albconfigs(d: Design) -> list[Obj]:
                     "zoneMappings": [{"vSwitchId": z[0].id} for z in a.zones],
                 },
                 "listeners": [
-                    {"port": 80, "protocol": "HTTP"},
-                    {"port": 443, "protocol": "HTTPS", "certificates": [{"CertificateId": a.certificate}]},
+                    {"port": 80, "protocol": "HTTP"}
+                    if port == 80
+                    else {
+                        "port": port,
+                        "protocol": "HTTPS",
+                        "certificates": [{"CertificateId": a.certificate}],
+                    }
+                    for port in sorted({r.port for r in a.rules})
                 ],
             },
             "status": {"loadBalancer": {"id": a.id, "dnsname": a.dns_name}},

@@ -74,6 +74,8 @@ def service(d: Design, s: Service) -> Obj:
             "sessionAffinity": "None",
             "type": "ExternalName",
         }
+    if s.node_port:  # NodePort: the node ports open on every node, as externalTrafficPolicy says
+        spec.update(externalTrafficPolicy=s.traffic_policy, type="NodePort")
     if s.session_affinity == "ClientIP":  # the API server fills in the default timeout
         spec["sessionAffinityConfig"] = {"clientIP": {"timeoutSeconds": 10800}}
     if s.selector:
@@ -127,6 +129,8 @@ def applied(s: Service) -> Obj:
         spec["selector"] = dict(s.selector)
     if s.headless:
         spec["clusterIP"] = "None"
+    if s.node_port:
+        spec.update(externalTrafficPolicy=s.traffic_policy, type="NodePort")
     if s.session_affinity != "None":
         spec["sessionAffinity"] = s.session_affinity
     return {

@@ -174,6 +174,7 @@ class Service:
     annotations: dict[str, str] = field(default_factory=dict)  # further CCM annotations
     external_name: str = ""  # type ExternalName: the DNS name it aliases (no ClusterIP, no selector)
     session_affinity: str = "None"  # ClientIP: kube-proxy pins each client (timeout 10800 s)
+    node_port: bool = False  # type NodePort (no load balancer of its own: an ALB Instance group uses it)
 
     @property
     def headless(self) -> bool:
@@ -183,6 +184,8 @@ class Service:
     def type(self) -> str:
         if self.external_name:
             return "ExternalName"
+        if self.node_port:
+            return "NodePort"
         return "LoadBalancer" if self.load_balancer is not None else "ClusterIP"
 
 

@@ -7,14 +7,18 @@ from the listener by hand while its Ingress still asks for it (drift: the reques
 default action); HTTPRoute shop/store names a listener section the Gateway does not have, so the
 controller does not accept it and programs no rule for it (the Gateway ALB's default action answers);
 NetworkPolicy allow-alb was deleted, so namespace shop's default deny refuses the ALB's connections
-from its vSwitches.
+from its vSwitches. flannel-nodeport: Service app/store was deleted and applied again and got a new
+NodePort, while the ALB's Instance server group still sends to the old one on every node.
 """
 
 from __future__ import annotations
 
 from tools.demo_world.designs import alb_gateway as ag
 from tools.demo_world.designs import alb_gateway_api as gw
+from tools.demo_world.designs import flannel_nodeport as fln
+from tools.demo_world.designs import flannel_nodeport_alb as fln_alb
 from tools.demo_world.draft import Draft
+from tools.demo_world.ids import later
 from tools.demo_world.scenario import Scenario
 
 AG = "alb-gateway"
@@ -108,6 +112,14 @@ def netpol_denies(d: Draft) -> None:
     policies[:] = [p for p in policies if p["metadata"]["name"] != ag.ALLOW_ALB.name]
 
 
+def instance_nodeport_stale(d: Draft) -> None:
+    """Service app/store was deleted and applied again (a new ClusterIP 172.21.10.97 and nodePort 31574);
+    the ALB Ingress controller did not reconcile the Ingress since, so server group app-store-80 still
+    holds the four nodes on the old NodePort 30910, where kube-proxy has no rule any more."""
+    store = fln_alb.service(later(fln.ALB_CREATED, 86400 * 3), fln_alb.RECREATED_NODE_PORT, "172.21.10.97")
+    d.rebuild(fln.design(store=store))
+
+
 SCENARIOS = [
     Scenario(
         name="alb-no-rule-matches",
@@ -162,5 +174,16 @@ SCENARIOS = [
         domain="www.alb.abc.com",
         edit=netpol_denies,
         base=AG,
+    ),
+    Scenario(
+        name="alb-instance-nodeport-stale",
+        family="load balancer",
+        summary="Service app/store was recreated with NodePort 31574: the ALB's Instance server group "
+        "app-store-80 still sends to NodePort 30910",
+        expect="ALB_GROUP_NODEPORT_STALE for server group app-store-80 (NodePort 30910; Service app/store "
+        "port 80 has nodePort 31574): kube-proxy has no rule for 30910 on the nodes",
+        domain="store.fln.abc.com",
+        edit=instance_nodeport_stale,
+        base="flannel-nodeport",
     ),
 ]

@@ -45,8 +45,9 @@ class Context:
 
     @property
     def l4(self) -> bool:
-        """The load balancer's Service is an L4 front door: its own Pods answer, not a controller."""
-        return self.result.door is Door.L4_SERVICE
+        """The Service's own Pods answer, not a controller: an L4 front door, or an ALB Instance group
+        on the Service's NodePort."""
+        return self.result.door in (Door.L4_SERVICE, Door.ALB)
 
     @property
     def proxy(self) -> str:

@@ -72,6 +72,13 @@ def read_all(sources: Sources, lb_id: str, backends: list[Backend]) -> Seen:
     return seen
 
 
+def read_nodes_of(sources: Sources, seen: Seen, instance_ids: list[str]) -> None:
+    """The ECS instances named by ID (an ALB Instance group's Ecs servers) and their Nodes, into
+    ``seen``. Raises ``SourceError`` when they cannot be read."""
+    seen.instances = _instances(sources, sorted(set(instance_ids)))
+    seen.nodes = _nodes(sources, seen)
+
+
 def _enis(sources: Sources, eni_ids: list[str]) -> dict[str, Obj]:
     if not eni_ids:
         return {}

@@ -25,7 +25,7 @@ from ackwb.steps.kube_proxy import KubeProxyResult
 from ackwb.steps.l4_door import draw_links, links_to
 from ackwb.steps.pod.backends import compare_dynamic_backends
 from ackwb.steps.pod.guard import policy_verdict
-from ackwb.steps.pod.network import crossing
+from ackwb.steps.pod.network import Crossing, crossing
 from ackwb.steps.pod.result import PodInfo, PodResult
 from ackwb.steps.pod.status import pod_findings, pod_info, pod_object
 from ackwb.steps.service.result import ServiceResult
@@ -94,8 +94,10 @@ def _sender_nodes(
     """The Node objects of the serving controllers (behind an L4 Service: of the NodePorts that
     send to the Pods): where the request leaves for the Pods."""
     names = dict.fromkeys(v.controller.node for v in ing.views if v.controller.node)
-    if isinstance(nodes, NodeResult) and ing.door is Door.L4_SERVICE:
-        names = dict.fromkeys(b.node.name for b in nodes.branches if b.carries and b.node and b.controllers)
+    branches = nodes.branches if isinstance(nodes, NodeResult) and ing.door is Door.L4_SERVICE else []
+    branches = branches or getattr(ing, "branches", [])  # an ALB's Instance groups: nodes on the NodePort
+    if branches:
+        names = dict.fromkeys(b.node.name for b in branches if b.carries and b.node and b.controllers)
     found = []
     for name in names:
         try:
@@ -124,10 +126,13 @@ def _add_pod(
         "pods", info.namespace, info.name, "status.conditions[type=Ready]", condition(obj)
     )
     result.evidence += [ready_line, kube_evidence("pods", info.namespace, info.name, "status.podIP", info.ip)]
+    by_node_port = bool(getattr(ing, "branches", []))  # an ALB's Instance groups: NodePorts send to the Pods
     sender = {Door.L4_SERVICE: "the NodePort", Door.ENVOY_GATEWAY: "an Envoy proxy"}.get(
-        ing.door, "a controller"
+        ing.door, "the NodePort" if by_node_port else "a controller"
     )
-    across = crossing(sources, cluster, info.hop_id, node, senders, sender)
+    across = crossing(sources, cluster, info.hop_id, node, senders, sender, by_node_port)
+    if by_node_port and not senders:  # no node's NodePort rule forwards to any Pod: behind a blocked hop
+        across = Crossing(Verdict.NOT_REACHED, "no node's NodePort rule forwards to it")
     policy, policy_text = policy_verdict(sources, cluster, result, info, obj, ing)
     if across.finding is not None:
         result.findings.append(across.finding)
@@ -135,7 +140,7 @@ def _add_pod(
     verdicts += [across.verdict, policy]
     controller = ing.controller
     address = f"{info.ip}:{info.port}"
-    arrives = draw_links(result.edges, links_to(kp.earlier("ecs"), info.hop_id))
+    arrives = draw_links(result.edges, links_to(kp.earlier("ecs"), info.hop_id) or links_to(ing, info.hop_id))
     result.hops.append(
         Hop(
             info.hop_id,

@@ -36,13 +36,21 @@ def crossing(
     pod_node: Obj | None,
     sender_nodes: list[Obj],
     sender: str = "a controller",
+    every_sender: bool = False,
 ) -> Crossing:
-    """From the nodes the request leaves (the serving controllers', or ``sender``'s) to ``pod_node``."""
+    """From the nodes the request leaves (the serving controllers', or ``sender``'s) to ``pod_node``;
+    ``every_sender``: say how the senders on other nodes reach it too (NodePorts with Cluster)."""
     name = dig(pod_node or {}, "metadata", "name") or ""
     if not name:
         return Crossing(Verdict.UNKNOWN, "the Pod's node is not known")
-    if any(dig(n, "metadata", "name") == name for n in sender_nodes):
-        return Crossing(Verdict.OK, f"same node as {sender}: it never leaves the host")
+    others = [n for n in sender_nodes if dig(n, "metadata", "name") != name]
+    if len(others) < len(sender_nodes):
+        if not others or not every_sender:
+            return Crossing(Verdict.OK, f"same node as {sender}: it never leaves the host")
+        # NodePorts on other nodes send here too (externalTrafficPolicy Cluster): the Pod is reached
+        # from its own node whatever the route says; the route says whether the others reach it
+        across = crossing(sources, cluster, hop_id, pod_node, others, sender)
+        return Crossing(Verdict.OK, f"from {sender} on its own node; from the others: {across.detail}")
     plugin = cluster.plugin
     if plugin.name == "terway":
         return Crossing(Verdict.OK, "across the VPC: Pod IPs are VPC addresses (Terway), routed natively")

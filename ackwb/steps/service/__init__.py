@@ -125,6 +125,7 @@ def service(sources: Sources, ing: IngressResult) -> ServiceResult:
     _add_hop(result, ing, selects_nothing=pods == [])
     if ing.door is Door.L4_SERVICE:  # the Service answers behind the listener itself
         _l4(result, ing, obj)
+    _shares(result, ing)
     settle_verdicts(result)
     return result
 
@@ -135,6 +136,20 @@ def _l4(result: ServiceResult, ing: IngressResult, obj: dict[str, Any]) -> None:
     result.hops[-1] = replace(hop, details=hop.details + details(**service_details(obj)))
     if isinstance(nodes, NodeResult):
         result.findings.append(door_finding(result.hop_id, nodes, obj))
+
+
+def _shares(result: ServiceResult, ing: IngressResult) -> None:
+    """When the front door splits the request between Services (an ALB rule forwarding to several
+    server groups by weight), the Service hop says so: this one gets its share, the others theirs."""
+    shares: list[tuple[str, float]] = getattr(ing, "shares", [])
+    if len(shares) < 2 or not result.hops:
+        return
+    mine = f"{result.namespace}/{result.name}"
+    other = " (its Pods are drawn, not its Service)"
+    text = ", ".join(
+        f"{name} {share:.0%}" + (" (this Service)" if name == mine else other) for name, share in shares
+    )
+    result.hops[-1] = replace(result.hops[-1], details=result.hops[-1].details + details(shares_traffic=text))
 
 
 def _port(obj: dict[str, Any], wanted: str) -> ServicePort | None:

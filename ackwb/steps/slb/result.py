@@ -59,6 +59,8 @@ class LoadBalancerResult(StepResult):
             return self.client_text
         if self.preserves_client_ip is None:
             return f"{self.client_text} (if the server group keeps client addresses)"
+        if self.alb is not None:
+            return "an ALB address"
         if self.api is NLB:
             return f"the NLB's own address ({', '.join(self.nlb_local_ranges) or 'in its vSwitches'})"
         return f"a CLB address in {CLB_LOCAL_RANGE}"

@@ -35,6 +35,7 @@ from tools.demo_world.design import (
     SgRule,
     SnatEntry,
 )
+from tools.demo_world.designs import flannel_nodeport_alb as alb
 from tools.demo_world.ids import later
 from tools.demo_world.model import (
     DnsRecord,
@@ -73,6 +74,9 @@ LOGS = ServicePort("http", "TCP", 3100, 3100)
 PARTNER = ServicePort("http", "TCP", 80, 80)
 PARTNER_HOST = "orders.partner.example.com"
 KINDS = later(APPS, 86400 * 21)  # when partner and logs were applied
+ALB_CREATED = alb.alb_created(APPS)  # the AlbConfig, its ALB, app/store and the Ingress store-alb
+ALB = alb.alb(VSW, (N1, N2, N3, N4), ALB_CREATED)
+STORE_SERVICE = alb.service(later(ALB_CREATED, 60))
 
 
 def health_check(node_port: int) -> dict[str, str]:
@@ -197,6 +201,7 @@ def workloads(ingress: Workload, broker: Workload | None = None) -> tuple[Worklo
             (("172.20.0.7", N1), ("172.20.2.6", N3)),
             created=KINDS,
         ),
+        alb.store(REGISTRY, (("172.20.0.8", N1), ("172.20.1.5", N2)), later(ALB_CREATED, 60)),
     )
 
 
@@ -248,6 +253,7 @@ SERVICES = (
     MQTT_SERVICE,
     Service("app", "logs", "None", (LOGS,), {"app": "logs"}, created=KINDS),
     Service("app", "partner", "", (PARTNER,), {}, created=KINDS, external_name=PARTNER_HOST),
+    STORE_SERVICE,
 )
 INGRESSES = (
     IngressRule("web-ingress", "web.fln.abc.com", "web"),
@@ -265,6 +271,7 @@ INGRESSES = (
     ),
     IngressRule("logs-ingress", "logs.fln.abc.com", "logs", port=3100, created=later(KINDS, 120)),
 )
+ALB_INGRESS = alb.ingress(later(ALB_CREATED, 120))
 OUTSIDE_DNS = (OutsideRecord(PARTNER_HOST, "A", "198.51.100.37"),)
 NODE_SG = SecurityGroup(
     "fln nodes",
@@ -294,9 +301,12 @@ def design(
     nodes: tuple[Node, ...] = NODES,
     lb: LoadBalancer = LB,
     broker: Workload | None = None,
+    store: Service = STORE_SERVICE,
 ) -> Design:
-    """The world; scenarios that move the controller or change the load balancer build a variant."""
+    """The world; scenarios that move the controller, change the load balancer or recreate app/store
+    build a variant."""
     services = tuple(replace(s, load_balancer=lb) if s.load_balancer == LB else s for s in SERVICES)
+    services = tuple(store if s == STORE_SERVICE else s for s in services)
     return Design(
         name="flannel-nodeport",
         summary="Flannel + kube-proxy iptables, CLB → ECS NodePorts with externalTrafficPolicy Local: "
@@ -324,13 +334,14 @@ def design(
         nodes=nodes,
         workloads=workloads(ingress or controller(), broker),
         services=services,
-        ingresses=INGRESSES,
+        ingresses=(*INGRESSES, ALB_INGRESS),
         dns_records=(
             *(
                 DnsRecord(r.host.removesuffix(".abc.com"), "A", lb.address, "fln ingress via fln-public-lb")
                 for r in INGRESSES
             ),
             DnsRecord("mqtt.fln", "A", MQTT_LB.address, "fln MQTT broker (L4 Service app/mqtt)"),
+            alb.record(ALB),
         ),
         node_sg=NODE_SG,
         nat_private_ip="10.20.1.250",
@@ -339,6 +350,7 @@ def design(
         namespaces=NAMESPACES,
         publish_status={"ip": lb.address},
         clbs=(lb, MQTT_LB),
+        albs=(ALB,),
         pod_cidr="172.20.0.0/16",
         dns_stamp=1714961960000,
         init_version="1.30.1-aliyun.1",
