@@ -62,7 +62,7 @@ def vpcs(d: Design) -> Obj:
         "Tags": {"Tag": []},
         "UserCidrs": {"UserCidr": []},
         "VRouterId": ali_id("vrt", d.cluster_name),
-        "VSwitchIds": {"VSwitchId": [v.id for v in d.vswitches]},
+        "VSwitchIds": {"VSwitchId": [v.id for v in (*d.vswitches, *d.other_vswitches)]},
         "VpcId": d.vpc_id,
         "VpcName": f"{d.cluster_name}-vpc",
     }
@@ -114,7 +114,7 @@ def route_entries(d: Design) -> Obj:
     entries = [
         route_entry(d, "0.0.0.0/0", "Custom", [_hop("NatGateway", d.nat_id)], f"{d.cluster_name}-egress")
     ]
-    entries += [route_entry(d, vsw.cidr, "System", []) for vsw in d.vswitches]
+    entries += [route_entry(d, vsw.cidr, "System", []) for vsw in (*d.vswitches, *d.other_vswitches)]
     entries.append(route_entry(d, "100.64.0.0/10", "System", []))
     entries += [node_route(d, n.ip) for n in d.nodes if n.pod_cidr]
     return {
@@ -287,7 +287,8 @@ def eip_addresses(d: Design) -> Obj:
 
 
 def responses(d: Design) -> dict[str, Obj]:
-    out = {f"vpc/DescribeVSwitchAttributes/{vsw.id}.json": vswitch_attributes(d, vsw) for vsw in d.vswitches}
+    every = (*d.vswitches, *d.other_vswitches)
+    out = {f"vpc/DescribeVSwitchAttributes/{vsw.id}.json": vswitch_attributes(d, vsw) for vsw in every}
     out.update(
         {
             f"vpc/DescribeRouteEntryList/{d.route_table_id}.json": route_entries(d),

@@ -166,6 +166,7 @@ class Design:
     albs: tuple[Any, ...] = ()  # ALB Ingress front doors (``cloud_alb.AlbSpec``)
     alb_gateways: tuple[Any, ...] = ()  # Gateways of class alb (``kube_alb_gateway.AlbGatewaySpec``)
     private_zones: tuple[PrivateZone, ...] = ()  # PrivateZone zones bound to the VPC
+    other_vswitches: tuple[VSwitch, ...] = ()  # vSwitches of the VPC the cluster does not use (an ALB's)
     gateways: tuple[Any, ...] = ()  # Gateway API front doors on Envoy Gateway (``kube_gateway.EnvoyGateway``)
 
     # ----------------------------------------------------------------------------- identities

@@ -53,6 +53,7 @@ from tools.demo_world.model import (
 CREATED = "2024-02-19T06:41:07Z"
 APPS = "2024-05-06T02:17:44Z"
 VSW = VSwitch("cn-hangzhou-j", "10.20.1.0/24", "fln j", "fln-j", later(CREATED, -385), 241)
+ALB_VSW = VSwitch("cn-hangzhou-k", "10.20.2.0/24", "fln k alb", "fln-k-alb", later(APPS, 86400 * 27), 250)
 N1, N2, N3, N4 = (f"10.20.1.{i}" for i in (11, 12, 13, 14))
 NODES = tuple(Node(ip, VSW, pod_cidr=f"172.20.{i}.0/24") for i, ip in enumerate((N1, N2, N3, N4)))
 LB = LoadBalancer("fln-public-lb", "203.0.113.60", backend_order=(N1, N3, N4, N2))
@@ -75,7 +76,7 @@ PARTNER = ServicePort("http", "TCP", 80, 80)
 PARTNER_HOST = "orders.partner.example.com"
 KINDS = later(APPS, 86400 * 21)  # when partner and logs were applied
 ALB_CREATED = alb.alb_created(APPS)  # the AlbConfig, its ALB, app/store and the Ingress store-alb
-ALB = alb.alb(VSW, (N1, N2, N3, N4), ALB_CREATED)
+ALB = alb.alb((VSW, ALB_VSW), (N1, N2, N3, N4), ALB_CREATED)
 STORE_SERVICE = alb.service(later(ALB_CREATED, 60))
 
 
@@ -328,6 +329,7 @@ def design(
         created=CREATED,
         vpc_cidr="10.20.0.0/16",
         vswitches=(VSW,),
+        other_vswitches=(ALB_VSW,),
         service_cidr="172.21.0.0/20",
         cluster_dns="172.21.0.10",
         api_server=("10.20.1.7", 6443),

@@ -6,7 +6,8 @@ Instance, servers of ServerType Ecs whose ServerId is the instance ID, ServerIp 
 and Port the NodePort. kube-proxy (iptables) on each node turns that NodePort into a Pod of the
 Service; ``app/store`` is a NodePort Service with externalTrafficPolicy Cluster, so any node
 forwards, to a Pod on another node too, masquerading the ALB's address to its own. The AlbConfig
-``alb`` made ALB k8s-alb-fln with one HTTP 80 listener; the Ingress ``app/store-alb`` (class alb)
+``alb`` made ALB k8s-alb-fln (zones j and k: an ALB needs two, and the cluster uses one, so
+the ALB has a vSwitch of its own in k) with one HTTP 80 listener; the Ingress ``app/store-alb`` (class alb)
 has one rule for store.fln.abc.com, a CNAME to the ALB's DNS name. Health checks are off (the
 Ingress does not ask for them: ``alb.ingress.kubernetes.io/healthcheck-enabled`` is false by
 default), so every server reads Unavailable and receives requests.
@@ -32,11 +33,13 @@ def group(node_ips: tuple[str, ...], node_port: int = STORE_NODE_PORT) -> AlbGro
     )
 
 
-def alb(vswitch: VSwitch, node_ips: tuple[str, ...], created: str) -> AlbSpec:
+def alb(vswitches: tuple[VSwitch, VSwitch], node_ips: tuple[str, ...], created: str) -> AlbSpec:
+    """k8s-alb-fln in two zones (an ALB needs two): the nodes' vSwitch and one of its own."""
+    nodes, own = vswitches
     return AlbSpec(
         "k8s-alb-fln",
         "alb",
-        ((vswitch, "203.0.113.62", "10.20.1.62"),),
+        ((nodes, "203.0.113.62", "10.20.1.62"), (own, "203.0.113.63", "10.20.2.62")),
         "",
         (AlbRuleSpec(80, 1, "store.fln.abc.com", ("/*",), ((group(node_ips), 100),)),),
         created,
