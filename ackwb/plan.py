@@ -3,7 +3,8 @@
 Every Ingress host and every HTTPRoute hostname (Gateway API; a wildcard name is no host to
 ask for) × every path of its rules × every listener port of the load balancer it resolves to;
 for a capture, also every Service of type LoadBalancer, traced by its load balancer's address
-and each of its ports. What the user names (hosts, ports, paths) replaces the corresponding
+(or DNS name) and each of its ports; for a sweep, the L4 Services among them, so that every
+front door is swept. What the user names (hosts, ports, paths) replaces the corresponding
 part. A rule's path is the path a request would use: a regular-expression path
 (``/api(/|$)(.*)``) is cut before its first special character (``/api``), an empty one is
 ``/``. A host whose load balancer cannot be found is still traced on port 80, so the trace
@@ -21,6 +22,7 @@ from ackwb.model import Client
 from ackwb.sources import Sources
 from ackwb.steps import dns, slb
 from ackwb.steps.common import dig
+from ackwb.steps.front_door import Door, decide
 
 DEFAULT_PORT = 80
 _REGEX = re.compile(r"[\^$()\[\]{}*+?|\\]")
@@ -78,16 +80,21 @@ def route_paths(sources: Sources) -> dict[str, list[str]]:
     return {host: sorted(paths) for host, paths in sorted(found.items())}
 
 
-def load_balancer_services(sources: Sources) -> dict[str, list[int]]:
-    """Every Service of type LoadBalancer's address → its ports (an L4 front door)."""
+def load_balancer_services(sources: Sources, l4_only: bool = False) -> dict[str, list[int]]:
+    """Every Service of type LoadBalancer's address → its ports; ``l4_only``: only the Services
+    that are an L4 front door themselves (no ingress controller behind them, no Envoy proxy), whose
+    addresses no Ingress or HTTPRoute host leads a sweep to."""
     found: dict[str, set[int]] = {}
     for item in sources.kube.list("services"):
         if dig(item, "spec", "type") != "LoadBalancer":
             continue
+        if l4_only and decide(item, [], sources.settings.ingress_selector).door is not Door.L4_SERVICE:
+            continue
         ports = {int(p["port"]) for p in dig(item, "spec", "ports") or [] if isinstance(p.get("port"), int)}
         for entry in dig(item, "status", "loadBalancer", "ingress") or []:
-            if entry.get("ip"):
-                found.setdefault(str(entry["ip"]), set()).update(ports)
+            address = entry.get("ip") or entry.get("hostname")  # an NLB publishes its DNS name
+            if address:
+                found.setdefault(str(address), set()).update(ports)
     return {address: sorted(ports) for address, ports in sorted(found.items())}
 
 
@@ -106,11 +113,12 @@ def plan(
     hosts: Sequence[str] = (),
     ports: Iterable[int] = (),
     paths: Iterable[str] = (),
-    services: bool = False,
+    services: bool | str = False,
 ) -> list[Request]:
     """The requests to trace: the hosts given (default: every Ingress and HTTPRoute host), each on
     the ports and paths given (default: its listener ports and rule paths); ``services`` adds every
-    Service of type LoadBalancer by address (a capture's default)."""
+    Service of type LoadBalancer by address (a capture's default), or, when it is "l4", only the L4
+    Services (a sweep's default: every front door, none traced twice)."""
     rules = ingress_paths(sources)
     for host, route_ones in route_paths(sources).items():
         rules[host] = sorted(set(rules.get(host, [])) | set(route_ones))
@@ -121,7 +129,10 @@ def plan(
             for path in wanted_paths or rules.get(host, ["/"]):
                 requests.add(Request(host, port, path))
     if services and not hosts:
-        for address, service_ports in load_balancer_services(sources).items():
-            for port in wanted_ports or service_ports or [DEFAULT_PORT]:
-                requests.add(Request(address, port, "/"))
+        for address, service_ports in load_balancer_services(sources, l4_only=services == "l4").items():
+            if services == "l4":  # a sweep: an L4 Service on the ports it serves, of those asked for
+                chosen = [p for p in service_ports if not wanted_ports or p in wanted_ports]
+            else:
+                chosen = wanted_ports or service_ports or [DEFAULT_PORT]
+            requests.update(Request(address, port, "/") for port in chosen)
     return sorted(requests)

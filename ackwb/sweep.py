@@ -99,7 +99,7 @@ def sweep(
     """Trace every host, path and port (``plan``; or the hosts, ports and paths given) in one
     session. ``started`` hears how many requests there are, ``each`` every finished one."""
     shared = session(sources, broad=not hosts and sources.parallel > 1)
-    todo = plan(shared, hosts, ports, paths)
+    todo = plan(shared, hosts, ports, paths, services="l4")
     client = client or Client()
     if started is not None:
         started(len(todo))

@@ -101,3 +101,25 @@ def test_the_gateway_doors_are_named_and_their_sections_wired() -> None:
     assert "Front door: **Gateway on ALB**." in text and "#### Gateway API on ALB" in text
     assert "| gw\\-shop\\-api\\-8080 | Ip | 80% |" in text  # the ALB's groups, before the Gateway's part
     assert "The Envoy Gateway proxies send the request straight" in trace_summary_html(envoy)
+
+
+def test_a_whole_sweep_includes_every_l4_service_and_no_ingress_controllers_address() -> None:
+    """Without named hosts a sweep covers every front door: the L4 Services by the address (CLB) or
+    DNS name (NLB) their status publishes, on each port; the Services fronting ingress-nginx are
+    swept through their hosts, never by address (their catch-all would read as a broken path)."""
+    wanted = {
+        "flannel-nodeport": ("203.0.113.61", 1883),
+        "terway-nlb": ("nlb-qlvs8kgfu88l2b5vi6h0.cn-hangzhou.nlb.aliyuncsslb.com", 6379),
+    }
+    for world, (address, port) in wanted.items():
+        book = Workbook.demo(world)
+        published = {
+            entry.get("ip") or entry.get("hostname")
+            for service in book.sources.kube.list("services")
+            for entry in ((service.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
+        }
+        swept = {(t.request.host, t.request.port): t for t in book.sweep().traced}
+        by_address = {key for key in swept if key[0] in published}
+        assert by_address == {(address, port)}, (world, sorted(by_address))
+        assert front_door_name(swept[(address, port)].trace) == "L4 Service"
+        assert swept[(address, port)].trace.verdict.value == "ok"
