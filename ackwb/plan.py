@@ -2,8 +2,8 @@
 
 Every Ingress host and every HTTPRoute hostname (Gateway API; a wildcard name is no host to
 ask for) × every path of its rules × every listener port of the load balancer it resolves to;
-for a capture, also every Service of type LoadBalancer, traced by its load balancer's address
-(or DNS name) and each of its ports; for a sweep, the L4 Services among them, so that every
+for a capture, also every Service of type LoadBalancer with an address, traced by it on each
+of its ports; for a sweep, the L4 Services, by address or (an NLB's) DNS name, so that every
 front door is swept. What the user names (hosts, ports, paths) replaces the corresponding
 part. A rule's path is the path a request would use: a regular-expression path
 (``/api(/|$)(.*)``) is cut before its first special character (``/api``), an empty one is
@@ -83,7 +83,7 @@ def route_paths(sources: Sources) -> dict[str, list[str]]:
 def load_balancer_services(sources: Sources, l4_only: bool = False) -> dict[str, list[int]]:
     """Every Service of type LoadBalancer's address → its ports; ``l4_only``: only the Services
     that are an L4 front door themselves (no ingress controller behind them, no Envoy proxy), whose
-    addresses no Ingress or HTTPRoute host leads a sweep to."""
+    addresses no Ingress or HTTPRoute host leads a sweep to, an NLB's by its DNS name."""
     found: dict[str, set[int]] = {}
     for item in sources.kube.list("services"):
         if dig(item, "spec", "type") != "LoadBalancer":
@@ -92,7 +92,7 @@ def load_balancer_services(sources: Sources, l4_only: bool = False) -> dict[str,
             continue
         ports = {int(p["port"]) for p in dig(item, "spec", "ports") or [] if isinstance(p.get("port"), int)}
         for entry in dig(item, "status", "loadBalancer", "ingress") or []:
-            address = entry.get("ip") or entry.get("hostname")  # an NLB publishes its DNS name
+            address = entry.get("ip") or (l4_only and entry.get("hostname"))  # an NLB: its DNS name
             if address:
                 found.setdefault(str(address), set()).update(ports)
     return {address: sorted(ports) for address, ports in sorted(found.items())}
