@@ -7,7 +7,8 @@ nginx.conf holds no endpoints: the location sets ``$proxy_upstream_name`` and th
 dynamic backends (``/dbg backends all``) hold the endpoints under that name. They are
 Pod IPs, unless the Ingress has ``service-upstream: "true"``, which makes the single
 endpoint the Service's ClusterIP. The cross-checks against the cluster's objects (class,
-sync) live in ``ingress_checks``.
+sync, other controllers) live in ``ingress.checks``, the dead ends (no server block, the
+default backend, an unreadable config) in ``ingress.unserved``.
 """
 
 from __future__ import annotations
@@ -17,22 +18,22 @@ from dataclasses import replace
 from typing import Any
 
 from ackwb.errors import SourceError
-from ackwb.model import Edge, Evidence, Finding, Hop, Packet, Path, Severity, Verdict
-from ackwb.sources import Sources, commands
+from ackwb.model import Edge, Evidence, Finding, Hop, Packet, Severity, Verdict
+from ackwb.sources import Sources
 from ackwb.steps.common import attempt, details, dig, settle_verdicts, sh, source_finding
 from ackwb.steps.ecs.result import ControllerPod, NodeResult
 from ackwb.steps.front_door import Door
 from ackwb.steps.ingress.canary import check_canary
-from ackwb.steps.ingress.checks import check_in_sync, class_not_served, class_verdicts, close_hosts
+from ackwb.steps.ingress.checks import check_in_sync, controllers_disagree
 from ackwb.steps.ingress.controller import DEFAULT_BACKEND, read_view
 from ackwb.steps.ingress.l4 import ingress_for
 from ackwb.steps.ingress.objects import object_findings
 from ackwb.steps.ingress.request import evaluate
 from ackwb.steps.ingress.result import ControllerView, IngressResult
+from ackwb.steps.ingress.unserved import default_backend, no_server_block, unknown, unreadable
 
 TITLE = "4. Host → Service (Ingress)"
 SERVICE_UPSTREAM = "nginx.ingress.kubernetes.io/service-upstream"
-NOT_RENDERED_BECAUSE = ("INGRESS_WITHOUT_CLASS",)  # object findings that say why a host has no server
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
 __all__ = ["ControllerView", "IngressResult", "ingress"]
@@ -58,7 +59,7 @@ def ingress(sources: Sources, nodes: NodeResult, path: str = "/") -> IngressResu
     if not views:  # no controller could be asked at all
         error = next(a for a in answers if isinstance(a, SourceError))
         result.controller = serving[0]
-        return _unknown(result, error, f"the server block of {result.domain} in {serving[0].name}")
+        return unknown(result, error, f"the server block of {result.domain} in {serving[0].name}")
     primary = next((v for v in views if v.block is not None), views[0])
     result.controller = primary.controller
     result.server_block_text, result.server_block, result.location = (
@@ -73,11 +74,11 @@ def ingress(sources: Sources, nodes: NodeResult, path: str = "/") -> IngressResu
             )
     if primary.block is None:
         if primary.problem.startswith("unreadable"):
-            return _unreadable(result, primary.problem)
-        return _no_server_block(sources, result)
+            return unreadable(result, primary.problem)
+        return no_server_block(sources, result)
     location = primary.location
     if location is None or location.upstream_name == DEFAULT_BACKEND:
-        return _default_backend(result)
+        return default_backend(result)
     result.namespace, result.ingress_name = location.namespace or "", location.ingress_name or ""
     result.service_name, result.service_port = location.service_name or "", location.service_port or ""
     result.evidence.extend(primary.evidence)
@@ -87,7 +88,7 @@ def ingress(sources: Sources, nodes: NodeResult, path: str = "/") -> IngressResu
     if obj is not None:
         check_in_sync(result, obj)
     _use_backends(sources, result, primary)
-    _compare_controllers(result, primary, views)
+    controllers_disagree(result, primary, views)
     host_ingresses = _host_ingresses(sources, result.domain)
     evaluate(result, primary, host_ingresses)
     across = object_findings(sources, result.domain, result.controller, result.hop_id, host_ingresses)
@@ -288,145 +289,3 @@ def _leaving(result: IngressResult) -> None:
 
 def _mark(result: IngressResult, verdict: Verdict) -> None:
     result.hops = [replace(h, verdict=verdict) if h.id == result.hop_id else h for h in result.hops]
-
-
-def _compare_controllers(result: IngressResult, primary: ControllerView, views: list[ControllerView]) -> None:
-    """Every other serving controller must route the request as the first does: one that has no
-    server block, another location or Service, or other endpoints serves its share differently."""
-    for view in views:
-        if view is primary:
-            continue
-        controller = view.controller
-        if view.route != primary.route or view.block is None:
-            what = view.problem or (
-                f"sends {result.domain}{result.path} to {view.route[0]}:{view.route[1]}"
-                if view.location
-                else "has no location for the path"
-            )
-            severity = Severity.ERROR
-        elif view.backends_read and set(view.endpoints) != set(primary.endpoints):
-            what = (
-                f"balances {view.backend.name if view.backend else '?'} over "
-                f"{', '.join(view.endpoints) or 'nothing'} (the first controller: "
-                f"{', '.join(primary.endpoints) or 'nothing'})"
-            )
-            severity = Severity.WARNING
-        else:
-            continue
-        message = (
-            f"Controller {controller.name} differs from {primary.controller.name}: it {what}. The load "
-            "balancer sends it a share of the requests, which it serves differently (it missed an "
-            "update; its logs say why)."
-        )
-        check = (
-            f"kubectl -n {sh(controller.namespace)} exec {sh(controller.name)} -- "
-            f"grep -n {sh('start server ' + result.domain)} {sh(commands.NGINX_CONF)}"
-        )
-        result.findings.append(
-            Finding(
-                "INGRESS_CONTROLLERS_DISAGREE", severity, controller.hop_id, message, view.evidence, check
-            )
-        )
-
-
-def _no_server_block(sources: Sources, result: IngressResult) -> IngressResult:
-    """No server block for the host: say whether any Ingress asks for it at all."""
-    assert result.controller is not None
-    try:
-        ingresses = sources.kube.list("ingresses")
-    except SourceError:
-        ingresses = []
-    claimed = [
-        i for i in ingresses if any(r.get("host") == result.domain for r in dig(i, "spec", "rules") or [])
-    ]
-    names = ", ".join(f"{i['metadata']['namespace']}/{i['metadata']['name']}" for i in claimed)
-    hop_id = f"ingress:{result.domain}"
-    check = (
-        f"kubectl -n {sh(result.controller.namespace)} exec {sh(result.controller.name)} -- "
-        f"grep -n {sh('start server ' + result.domain)} {sh(commands.NGINX_CONF)}"
-    )
-    absent = Evidence(
-        f"{result.controller.name}: {commands.NGINX_CONF}",
-        f"## start server {result.domain}",
-        "(no such marker: no server block for the host)",
-    )
-    across = object_findings(sources, result.domain, result.controller, hop_id, ingresses)
-    why = [f for f in across if f.code in NOT_RENDERED_BECAUSE and f.severity is Severity.ERROR]
-    why += [f for f in across if f.code == "INGRESS_CANARY_WITHOUT_MAIN" and claimed]
-    finding = why[0] if why else None
-    if finding is None and claimed:
-        finding = class_not_served(sources, class_verdicts(sources, claimed), result.domain)
-    if finding is None and claimed:
-        message = (
-            f"Ingress {names} asks for host {result.domain}, but controller {result.controller.name} has "
-            "no server block for it: the controller is out of sync (check its logs)."
-        )
-        finding = Finding("INGRESS_NOT_RENDERED", Severity.ERROR, hop_id, message, (absent,), check)
-    elif finding is None:
-        similar = close_hosts(result.domain, ingresses)
-        hint = f" Ingress hosts that look alike: {', '.join(similar)} (a typo?)." if similar else ""
-        message = (
-            f"No Ingress in any namespace has a rule for host {result.domain}; the controller sends the "
-            f"request to its default backend (404).{hint}"
-        )
-        finding = Finding("INGRESS_NO_RULE_FOR_HOST", Severity.ERROR, hop_id, message, (absent,), check)
-    result.hops.append(Hop(hop_id, "ingress", f"no server block\n{result.domain}", verdict=Verdict.BLOCKED))
-    for view in result.views:
-        if view.block is None:
-            result.edges.append(Edge(view.controller.hop_id, hop_id, f"Host: {result.domain}"))
-    result.findings.append(finding)
-    result.findings += [f for f in across if f is not finding]
-    result.dead_end = finding.message
-    return result
-
-
-def _default_backend(result: IngressResult) -> IngressResult:
-    assert result.controller is not None
-    hop_id = f"ingress:{result.domain}"
-    message = (
-        f"No location of the {result.domain} server block matches path {result.path}; the request goes "
-        "to the default backend (404)."
-    )
-    result.hops.append(
-        Hop(hop_id, "ingress", f"default backend\n{result.domain}{result.path}", verdict=Verdict.BLOCKED)
-    )
-    for view in result.views:
-        if view.block is not None and view.route == (None, None, None) or view.location == result.location:
-            result.edges.append(Edge(view.controller.hop_id, hop_id, f"Host: {result.domain}"))
-    block = result.server_block
-    locations = [f"{loc.modifier} {loc.path}".strip() for loc in block.locations] if block else []
-    evidence = (
-        Evidence(
-            f"{result.controller.name}: {commands.NGINX_CONF} (server {result.domain})",
-            "location",
-            ", ".join(locations) or "(none)",
-        ),
-    )
-    check = (
-        f"kubectl -n {sh(result.controller.namespace)} exec {sh(result.controller.name)} -- "
-        f"grep -n 'location ' {sh(commands.NGINX_CONF)}"
-    )
-    result.findings.append(
-        Finding("INGRESS_NO_RULE_FOR_PATH", Severity.ERROR, hop_id, message, evidence, check)
-    )
-    result.dead_end = message
-    return result
-
-
-def _unknown(result: IngressResult, error: SourceError, what: str) -> IngressResult:
-    assert result.controller is not None
-    hop_id = f"ingress:{result.domain}"
-    result.hops.append(Hop(hop_id, "ingress", result.domain, verdict=Verdict.UNKNOWN))
-    result.edges.append(Edge(result.controller.hop_id, hop_id, f"Host: {result.domain}"))
-    result.findings.append(source_finding(error, hop_id, what))
-    result.dead_end = f"could not read {what}"
-    return result
-
-
-def _unreadable(result: IngressResult, reason: str) -> IngressResult:
-    assert result.controller is not None
-    hop_id = f"ingress:{result.domain}"
-    result.hops.append(Hop(hop_id, "ingress", result.domain, verdict=Verdict.UNKNOWN, path=Path.REQUEST))
-    result.findings.append(Finding("INGRESS_CONFIG_UNREADABLE", Severity.WARNING, hop_id, reason))
-    result.dead_end = reason
-    return result

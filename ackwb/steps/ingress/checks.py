@@ -1,7 +1,7 @@
 """The Ingress step's cross-checks between what the controller renders and what the cluster
 declares: the IngressClass an Ingress asks for, whether the rendered location still names
 the Service and port of the Ingress object, hosts that look like a typo of the one asked
-for.
+for; and between the serving controllers, which must all route the request alike.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from ackwb.errors import SourceError
 from ackwb.model import Evidence, Finding, Severity
 from ackwb.sources import Sources, commands
 from ackwb.steps.common import dig, kube_evidence, sh
-from ackwb.steps.ingress.result import IngressResult
+from ackwb.steps.ingress.result import ControllerView, IngressResult
 
 NGINX_CONTROLLER = "k8s.io/ingress-nginx"  # spec.controller of the IngressClasses ingress-nginx serves
 CLASS_ANNOTATION = "kubernetes.io/ingress.class"
@@ -182,3 +182,42 @@ def check_in_sync(result: IngressResult, obj: dict[str, Any]) -> None:
         Finding("INGRESS_OUT_OF_SYNC", Severity.ERROR, result.hop_id, message, tuple(evidence), check)
     )
     result.dead_end = result.dead_end or message
+
+
+def controllers_disagree(result: IngressResult, primary: ControllerView, views: list[ControllerView]) -> None:
+    """Every other serving controller must route the request as the first does: one that has no
+    server block, another location or Service, or other endpoints serves its share differently."""
+    for view in views:
+        if view is primary:
+            continue
+        controller = view.controller
+        if view.route != primary.route or view.block is None:
+            what = view.problem or (
+                f"sends {result.domain}{result.path} to {view.route[0]}:{view.route[1]}"
+                if view.location
+                else "has no location for the path"
+            )
+            severity = Severity.ERROR
+        elif view.backends_read and set(view.endpoints) != set(primary.endpoints):
+            what = (
+                f"balances {view.backend.name if view.backend else '?'} over "
+                f"{', '.join(view.endpoints) or 'nothing'} (the first controller: "
+                f"{', '.join(primary.endpoints) or 'nothing'})"
+            )
+            severity = Severity.WARNING
+        else:
+            continue
+        message = (
+            f"Controller {controller.name} differs from {primary.controller.name}: it {what}. The load "
+            "balancer sends it a share of the requests, which it serves differently (it missed an "
+            "update; its logs say why)."
+        )
+        check = (
+            f"kubectl -n {sh(controller.namespace)} exec {sh(controller.name)} -- "
+            f"grep -n {sh('start server ' + result.domain)} {sh(commands.NGINX_CONF)}"
+        )
+        result.findings.append(
+            Finding(
+                "INGRESS_CONTROLLERS_DISAGREE", severity, controller.hop_id, message, view.evidence, check
+            )
+        )
